@@ -1,0 +1,122 @@
+#include "lp/common/log.hpp"
+
+#include <spdlog/async.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
+#include <chrono>
+#include <ctime>
+#include <fmt/format.h>
+#include <memory>
+
+#include "lp/common/redact.hpp"
+
+namespace lp::log {
+namespace {
+
+std::shared_ptr<spdlog::logger>& Logger() {
+  static std::shared_ptr<spdlog::logger> logger;
+  return logger;
+}
+std::atomic<int> g_min_level{static_cast<int>(Level::kInfo)};
+
+std::string_view LevelName(Level l) {
+  switch (l) {
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warn";
+    case Level::kError:
+      return "error";
+  }
+  return "info";
+}
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  out += boost::json::serialize(boost::json::string_view(s.data(), s.size()));
+}
+
+std::string NowIso() {
+  auto now = std::chrono::system_clock::now();
+  auto secs = std::chrono::time_point_cast<std::chrono::seconds>(now);
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now - secs).count();
+  std::time_t t = std::chrono::system_clock::to_time_t(secs);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
+}
+
+}  // namespace
+
+void Init(Level min_level, const std::string& file) {
+  g_min_level = static_cast<int>(min_level);
+  if (Logger()) return;
+  spdlog::init_thread_pool(65536, 1);
+  std::shared_ptr<spdlog::sinks::sink> sink;
+  if (file.empty()) {
+    sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  } else {
+    sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(file);
+  }
+  auto logger = std::make_shared<spdlog::async_logger>("lp", sink, spdlog::thread_pool(),
+                                                       spdlog::async_overflow_policy::block);
+  logger->set_pattern("%v");
+  logger->set_level(spdlog::level::trace);
+  logger->flush_on(spdlog::level::warn);
+  Logger() = logger;
+  spdlog::flush_every(std::chrono::seconds(1));
+}
+
+void Flush() {
+  if (Logger()) Logger()->flush();
+}
+
+std::string FormatLine(Level level, std::string_view msg, std::initializer_list<Field> fields,
+                       std::string_view time) {
+  std::string line;
+  line.reserve(256);
+  line += "{\"time\":\"";
+  line += time;
+  line += "\",\"level\":\"";
+  line += LevelName(level);
+  line += "\",\"msg\":";
+  AppendJsonString(line, msg);
+  for (const auto& f : fields) {
+    line += ',';
+    AppendJsonString(line, f.key);
+    line += ':';
+    std::visit(
+        [&](auto&& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, std::string_view>) {
+            AppendJsonString(line, v);
+          } else if constexpr (std::is_same_v<T, bool>) {
+            line += v ? "true" : "false";
+          } else {
+            line += fmt::format("{}", v);
+          }
+        },
+        f.value);
+  }
+  line += '}';
+  return Redact(line);
+}
+
+void Write(Level level, std::string_view msg, std::initializer_list<Field> fields) {
+  if (static_cast<int>(level) < g_min_level.load(std::memory_order_relaxed)) return;
+  std::string line = FormatLine(level, msg, fields, NowIso());
+  if (auto& l = Logger()) {
+    l->info(line);
+  } else {
+    fmt::print(stderr, "{}\n", line);
+  }
+}
+
+}  // namespace lp::log
