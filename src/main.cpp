@@ -1,1 +1,3 @@
-int main() { return 0; }
+#include "lp/app/app.hpp"
+
+int main(int argc, char** argv) { return lp::app::Main(argc, argv); }

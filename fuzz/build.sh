@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (pan_fuzz, json_request_fuzz) with clang, ASan and UBSan, then runs
+# each for N seconds: fuzz/build.sh [SECONDS, default 30]. Output, corpora and crash artifacts go
+# to build/fuzz/ (override with LP_FUZZ_OUT). Exits non-zero if a target crashes, leaks or times
+# out. Separate from CMake because the project builds with g++, which has no libFuzzer.
+set -euo pipefail
+
+secs="${1:-30}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+out="${LP_FUZZ_OUT:-$root/build/fuzz}"
+cxx="${CXX_FUZZ:-clang++}"
+
+# clang and its fuzzer runtime are not in scripts/setup: only this script needs them.
+if ! command -v "$cxx" >/dev/null || [ ! -f "$("$cxx" -print-file-name=libclang_rt.fuzzer-x86_64.a)" ]; then
+  echo "fuzz: installing clang and libclang-rt-14-dev"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends clang libclang-rt-14-dev >/dev/null
+fi
+
+mkdir -p "$out/obj" "$out/artifacts"
+flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+       -I "$root/include" -I "$root/src"
+       -DBOOST_JSON_NO_LIB -DBOOST_ALL_NO_LIB)
+san_lib=(-fsanitize=fuzzer-no-link,address,undefined)
+san_bin=(-fsanitize=fuzzer,address,undefined)
+
+# Boost.JSON's compiled part. lp_common compiles it in src/common/asio_impl.cpp together with
+# Asio, which the fuzzers do not need, so they get a TU of their own.
+echo '#include <boost/json/src.hpp>' > "$out/obj/boost_json_impl.cpp"
+
+compile() {  # compile SRC OBJ, skipped when OBJ is newer than SRC and the headers
+  local src="$1" obj="$2"
+  if [ -f "$obj" ] && [ "$obj" -nt "$src" ] &&
+     [ -z "$(find "$root/include" "$root/src/common" -newer "$obj" -print -quit)" ]; then
+    return
+  fi
+  echo "fuzz: compiling ${src#"$root"/}"
+  "$cxx" "${flags[@]}" "${san_lib[@]}" -c "$src" -o "$obj"
+}
+
+lib_objs=()
+for src in "$root/src/common/pan.cpp" "$root/src/common/redact.cpp" \
+           "$root/src/common/money.cpp" "$out/obj/boost_json_impl.cpp"; do
+  obj="$out/obj/$(basename "${src%.cpp}").o"
+  compile "$src" "$obj"
+  lib_objs+=("$obj")
+done
+
+targets=(pan_fuzz json_request_fuzz)
+for t in "${targets[@]}"; do
+  compile "$root/fuzz/$t.cpp" "$out/obj/$t.o"
+  "$cxx" "${san_bin[@]}" "$out/obj/$t.o" "${lib_objs[@]}" -o "$out/$t"
+done
+
+# Seed corpora: a few inputs of the shapes each target cares about.
+seed() {  # seed TARGET NAME CONTENT
+  mkdir -p "$out/corpus/$1"
+  printf '%s' "$3" > "$out/corpus/$1/seed_$2"
+}
+seed pan_fuzz visa '4242424242424242'
+seed pan_fuzz spaced 'card 4111 1111 1111 1111 12/34 123'
+seed pan_fuzz dashed '5555-5555-5555-4444'
+seed pan_fuzz amex 'x378282246310005y'
+seed pan_fuzz keys 'Bearer sk_live_abc rk_test_x whsec_a+b/= pk_test_1'
+seed pan_fuzz log '{"time":"2024-01-31T12:34:56Z","level":"info","msg":"m","n":1099}'
+seed json_request_fuzz payment '{"amount":1099,"currency":"usd","payment_method":"tok_visa","capture_method":"manual","metadata":{"order":"42"}}'
+seed json_request_fuzz float '{"amount":10.0,"currency":"JPY"}'
+seed json_request_fuzz big '{"amount":9007199254740993,"currency":"kwd"}'
+seed json_request_fuzz pan '{"description":"4242 4242 4242 4242","amount":"1"}'
+seed json_request_fuzz deep "$(printf '[%.0s' {1..32})$(printf ']%.0s' {1..32})"
+seed json_request_fuzz deeper "$(printf '[%.0s' {1..33})$(printf ']%.0s' {1..33})"
+
+cat > "$out/json.dict" <<'DICT'
+"{"
+"}"
+"["
+"]"
+":"
+","
+"\""
+"true"
+"false"
+"null"
+"-0"
+"1e308"
+"9007199254740992"
+"18446744073709551616"
+"\"amount\""
+"\"currency\""
+"\"usd\""
+"\\u0000"
+"\\ud800"
+DICT
+
+status=0
+for t in "${targets[@]}"; do
+  args=(-max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
+        -artifact_prefix="$out/artifacts/$t-")
+  [ "$t" = json_request_fuzz ] && args+=(-dict="$out/json.dict")
+  echo "fuzz: running $t for ${secs}s"
+  if ! "$out/$t" "${args[@]}" "$out/corpus/$t" > "$out/$t.log" 2>&1; then
+    echo "fuzz: $t FAILED; see $out/$t.log and $out/artifacts/" >&2
+    tail -n 40 "$out/$t.log" >&2
+    status=1
+  else
+    grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)|^#[0-9]+.*DONE' "$out/$t.log" || true
+    echo "fuzz: $t ok"
+  fi
+done
+exit "$status"

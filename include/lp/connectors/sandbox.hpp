@@ -1,0 +1,64 @@
+// Sandbox PSP (PRODUCT.md §8): in-process and deterministic. It keeps a ledger of every operation
+// it accepted, keyed by idempotency key (a repeated key returns the recorded result and charges
+// nothing new), appended to a JSON-lines file so tests can prove nothing was charged twice.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "lp/connectors/connector.hpp"
+
+namespace lp::connectors::sandbox {
+
+struct LedgerEntry {
+  std::string idempotency_key;
+  std::string operation;
+  std::string payment_id;
+  std::string payment_method;
+  int64_t amount = 0;
+  std::string currency;
+  std::string psp_reference;
+  std::string outcome;  // authorized | captured | declined | requires_action | voided | refunded
+  std::string decline_code;
+};
+
+class Ledger {
+ public:
+  // Loads an existing ledger file (if any) and appends to it.
+  static Result<std::unique_ptr<Ledger>> Open(const std::string& path);
+  ~Ledger();
+  std::optional<LedgerEntry> Find(const std::string& idempotency_key) const;
+  // Records the entry unless the key exists; returns the stored entry either way.
+  LedgerEntry Record(const LedgerEntry& e);
+  size_t Size() const;
+
+ private:
+  Ledger() = default;
+  mutable std::mutex mu_;
+  std::map<std::string, LedgerEntry> entries_;
+  int fd_ = -1;
+};
+
+class SandboxConnector final : public Connector {
+ public:
+  SandboxConnector(Ledger& ledger, int64_t default_latency_ms, int64_t timeout_ms)
+      : ledger_(ledger), default_latency_ms_(default_latency_ms), timeout_ms_(timeout_ms) {}
+  std::string_view Name() const override { return "sandbox"; }
+  bool Accepts(std::string_view pm) const override { return pm.starts_with("tok_"); }
+  Task<Result<OperationResult>> Execute(const Account& account, Operation op,
+                                        const OperationRequest& request) override;
+  Task<Result<OperationResult>> Sync(const Account& account, Operation op,
+                                     const OperationRequest& request) override;
+
+  // Pure mapping: what the sandbox does with a token (tested without I/O).
+  static LedgerEntry Decide(Operation op, const OperationRequest& request);
+
+ private:
+  Ledger& ledger_;
+  int64_t default_latency_ms_;
+  int64_t timeout_ms_;
+};
+
+}  // namespace lp::connectors::sandbox

@@ -1,0 +1,96 @@
+// Payment and refund services: the payment lifecycle of PRODUCT.md §2. A payment writes its
+// attempt before calling the PSP and its result after; every state change writes its event and
+// outbox row in the same transaction; idempotency claims and stored responses ride in the same
+// transactions as the work they protect.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "lp/common/clock.hpp"
+#include "lp/common/result.hpp"
+#include "lp/common/task.hpp"
+#include "lp/connectors/connector.hpp"
+#include "lp/core/model.hpp"
+#include "lp/store/store.hpp"
+
+namespace lp::core {
+
+// The Idempotency-Key of a POST (empty = none) and a hash of the request it came with.
+struct Idempotency {
+  std::string key;
+  std::string request_hash;
+};
+
+// What an API call answers. `replayed` marks a stored idempotent response.
+struct ApiResult {
+  int status = 200;
+  std::string body;
+  bool replayed = false;
+  int64_t psp_us = 0;  // time spent waiting for PSPs
+};
+
+struct CreatePaymentParams {
+  int64_t amount = 0;
+  std::string currency;  // upper case
+  std::optional<std::string> payment_method;
+  CaptureMethod capture_method = CaptureMethod::kAutomatic;
+  bool confirm = false;
+  std::optional<std::string> description;
+  std::string metadata_json = "{}";
+  std::optional<std::string> connector_account;  // routing.connector_account
+};
+
+struct ListParams {
+  int limit = 10;
+  std::optional<std::string> starting_after, ending_before;
+  std::optional<std::string> status;
+  std::optional<int64_t> created_gte, created_lte;  // seconds
+};
+
+struct RefundParams {
+  std::string payment_id;
+  std::optional<int64_t> amount;
+  std::optional<std::string> reason;
+};
+
+class PaymentService {
+ public:
+  PaymentService(store::Store& store, const connectors::ConnectorRegistry& connectors,
+                 const Clock& clock);
+
+  Task<Result<ApiResult>> Create(const Principal& p, CreatePaymentParams params, Idempotency idem);
+  Task<Result<ApiResult>> Confirm(const Principal& p, std::string id,
+                                  std::optional<std::string> payment_method, Idempotency idem);
+  Task<Result<ApiResult>> Capture(const Principal& p, std::string id,
+                                  std::optional<int64_t> amount_to_capture, Idempotency idem);
+  Task<Result<ApiResult>> Cancel(const Principal& p, std::string id, Idempotency idem);
+  Task<Result<ApiResult>> Get(const Principal& p, std::string id);
+  Task<Result<ApiResult>> List(const Principal& p, ListParams params);
+
+  Task<Result<ApiResult>> CreateRefund(const Principal& p, RefundParams params, Idempotency idem);
+  Task<Result<ApiResult>> GetRefund(const Principal& p, std::string id);
+  Task<Result<ApiResult>> ListRefunds(const Principal& p, ListParams params,
+                                      std::optional<std::string> payment_id);
+
+  Task<Result<ApiResult>> GetEvent(const Principal& p, std::string id);
+  Task<Result<ApiResult>> ListEvents(const Principal& p, ListParams params,
+                                     std::optional<std::string> type);
+
+  // Settles PSP calls whose outcome is not known: attempts left `pending` by a crash (all of
+  // them when `include_pending`, i.e. at start-up) and `processing` ones older than
+  // `older_than_us`. Returns how many attempts were settled.
+  Task<size_t> Recover(bool include_pending, int64_t older_than_us);
+
+  // Deletes finished idempotency records older than `age_us` (retention is at least 24 h).
+  Task<Result<void>> PruneIdempotency(int64_t age_us);
+
+  struct Impl;
+
+ private:
+  store::Store& store_;
+  const connectors::ConnectorRegistry& connectors_;
+  const Clock& clock_;
+};
+
+}  // namespace lp::core

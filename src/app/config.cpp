@@ -1,0 +1,163 @@
+#include "app/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <cstdlib>
+#include <functional>
+
+namespace lp::app {
+
+std::string Config::DatabaseUrl() const {
+  return database.empty() ? data_dir + "/liasonpay.db" : database;
+}
+std::string Config::CertFile() const { return tls_cert.empty() ? data_dir + "/tls/cert.pem" : tls_cert; }
+std::string Config::KeyFile() const { return tls_key.empty() ? data_dir + "/tls/key.pem" : tls_key; }
+std::string Config::KeyringFile() const { return keyring.empty() ? data_dir + "/keyring" : keyring; }
+
+namespace {
+
+struct Setter {
+  std::string key;
+  std::function<Result<void>(const std::string&)> set;
+};
+
+Result<void> ParseBool(const std::string& key, const std::string& v, bool& out) {
+  if (v == "1" || v == "true" || v == "yes" || v == "on") {
+    out = true;
+  } else if (v == "0" || v == "false" || v == "no" || v == "off") {
+    out = false;
+  } else {
+    return Error::Invalid("config_invalid", key + " must be true or false", key);
+  }
+  return {};
+}
+Result<void> ParseInt(const std::string& key, const std::string& v, int64_t& out, int64_t lo,
+                      int64_t hi) {
+  try {
+    size_t used = 0;
+    long long n = std::stoll(v, &used);
+    if (used != v.size() || n < lo || n > hi) throw std::out_of_range(key);
+    out = n;
+  } catch (...) {
+    return Error::Invalid("config_invalid",
+                          key + " must be an integer in " + std::to_string(lo) + ".." +
+                              std::to_string(hi),
+                          key);
+  }
+  return {};
+}
+Result<void> ParseDouble(const std::string& key, const std::string& v, double& out) {
+  try {
+    size_t used = 0;
+    double d = std::stod(v, &used);
+    if (used != v.size() || d < 0) throw std::out_of_range(key);
+    out = d;
+  } catch (...) {
+    return Error::Invalid("config_invalid", key + " must be a non-negative number", key);
+  }
+  return {};
+}
+
+std::vector<Setter> Setters(Config& c) {
+  auto str = [](std::string& field) {
+    return [&field](const std::string& v) -> Result<void> {
+      field = v;
+      return {};
+    };
+  };
+  return {
+      {"data_dir", str(c.data_dir)},
+      {"database", str(c.database)},
+      {"api_addr", str(c.api_addr)},
+      {"dashboard_addr", str(c.dashboard_addr)},
+      {"ops_addr", str(c.ops_addr)},
+      {"tls_cert", str(c.tls_cert)},
+      {"tls_key", str(c.tls_key)},
+      {"keyring", str(c.keyring)},
+      {"log_level", str(c.log_level)},
+      {"log_file", str(c.log_file)},
+      {"dev", [&c](const std::string& v) { return ParseBool("dev", v, c.dev); }},
+      {"sandbox_latency_ms",
+       [&c](const std::string& v) {
+         return ParseInt("sandbox_latency_ms", v, c.sandbox_latency_ms, 0, 60000);
+       }},
+      {"rate_limit_per_key",
+       [&c](const std::string& v) {
+         return ParseDouble("rate_limit_per_key", v, c.rate_limit_per_key);
+       }},
+      {"max_connections",
+       [&c](const std::string& v) {
+         return ParseInt("max_connections", v, c.max_connections, 1, 1'000'000);
+       }},
+      {"threads", [&c](const std::string& v) { return ParseInt("threads", v, c.threads, 0, 256); }},
+      {"trusted_proxies",
+       [&c](const std::string& v) -> Result<void> {
+         c.trusted_proxies.clear();
+         size_t i = 0;
+         while (i <= v.size()) {
+           size_t j = v.find(',', i);
+           if (j == std::string::npos) j = v.size();
+           if (j > i) c.trusted_proxies.push_back(v.substr(i, j - i));
+           i = j + 1;
+         }
+         return {};
+       }},
+  };
+}
+
+std::string TomlToString(const toml::node& n) {
+  if (auto s = n.value<std::string>()) return *s;
+  if (auto b = n.value_exact<bool>()) return *b ? "true" : "false";
+  if (auto i = n.value_exact<int64_t>()) return std::to_string(*i);
+  if (auto d = n.value_exact<double>()) return std::to_string(*d);
+  if (auto a = n.as_array()) {
+    std::string out;
+    for (const auto& e : *a) {
+      if (!out.empty()) out += ',';
+      out += TomlToString(e);
+    }
+    return out;
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Config> LoadConfig(const std::string& config_file, const FlagValues& flags) {
+  Config c;
+  auto setters = Setters(c);
+  if (!config_file.empty()) {
+    toml::table tbl;
+    try {
+      tbl = toml::parse_file(config_file);
+    } catch (const toml::parse_error& e) {
+      return Error::Invalid("config_invalid", "cannot parse " + config_file + ": " +
+                                                  std::string(e.description()));
+    }
+    for (const auto& [k, v] : tbl) {
+      std::string key(k.str());
+      auto it = std::find_if(setters.begin(), setters.end(),
+                             [&](const Setter& s) { return s.key == key; });
+      if (it == setters.end()) {
+        return Error::Invalid("config_invalid", "unknown key '" + key + "' in " + config_file, key);
+      }
+      if (auto r = it->set(TomlToString(v)); !r) return r.error();
+    }
+  }
+  for (auto& s : setters) {
+    std::string env = "LIASONPAY_";
+    for (char ch : s.key) env.push_back(static_cast<char>(std::toupper(ch)));
+    if (const char* v = std::getenv(env.c_str())) {
+      if (auto r = s.set(v); !r) return r.error();
+    }
+  }
+  for (const auto& [k, v] : flags) {
+    auto it = std::find_if(setters.begin(), setters.end(),
+                           [&](const Setter& s) { return s.key == k; });
+    if (it == setters.end()) continue;
+    if (auto r = it->set(v); !r) return r.error();
+  }
+  return c;
+}
+
+}  // namespace lp::app

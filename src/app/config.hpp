@@ -1,0 +1,44 @@
+// Configuration: defaults < TOML file (--config) < LIASONPAY_* environment < command-line flags.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lp/common/result.hpp"
+
+namespace lp::app {
+
+struct Config {
+  std::string data_dir = "./var";
+  std::string database;  // default: <data_dir>/liasonpay.db
+  std::string api_addr = "0.0.0.0:8443";
+  std::string dashboard_addr = "0.0.0.0:8444";
+  std::string ops_addr = "127.0.0.1:9443";
+  std::string tls_cert;  // default: <data_dir>/tls/cert.pem
+  std::string tls_key;   // default: <data_dir>/tls/key.pem
+  std::string keyring;   // default: <data_dir>/keyring
+  std::string log_level = "info";
+  std::string log_file;
+  bool dev = false;
+  int64_t sandbox_latency_ms = 0;
+  double rate_limit_per_key = 100;
+  int64_t max_connections = 10000;
+  int64_t threads = 0;  // 0 = number of cores
+  std::vector<std::string> trusted_proxies;
+
+  std::string DatabaseUrl() const;
+  std::string CertFile() const;
+  std::string KeyFile() const;
+  std::string KeyringFile() const;
+};
+
+// Raw values by key ("api_addr", "dev", …) given on the command line.
+using FlagValues = std::map<std::string, std::string>;
+
+// Resolves the configuration. `config_file` may be empty. Errors name the offending key.
+Result<Config> LoadConfig(const std::string& config_file, const FlagValues& flags);
+
+}  // namespace lp::app

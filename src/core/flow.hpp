@@ -1,0 +1,34 @@
+// Shared steps of the payment flows: build an attempt, call the PSP, apply its outcome.
+#pragma once
+
+#include <optional>
+
+#include "core/repo.hpp"
+#include "lp/connectors/connector.hpp"
+#include "lp/core/payments.hpp"
+#include "lp/core/state_machine.hpp"
+
+namespace lp::core::flow {
+
+Attempt NewAttempt(const Payment& p, connectors::Operation op, const connectors::Account& account,
+                   int64_t amount, std::string routing_reason, int64_t now);
+
+connectors::OperationRequest RequestFor(const Payment& p, const Attempt& a);
+
+// Calls the attempt's connector; measures the time spent in `psp_us`.
+Task<Result<connectors::OperationResult>> CallPsp(const connectors::ConnectorRegistry& registry,
+                                                  const connectors::Account& account,
+                                                  connectors::Operation op,
+                                                  connectors::OperationRequest req,
+                                                  bool sync, int64_t& psp_us);
+
+// Applies a PSP outcome to the payment, the attempt and (for refunds) the refund inside `tx`,
+// with the events it causes. `p` must have been loaded inside `tx` (fresh version).
+// `psp_latency_us` is stored on the attempt.
+Result<void> ApplyOutcome(store::Tx& tx, Payment& p, Attempt& a, std::optional<Refund>& refund,
+                          const Result<connectors::OperationResult>& result,
+                          int64_t psp_latency_us, int64_t now);
+
+PaymentAction ActionOf(const Attempt& a);
+
+}  // namespace lp::core::flow

@@ -1,0 +1,394 @@
+// SQLite backend: WAL, synchronous=FULL, foreign keys on. One writer thread group-commits
+// queued write transactions (each in its own SAVEPOINT, so one failure rolls back only itself);
+// reader threads serve read transactions on their own connections.
+#include <sqlite3.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "lp/common/clock.hpp"
+#include "lp/common/log.hpp"
+#include "lp/store/store.hpp"
+#include "store/sqlite/migrations.hpp"
+
+namespace lp::store {
+namespace {
+
+class Connection;
+
+class SqliteRow final : public Row {
+ public:
+  explicit SqliteRow(sqlite3_stmt* st) : st_(st) {}
+  bool IsNull(int col) const override { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
+  int64_t Int(int col) const override { return sqlite3_column_int64(st_, col); }
+  std::string Text(int col) const override {
+    const auto* p = sqlite3_column_blob(st_, col);
+    int n = sqlite3_column_bytes(st_, col);
+    return p ? std::string(static_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
+  }
+
+ private:
+  sqlite3_stmt* st_;
+};
+
+class Connection final : public Tx {
+ public:
+  static Result<std::unique_ptr<Connection>> Open(const std::string& path, bool readonly) {
+    sqlite3* db = nullptr;
+    int flags = readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    flags |= SQLITE_OPEN_NOMUTEX;
+    int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+    if (rc != SQLITE_OK) {
+      std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+      sqlite3_close(db);
+      return Error::Internal("cannot open database " + path + ": " + msg);
+    }
+    auto c = std::unique_ptr<Connection>(new Connection(db));
+    sqlite3_busy_timeout(db, 10000);
+    const char* pragmas =
+        "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY;"
+        "PRAGMA cache_size=-32000;";
+    if (auto r = c->ExecScript(pragmas); !r) return r.error();
+    if (!readonly) {
+      if (auto r = c->ExecScript("PRAGMA journal_mode=WAL;"); !r) return r.error();
+    }
+    return c;
+  }
+
+  ~Connection() override {
+    for (auto& [k, st] : cache_) sqlite3_finalize(st);
+    sqlite3_close_v2(db_);
+  }
+
+  Result<void> ExecScript(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "unknown";
+      sqlite3_free(err);
+      return Error::Internal(std::string("sqlite: ") + msg);
+    }
+    return {};
+  }
+
+  Result<int64_t> Exec(std::string_view sql, std::initializer_list<Value> params) override {
+    auto st = Prepare(sql, params.begin(), params.size());
+    if (!st) return st.error();
+    int rc;
+    while ((rc = sqlite3_step(*st)) == SQLITE_ROW) {
+    }
+    sqlite3_reset(*st);
+    if (rc != SQLITE_DONE) return StepError(sql, rc);
+    return static_cast<int64_t>(sqlite3_changes(db_));
+  }
+
+  Result<void> Query(std::string_view sql, std::initializer_list<Value> params,
+                     const std::function<bool(const Row&)>& row) override {
+    return Run(sql, params.begin(), params.size(), row);
+  }
+  Result<void> QueryV(std::string_view sql, const std::vector<Value>& params,
+                      const std::function<bool(const Row&)>& row) override {
+    return Run(sql, params.data(), params.size(), row);
+  }
+
+ private:
+  explicit Connection(sqlite3* db) : db_(db) {}
+
+  Result<void> Run(std::string_view sql, const Value* params, size_t n,
+                   const std::function<bool(const Row&)>& row) {
+    auto st = Prepare(sql, params, n);
+    if (!st) return st.error();
+    SqliteRow r(*st);
+    int rc;
+    while ((rc = sqlite3_step(*st)) == SQLITE_ROW) {
+      if (!row(r)) {
+        rc = SQLITE_DONE;
+        break;
+      }
+    }
+    sqlite3_reset(*st);
+    if (rc != SQLITE_DONE) return StepError(sql, rc);
+    return {};
+  }
+
+  Error StepError(std::string_view sql, int rc) {
+    Error e = Error::Internal("sqlite step: " + std::string(sqlite3_errmsg(db_)) + " in: " +
+                              std::string(sql.substr(0, 80)));
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) e.code = "constraint";
+    return e;
+  }
+
+  Result<sqlite3_stmt*> Prepare(std::string_view sql, const Value* params, size_t n) {
+    sqlite3_stmt* st = nullptr;
+    auto it = cache_.find(std::string(sql));
+    if (it != cache_.end()) {
+      st = it->second;
+    } else {
+      if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                             SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK) {
+        return Error::Internal("sqlite prepare: " + std::string(sqlite3_errmsg(db_)) + " in: " +
+                               std::string(sql));
+      }
+      cache_.emplace(std::string(sql), st);
+    }
+    sqlite3_clear_bindings(st);
+    for (size_t i = 0; i < n; ++i) {
+      const Value& v = params[i];
+      int idx = static_cast<int>(i + 1);
+      switch (v.kind) {
+        case Value::Kind::kNull:
+          sqlite3_bind_null(st, idx);
+          break;
+        case Value::Kind::kInt:
+          sqlite3_bind_int64(st, idx, v.i);
+          break;
+        case Value::Kind::kReal:
+          sqlite3_bind_double(st, idx, v.d);
+          break;
+        case Value::Kind::kText:
+          sqlite3_bind_text(st, idx, v.s.data(), static_cast<int>(v.s.size()), SQLITE_STATIC);
+          break;
+      }
+    }
+    return st;
+  }
+
+  sqlite3* db_;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+struct Job {
+  TxFn fn;
+  DoneFn done;
+};
+
+class JobQueue {
+ public:
+  void Push(Job j) {
+    {
+      std::lock_guard lk(mu_);
+      q_.push_back(std::move(j));
+    }
+    cv_.notify_one();
+  }
+  // Blocks until jobs are available or the queue is closed; takes up to `max`.
+  bool PopBatch(std::vector<Job>& out, size_t max) {
+    std::unique_lock lk(mu_);
+    cv_.wait(lk, [&] { return !q_.empty() || closed_; });
+    if (q_.empty()) return false;
+    while (!q_.empty() && out.size() < max) {
+      out.push_back(std::move(q_.front()));
+      q_.pop_front();
+    }
+    return true;
+  }
+  void Close() {
+    {
+      std::lock_guard lk(mu_);
+      closed_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> q_;
+  bool closed_ = false;
+};
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(std::string path) : path_(std::move(path)) {}
+  ~SqliteStore() override { Close(); }
+
+  Result<void> Open(const StoreOptions& opt) {
+    auto w = Connection::Open(path_, false);
+    if (!w) return w.error();
+    writer_conn_ = std::move(*w);
+    if (opt.migrate) {
+      if (auto r = Migrate(); !r) return r;
+    }
+    schema_version_ = ReadSchemaVersion(*writer_conn_);
+    for (int i = 0; i < std::max(1, opt.readers); ++i) {
+      auto r = Connection::Open(path_, false);
+      if (!r) return r.error();
+      reader_conns_.push_back(std::move(*r));
+    }
+    writer_ = std::thread([this] { WriterLoop(); });
+    for (auto& c : reader_conns_) {
+      readers_.emplace_back([this, conn = c.get()] { ReaderLoop(*conn); });
+    }
+    return {};
+  }
+
+  void SubmitWrite(TxFn fn, DoneFn done) override { writes_.Push({std::move(fn), std::move(done)}); }
+  void SubmitRead(TxFn fn, DoneFn done) override { reads_.Push({std::move(fn), std::move(done)}); }
+
+  Result<void> WriteSync(TxFn fn) override { return Sync(true, std::move(fn)); }
+  Result<void> ReadSync(TxFn fn) override { return Sync(false, std::move(fn)); }
+
+  Result<void> Ready() override {
+    return ReadSync([](Tx& tx) -> Result<void> {
+      int64_t v = 0;
+      auto r = tx.Query("SELECT COALESCE(MAX(version),0) FROM schema_migrations", {},
+                        [&](const Row& row) {
+                          v = row.Int(0);
+                          return false;
+                        });
+      if (!r) return r;
+      if (v < sqlite::Migrations().back().version) {
+        return Error::Unavailable("migrations pending");
+      }
+      return {};
+    });
+  }
+  int SchemaVersion() override { return schema_version_; }
+  StoreStats Stats() const override { return {commits_.load(), transactions_.load()}; }
+  std::string_view Backend() const override { return "sqlite"; }
+
+  void Close() override {
+    if (closed_.exchange(true)) return;
+    writes_.Close();
+    reads_.Close();
+    if (writer_.joinable()) writer_.join();
+    for (auto& t : readers_) {
+      if (t.joinable()) t.join();
+    }
+  }
+
+ private:
+  Result<void> Sync(bool write, TxFn fn) {
+    std::promise<Result<void>> p;
+    auto f = p.get_future();
+    auto done = [&p](Result<void> r) { p.set_value(std::move(r)); };
+    if (write) {
+      SubmitWrite(std::move(fn), done);
+    } else {
+      SubmitRead(std::move(fn), done);
+    }
+    return f.get();
+  }
+
+  static int ReadSchemaVersion(Connection& c) {
+    int64_t v = 0;
+    (void)c.Query("SELECT COALESCE(MAX(version),0) FROM schema_migrations", {},
+                  [&](const Row& row) {
+                    v = row.Int(0);
+                    return false;
+                  });
+    return static_cast<int>(v);
+  }
+
+  Result<void> Migrate() {
+    auto& c = *writer_conn_;
+    if (auto r = c.ExecScript(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+            "name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+        !r) {
+      return r;
+    }
+    int current = ReadSchemaVersion(c);
+    for (const auto& m : sqlite::Migrations()) {
+      if (m.version <= current) continue;
+      if (auto r = c.ExecScript("BEGIN IMMEDIATE"); !r) return r;
+      auto r = c.ExecScript(std::string(m.sql).c_str());
+      if (r) {
+        auto ins = c.Exec("INSERT INTO schema_migrations(version, name, applied_at) VALUES (?,?,?)",
+                          {m.version, m.name, SystemClock().NowSeconds()});
+        if (!ins) r = ins.error();
+      }
+      if (!r) {
+        (void)c.ExecScript("ROLLBACK");
+        return Error::Internal("migration " + std::to_string(m.version) + " failed: " +
+                               r.error().detail);
+      }
+      if (auto cr = c.ExecScript("COMMIT"); !cr) return cr;
+      log::Info("migration_applied", {{"version", m.version}, {"name", m.name}});
+    }
+    return {};
+  }
+
+  void WriterLoop() {
+    auto& c = *writer_conn_;
+    std::vector<Job> batch;
+    std::vector<Result<void>> results;
+    for (;;) {
+      batch.clear();
+      if (!writes_.PopBatch(batch, 512)) break;
+      results.clear();
+      auto begin = c.ExecScript("BEGIN IMMEDIATE");
+      if (!begin) {
+        for (auto& j : batch) j.done(begin.error());
+        continue;
+      }
+      for (auto& j : batch) {
+        (void)c.ExecScript("SAVEPOINT job");
+        Result<void> r = Error::Internal("transaction threw");
+        try {
+          r = j.fn(c);
+        } catch (const std::exception& e) {
+          r = Error::Internal(std::string("transaction threw: ") + e.what());
+        }
+        if (!r) (void)c.ExecScript("ROLLBACK TO job");
+        (void)c.ExecScript("RELEASE job");
+        results.push_back(std::move(r));
+      }
+      auto commit = c.ExecScript("COMMIT");
+      if (!commit) {
+        (void)c.ExecScript("ROLLBACK");
+        log::Error("store_commit_failed", {{"detail", commit.error().detail}});
+        for (auto& j : batch) j.done(commit.error());
+        continue;
+      }
+      commits_.fetch_add(1, std::memory_order_relaxed);
+      transactions_.fetch_add(batch.size(), std::memory_order_relaxed);
+      for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+    }
+  }
+
+  void ReaderLoop(Connection& c) {
+    std::vector<Job> batch;
+    for (;;) {
+      batch.clear();
+      if (!reads_.PopBatch(batch, 1)) break;
+      auto& j = batch.front();
+      Result<void> r = Error::Internal("read failed");
+      if (auto b = c.ExecScript("BEGIN"); !b) {
+        r = b.error();
+      } else {
+        try {
+          r = j.fn(c);
+        } catch (const std::exception& e) {
+          r = Error::Internal(std::string("read threw: ") + e.what());
+        }
+        (void)c.ExecScript("COMMIT");
+      }
+      j.done(std::move(r));
+    }
+  }
+
+  std::string path_;
+  std::unique_ptr<Connection> writer_conn_;
+  std::vector<std::unique_ptr<Connection>> reader_conns_;
+  std::thread writer_;
+  std::vector<std::thread> readers_;
+  JobQueue writes_, reads_;
+  std::atomic<bool> closed_{false};
+  std::atomic<uint64_t> commits_{0}, transactions_{0};
+  int schema_version_ = 0;
+};
+
+}  // namespace
+
+Result<StorePtr> OpenSqliteStore(const std::string& path, const StoreOptions& options) {
+  auto s = std::make_unique<SqliteStore>(path);
+  if (auto r = s->Open(options); !r) return r.error();
+  return StorePtr(std::move(s));
+}
+
+}  // namespace lp::store

@@ -1,0 +1,110 @@
+#include "lp/common/log.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <cstdint>
+#include <limits>
+#include <string>
+
+namespace lp::log {
+namespace {
+
+constexpr std::string_view kTime = "2024-01-31T12:34:56.789012Z";
+
+boost::json::object ParseLine(const std::string& line) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(line, ec);
+  EXPECT_FALSE(ec) << ec.message() << " in: " << line;
+  if (ec || !v.is_object()) {
+    ADD_FAILURE() << "not a JSON object: " << line;
+    return {};
+  }
+  return v.as_object();
+}
+
+TEST(FormatLine, IsOneJsonObjectWithTimeLevelMessageAndFields) {
+  const std::string line = FormatLine(Level::kWarn, "payment failed",
+                                      {{"payment", "pay_123"},
+                                       {"attempt", 2},
+                                       {"latency_ms", int64_t{1500}},
+                                       {"ratio", 0.25},
+                                       {"retry", true}},
+                                      kTime);
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  const auto obj = ParseLine(line);
+  EXPECT_EQ(obj.at("time").as_string(), kTime);
+  EXPECT_EQ(obj.at("level").as_string(), "warn");
+  EXPECT_EQ(obj.at("msg").as_string(), "payment failed");
+  EXPECT_EQ(obj.at("payment").as_string(), "pay_123");
+  EXPECT_EQ(obj.at("attempt").as_int64(), 2);
+  EXPECT_EQ(obj.at("latency_ms").as_int64(), 1500);
+  EXPECT_DOUBLE_EQ(obj.at("ratio").as_double(), 0.25);
+  EXPECT_EQ(obj.at("retry").as_bool(), true);
+}
+
+TEST(FormatLine, LevelNames) {
+  EXPECT_EQ(ParseLine(FormatLine(Level::kDebug, "m", {}, kTime)).at("level").as_string(), "debug");
+  EXPECT_EQ(ParseLine(FormatLine(Level::kInfo, "m", {}, kTime)).at("level").as_string(), "info");
+  EXPECT_EQ(ParseLine(FormatLine(Level::kError, "m", {}, kTime)).at("level").as_string(), "error");
+}
+
+TEST(FormatLine, EscapesQuotesControlCharactersAndNewlines) {
+  const std::string nasty = "a \"quoted\" \\ back\nslash\r\t\x01 end";
+  const std::string line = FormatLine(Level::kInfo, nasty, {{"k\"ey", nasty}}, kTime);
+  EXPECT_EQ(line.find('\n'), std::string::npos) << "a log line must stay one line";
+  const auto obj = ParseLine(line);
+  EXPECT_EQ(obj.at("msg").as_string(), nasty);
+  EXPECT_EQ(obj.at("k\"ey").as_string(), nasty);
+}
+
+TEST(FormatLine, RedactsApiKeyAndCardNumberInFields) {
+  const std::string line = FormatLine(Level::kInfo, "request",
+                                      {{"authorization", "Bearer sk_live_51HxYz0AbCdEfGh"},
+                                       {"description", "card 4242 4242 4242 4242 exp 12/34"},
+                                       {"secret", "whsec_MfKQ9r8GKYqrTwjU+/="}},
+                                      kTime);
+  EXPECT_EQ(line.find("51HxYz0AbCdEfGh"), std::string::npos) << line;
+  EXPECT_EQ(line.find("4242"), std::string::npos) << line;
+  EXPECT_EQ(line.find("MfKQ9r8"), std::string::npos) << line;
+  const auto obj = ParseLine(line);
+  EXPECT_EQ(obj.at("authorization").as_string(), "Bearer sk_live_***");
+  EXPECT_EQ(obj.at("description").as_string(), "card [REDACTED_PAN] exp 12/34");
+  EXPECT_EQ(obj.at("secret").as_string(), "whsec_***");
+}
+
+TEST(FormatLine, RedactsTheMessageToo) {
+  const std::string line =
+      FormatLine(Level::kError, "bad key sk_test_abc for 5555-5555-5555-4444", {}, kTime);
+  const auto obj = ParseLine(line);
+  EXPECT_EQ(obj.at("msg").as_string(), "bad key sk_test_*** for [REDACTED_PAN]");
+}
+
+TEST(FormatLine, KeepsOrdinaryValuesIntact) {
+  const auto obj = ParseLine(FormatLine(
+      Level::kInfo, "ok", {{"request_id", "req_abc"}, {"amount", int64_t{1099}}}, kTime));
+  EXPECT_EQ(obj.at("request_id").as_string(), "req_abc");
+  EXPECT_EQ(obj.at("amount").as_int64(), 1099);
+}
+
+// Known gaps in log.cpp (owned elsewhere), kept as disabled tests so a fix can switch them on:
+// redaction runs on the serialized line, so a PAN logged as a number becomes a bare
+// [REDACTED_PAN] token, fmt prints non-finite doubles as nan/inf, and invalid UTF-8 is copied
+// through unescaped; each breaks the JSON.
+TEST(FormatLine, DISABLED_StaysValidJsonWhenANumericFieldIsACardNumber) {
+  ParseLine(FormatLine(Level::kInfo, "m", {{"n", int64_t{4242424242424242}}}, kTime));
+}
+
+TEST(FormatLine, DISABLED_StaysValidJsonForNonFiniteDoubles) {
+  ParseLine(FormatLine(Level::kInfo, "m",
+                       {{"nan", std::numeric_limits<double>::quiet_NaN()},
+                        {"inf", std::numeric_limits<double>::infinity()}},
+                       kTime));
+}
+
+TEST(FormatLine, DISABLED_StaysValidJsonForInvalidUtf8) {
+  ParseLine(FormatLine(Level::kInfo, "bad \xff byte", {{"k", "\xc3"}}, kTime));
+}
+
+}  // namespace
+}  // namespace lp::log

@@ -1,0 +1,126 @@
+"""Structured logs: one JSON access line per request with the documented fields; secrets (the
+dev API key) never reach the log."""
+
+import json
+import re
+import time
+import unittest
+
+from harness import Server
+
+ACCESS_FIELDS = ("time", "listener", "method", "route", "status", "duration_us", "request_id",
+                 "client_ip")
+
+
+class LogsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+        cls.creds = cls.server.credentials()
+        cls.key = cls.creds["api_key"]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def test_every_log_line_is_json_with_level_and_msg(self):
+        self.server.request("ops", "GET", "/healthz")
+        time.sleep(1.5)  # the logger flushes at least every second
+        records = self.server.log_records()  # raises on the first non-JSON line
+        self.assertTrue(records, "no log lines at all")
+        for rec in records:
+            self.assertIsInstance(rec, dict)
+            self.assertIn("msg", rec, rec)
+            self.assertIn("time", rec, rec)
+
+    def test_access_line_per_request_with_fields(self):
+        cases = [
+            ("ops", "GET", "/healthz", None, {}, 200),
+            ("ops", "GET", "/metrics", None, {}, 200),
+            ("ops", "DELETE", "/healthz", None, {}, 405),
+            ("api", "GET", "/no/such/thing", None, {}, 404),
+            ("dashboard", "GET", "/no/such/thing", None, {}, 404),
+            ("api", "POST", "/v1/payments", b"{}", {"Content-Type": "application/json"}, 401),
+            ("api", "POST", "/v1/payments", b"{oops",
+             {"Content-Type": "application/json", "Authorization": f"Bearer {self.key}"}, 400),
+        ]
+        sent = {}
+        for listener, method, path, body, headers, expect in cases:
+            status, h, data = self.server.request(listener, method, path, body=body,
+                                                  headers=headers)
+            self.assertEqual(status, expect, (listener, method, path, data[:300]))
+            sent[h["request-id"]] = (listener, method, path, status)
+        found = self.server.wait_for_access_lines(sent.keys())
+        missing = set(sent) - set(found)
+        self.assertFalse(missing, f"no access line for {[sent[m] for m in missing]}; "
+                                  f"log tail:\n{self.server.log_tail()}")
+        for rid, (listener, method, path, status) in sent.items():
+            rec = found[rid]
+            with self.subTest(request=(listener, method, path)):
+                for field in ACCESS_FIELDS:
+                    self.assertIn(field, rec, rec)
+                self.assertEqual(rec["msg"], "access")
+                self.assertEqual(rec["listener"], listener)
+                self.assertEqual(rec["method"], method)
+                self.assertEqual(int(rec["status"]), status)
+                self.assertEqual(rec["client_ip"], "127.0.0.1")
+                self.assertIsInstance(rec["duration_us"], int)
+                self.assertGreaterEqual(rec["duration_us"], 0)
+                self.assertLess(rec["duration_us"], 10_000_000)
+                self.assertIsInstance(rec["time"], str)
+                self.assertRegex(rec["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
+                self.assertIsInstance(rec["route"], str)
+                self.assertTrue(rec["route"])
+                if status == 404:
+                    # The route label of an unmatched request is not the raw path.
+                    self.assertNotIn("no/such/thing", rec["route"])
+                elif status != 405:
+                    self.assertEqual(rec["route"], path)
+
+    def test_exactly_one_access_line_per_request(self):
+        rids = []
+        for _ in range(3):
+            status, h, _ = self.server.request("ops", "GET", "/healthz")
+            rids.append(h["request-id"])
+        self.server.wait_for_access_lines(rids)
+        time.sleep(1.2)
+        counts = {r: 0 for r in rids}
+        for rec in self.server.log_records():
+            if rec.get("msg") == "access" and rec.get("request_id") in counts:
+                counts[rec["request_id"]] += 1
+        self.assertEqual(set(counts.values()), {1}, counts)
+
+    def test_api_key_never_logged(self):
+        key = self.key
+        secret_part = key.split("_", 2)[-1]
+        self.assertGreaterEqual(len(secret_part), 16, "suspiciously short api key")
+        auth = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+        rids = []
+        requests = [
+            ("api", "POST", "/v1/payments", b"{broken " + key.encode(), auth),
+            ("api", "POST", "/v1/payments", json.dumps({"amount": 100, "currency": "usd",
+                                                        "description": key}).encode(), auth),
+            ("api", "GET", "/v1/payments?api_key=" + key, None, auth),
+            ("api", "GET", "/v1/" + key, None, auth),
+            ("api", "POST", "/v1/payments", b"{}", {"Authorization": f"Bearer {key}x"}),
+            ("api", "POST", "/v1/payments", b"{}", {"Authorization": f"Basic {key}"}),
+            ("ops", "GET", "/healthz?token=" + key, None, {"X-Api-Key": key}),
+            ("dashboard", "GET", "/" + key, None, auth),
+        ]
+        for listener, method, path, body, headers in requests:
+            status, h, _ = self.server.request(listener, method, path, body=body, headers=headers)
+            rids.append(h["request-id"])
+        found = self.server.wait_for_access_lines(rids)
+        self.assertEqual(len(found), len(rids), "access lines missing")
+        time.sleep(1.2)
+        text = self.server.log_text()
+        self.assertNotIn(key, text, "the API key appears in the log")
+        self.assertNotIn(secret_part, text, "the secret part of the API key appears in the log")
+        # Also not in a JSON-escaped or lower-cased form.
+        self.assertNotIn(secret_part.lower(), text.lower())
+        self.assertIsNone(re.search(r"sk_(test|live)_[A-Za-z0-9]{16,}", text),
+                          "something that looks like a secret key appears in the log")
+
+
+if __name__ == "__main__":
+    unittest.main()
