@@ -81,6 +81,14 @@ std::vector<Setter> Setters(Config& c) {
        [&c](const std::string& v) {
          return ParseInt("sandbox_latency_ms", v, c.sandbox_latency_ms, 0, 60000);
        }},
+      {"psp_timeout_ms",
+       [&c](const std::string& v) {
+         return ParseInt("psp_timeout_ms", v, c.psp_timeout_ms, 1, 120000);
+       }},
+      {"recovery_interval_ms",
+       [&c](const std::string& v) {
+         return ParseInt("recovery_interval_ms", v, c.recovery_interval_ms, 100, 3600000);
+       }},
       {"rate_limit_per_key",
        [&c](const std::string& v) {
          return ParseDouble("rate_limit_per_key", v, c.rate_limit_per_key);

@@ -24,6 +24,8 @@ struct Config {
   std::string log_file;
   bool dev = false;
   int64_t sandbox_latency_ms = 0;
+  int64_t psp_timeout_ms = 10000;
+  int64_t recovery_interval_ms = 5000;
   double rate_limit_per_key = 100;
   int64_t max_connections = 10000;
   int64_t threads = 0;  // 0 = number of cores

@@ -9,10 +9,12 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <fmt/format.h>
 #include <memory>
 
+#include "lp/common/pan.hpp"
 #include "lp/common/redact.hpp"
 
 namespace lp::log {
@@ -38,8 +40,34 @@ std::string_view LevelName(Level l) {
   return "info";
 }
 
+// Replaces bytes that are not well-formed UTF-8 with U+FFFD so every line stays valid JSON.
+std::string ValidUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool ok = len > 0 && i + len <= s.size();
+    for (size_t k = 1; ok && k < len; ++k) {
+      ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+    }
+    if (ok && len == 2) ok = c >= 0xC2;
+    if (ok) {
+      out.append(s.substr(i, len));
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
+// Values are redacted before they are serialized, so masking never breaks the JSON.
 void AppendJsonString(std::string& out, std::string_view s) {
-  out += boost::json::serialize(boost::json::string_view(s.data(), s.size()));
+  std::string clean = ValidUtf8(Redact(s));
+  out += boost::json::serialize(boost::json::string_view(clean.data(), clean.size()));
 }
 
 std::string NowIso() {
@@ -99,14 +127,21 @@ std::string FormatLine(Level level, std::string_view msg, std::initializer_list<
             AppendJsonString(line, v);
           } else if constexpr (std::is_same_v<T, bool>) {
             line += v ? "true" : "false";
+          } else if constexpr (std::is_same_v<T, double>) {
+            line += std::isfinite(v) ? fmt::format("{}", v) : std::string("null");
           } else {
-            line += fmt::format("{}", v);
+            std::string digits = fmt::format("{}", v);
+            if (ContainsPan(digits)) {
+              AppendJsonString(line, digits);  // masked, as a string
+            } else {
+              line += digits;
+            }
           }
         },
         f.value);
   }
   line += '}';
-  return Redact(line);
+  return line;
 }
 
 void Write(Level level, std::string_view msg, std::initializer_list<Field> fields) {

@@ -56,7 +56,13 @@ Task<Result<connectors::OperationResult>> CallPsp(const connectors::ConnectorReg
     co_return Error::Internal("connector " + account.connector + " is not built in");
   }
   const int64_t t0 = MonotonicMicros();
-  auto r = sync ? co_await c->Sync(account, op, req) : co_await c->Execute(account, op, req);
+  // No co_await inside a conditional expression: GCC 12 miscompiles that.
+  Result<connectors::OperationResult> r = Error::Internal("unset");
+  if (sync) {
+    r = co_await c->Sync(account, op, req);
+  } else {
+    r = co_await c->Execute(account, op, req);
+  }
   psp_us += MonotonicMicros() - t0;
   co_return r;
 }

@@ -1,5 +1,7 @@
 // Card-number (PAN) detection, PRODUCT.md §6: a run of 13–19 digits, optionally separated by
-// single spaces or dashes, bounded by non-digits, first digit 2–6, Luhn-valid.
+// single spaces or dashes, bounded by non-digits, first digit 2–6, Luhn-valid. Inside a longer
+// separated run, each stretch of whole digit groups is checked too, so a card number followed
+// by an expiry or preceded by a phone number is still found.
 #pragma once
 
 #include <cstddef>

@@ -1,0 +1,207 @@
+#include "api/input.hpp"
+
+#include <boost/url/parse_query.hpp>
+
+#include "lp/common/pan.hpp"
+#include "lp/crypto/hash.hpp"
+
+namespace lp::api {
+
+namespace json = boost::json;
+
+namespace {
+
+Error PanDetected(std::string param) {
+  return Error::Invalid("pan_detected",
+                        "A card number was found in the request. LiasonPay takes PSP tokens "
+                        "(tok_…, pm_…), never raw card numbers.",
+                        std::move(param));
+}
+
+// Finds a card number in any string (or number) inside the value; returns its path.
+std::optional<std::string> FindPanIn(const json::value& v, const std::string& path) {
+  switch (v.kind()) {
+    case json::kind::string:
+      if (ContainsPan(std::string_view(v.as_string()))) return path;
+      return std::nullopt;
+    case json::kind::int64:
+    case json::kind::uint64: {
+      auto digits = json::serialize(v);
+      if (ContainsPan(digits)) return path;
+      return std::nullopt;
+    }
+    case json::kind::object:
+      for (const auto& kv : v.as_object()) {
+        std::string child = path.empty() ? std::string(kv.key()) : path + "." + std::string(kv.key());
+        if (ContainsPan(std::string_view(kv.key()))) return child;
+        if (auto p = FindPanIn(kv.value(), child)) return p;
+      }
+      return std::nullopt;
+    case json::kind::array: {
+      size_t i = 0;
+      for (const auto& e : v.as_array()) {
+        if (auto p = FindPanIn(e, path + "[" + std::to_string(i++) + "]")) return p;
+      }
+      return std::nullopt;
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace
+
+Result<json::object> ParseBody(const http::Request& req,
+                               std::initializer_list<std::string_view> allowed) {
+  if (req.body.empty()) return json::object();
+  auto ct = req.Header("content-type");
+  if (!ct || !(ct->starts_with("application/json") || ct->starts_with("Application/JSON"))) {
+    return Error{ErrorType::kUnsupportedMedia, "unsupported_media_type",
+                 "Send the request body as JSON with Content-Type: application/json.",
+                 "Content-Type", {}};
+  }
+  json::parse_options opt;
+  opt.max_depth = 32;
+  boost::system::error_code ec;
+  json::value v = json::parse(req.body, ec, {}, opt);
+  if (ec) {
+    if (ContainsPan(req.body)) return PanDetected("body");
+    return Error::Invalid("invalid_json",
+                          ec == json::error::too_deep
+                              ? "The JSON body is nested deeper than 32 levels."
+                              : "The request body is not valid JSON: " + ec.message() + ".");
+  }
+  if (auto where = FindPanIn(v, "")) return PanDetected(*where);
+  if (!v.is_object()) return Error::Invalid("invalid_json", "The JSON body must be an object.");
+  auto& o = v.as_object();
+  for (const auto& kv : o) {
+    bool ok = false;
+    for (auto a : allowed) ok = ok || a == kv.key();
+    if (!ok) {
+      return Error::Invalid("parameter_unknown",
+                            "Received unknown parameter: " + std::string(kv.key()),
+                            std::string(kv.key()));
+    }
+  }
+  return std::move(o);
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> ParseQuery(
+    const http::Request& req, std::initializer_list<std::string_view> allowed) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (req.query.empty()) return out;
+  auto parsed = boost::urls::parse_query(req.query);
+  if (!parsed) return Error::Invalid("invalid_query", "The query string is malformed.");
+  boost::urls::encoding_opts opt;
+  opt.space_as_plus = true;
+  for (auto p : *parsed) {
+    std::string key = p.key.decode(opt);
+    std::string value = p.has_value ? p.value.decode(opt) : std::string();
+    if (ContainsPan(key) || ContainsPan(value)) return PanDetected(key);
+    bool ok = false;
+    for (auto a : allowed) ok = ok || a == key;
+    if (!ok) return Error::Invalid("parameter_unknown", "Received unknown parameter: " + key, key);
+    out.emplace_back(std::move(key), std::move(value));
+  }
+  return out;
+}
+
+std::optional<std::string> QueryValue(const std::vector<std::pair<std::string, std::string>>& q,
+                                      std::string_view name) {
+  for (const auto& [k, v] : q) {
+    if (k == name) return v;
+  }
+  return std::nullopt;
+}
+
+namespace {
+Result<int64_t> ParseIntParam(const std::string& v, std::string_view name, int64_t lo, int64_t hi) {
+  try {
+    size_t used = 0;
+    long long n = std::stoll(v, &used);
+    if (used == v.size() && n >= lo && n <= hi) return n;
+  } catch (...) {
+  }
+  return Error::Invalid("parameter_invalid",
+                        std::string(name) + " must be an integer between " + std::to_string(lo) +
+                            " and " + std::to_string(hi) + ".",
+                        std::string(name));
+}
+}  // namespace
+
+Result<core::ListParams> ParseListParams(
+    const std::vector<std::pair<std::string, std::string>>& query) {
+  core::ListParams p;
+  if (auto v = QueryValue(query, "limit")) {
+    auto n = ParseIntParam(*v, "limit", 1, 100);
+    if (!n) return n.error();
+    p.limit = static_cast<int>(*n);
+  }
+  p.starting_after = QueryValue(query, "starting_after");
+  p.ending_before = QueryValue(query, "ending_before");
+  if (p.starting_after && p.ending_before) {
+    return Error::Invalid("parameter_invalid",
+                          "Pass starting_after or ending_before, not both.", "ending_before");
+  }
+  if (auto v = QueryValue(query, "created[gte]")) {
+    auto n = ParseIntParam(*v, "created[gte]", 0, 1LL << 40);
+    if (!n) return n.error();
+    p.created_gte = *n;
+  }
+  if (auto v = QueryValue(query, "created[lte]")) {
+    auto n = ParseIntParam(*v, "created[lte]", 0, 1LL << 40);
+    if (!n) return n.error();
+    p.created_lte = *n;
+  }
+  return p;
+}
+
+Result<std::optional<std::string>> OptString(const json::object& o, std::string_view name,
+                                             size_t max_len) {
+  auto* v = o.if_contains(name);
+  if (!v || v->is_null()) return std::optional<std::string>();
+  if (!v->is_string()) {
+    return Error::Invalid("parameter_invalid", std::string(name) + " must be a string.",
+                          std::string(name));
+  }
+  if (v->as_string().size() > max_len) {
+    return Error::Invalid("parameter_invalid",
+                          std::string(name) + " must be at most " + std::to_string(max_len) +
+                              " characters.",
+                          std::string(name));
+  }
+  return std::optional<std::string>(std::string(v->as_string()));
+}
+
+Result<std::optional<bool>> OptBool(const json::object& o, std::string_view name) {
+  auto* v = o.if_contains(name);
+  if (!v || v->is_null()) return std::optional<bool>();
+  if (!v->is_bool()) {
+    return Error::Invalid("parameter_invalid", std::string(name) + " must be true or false.",
+                          std::string(name));
+  }
+  return std::optional<bool>(v->as_bool());
+}
+
+Result<core::Idempotency> IdempotencyOf(const http::Request& req) {
+  core::Idempotency idem;
+  auto key = req.Header("idempotency-key");
+  if (!key) return idem;
+  if (key->empty() || key->size() > 255) {
+    return Error::Invalid("idempotency_key_invalid",
+                          "The Idempotency-Key must be 1 to 255 characters.", "Idempotency-Key");
+  }
+  for (char c : *key) {
+    if (c < 0x21 || c > 0x7e) {
+      return Error::Invalid("idempotency_key_invalid",
+                            "The Idempotency-Key may hold printable ASCII characters only.",
+                            "Idempotency-Key");
+    }
+  }
+  idem.key = std::string(*key);
+  std::string material = req.method + " " + req.path + "\n" + req.body;
+  idem.request_hash = crypto::Hex(crypto::Sha256(material));
+  return idem;
+}
+
+}  // namespace lp::api

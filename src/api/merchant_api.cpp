@@ -1,0 +1,279 @@
+#include "lp/api/merchant_api.hpp"
+
+#include <fmt/format.h>
+
+#include "api/input.hpp"
+#include "lp/common/clock.hpp"
+#include "lp/common/log.hpp"
+#include "lp/common/money.hpp"
+#include "lp/http/errors.hpp"
+
+namespace lp::api {
+
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
+namespace {
+
+void AddServerTiming(const Request& req, Response& resp, int64_t psp_us) {
+  const int64_t total = MonotonicMicros() - req.start_us;
+  resp.SetHeader("Server-Timing", fmt::format("app;dur={:.3f}, psp;dur={:.3f}",
+                                              std::max<int64_t>(0, total - psp_us) / 1000.0,
+                                              psp_us / 1000.0));
+}
+
+Response Respond(const Request& req, const Result<core::ApiResult>& r) {
+  if (!r) {
+    if (r.error().type == ErrorType::kInternal || r.error().type == ErrorType::kUnavailable) {
+      log::Error("request_failed", {{"request_id", req.request_id},
+                                    {"route", req.route},
+                                    {"code", r.error().code},
+                                    {"detail", r.error().detail}});
+    }
+    Response resp = http::ErrorResponse(r.error(), req.request_id);
+    AddServerTiming(req, resp, 0);
+    return resp;
+  }
+  Response resp = Response::Json(r->status, r->body);
+  if (r->replayed) resp.SetHeader("Idempotent-Replayed", "true");
+  AddServerTiming(req, resp, r->psp_us);
+  return resp;
+}
+
+using AuthedFn = std::function<Task<Result<core::ApiResult>>(Request&, const core::Principal&)>;
+
+http::Handler Authed(MerchantApiDeps d, AuthedFn fn) {
+  return [d, fn = std::move(fn)](Request& req) -> Task<Response> {
+    auto principal = co_await d.keys.Authenticate(req.Header("authorization").value_or(""));
+    if (!principal) co_return Respond(req, principal.error());
+    auto r = co_await fn(req, *principal);
+    co_return Respond(req, r);
+  };
+}
+
+Error Missing(std::string_view name) {
+  return Error::Invalid("parameter_missing", "Missing required parameter: " + std::string(name),
+                        std::string(name));
+}
+
+Result<std::string> Metadata(const json::object& body) {
+  auto* v = body.if_contains("metadata");
+  if (!v || v->is_null()) return std::string("{}");
+  if (!v->is_object()) {
+    return Error::Invalid("parameter_invalid", "metadata must be an object of strings.", "metadata");
+  }
+  const auto& o = v->as_object();
+  if (o.size() > 50) {
+    return Error::Invalid("parameter_invalid", "metadata may have at most 50 keys.", "metadata");
+  }
+  for (const auto& kv : o) {
+    const std::string param = "metadata[" + std::string(kv.key()) + "]";
+    if (kv.key().empty() || kv.key().size() > 40) {
+      return Error::Invalid("parameter_invalid", "metadata keys must be 1 to 40 characters.",
+                            param);
+    }
+    if (!kv.value().is_string() || kv.value().as_string().size() > 500) {
+      return Error::Invalid("parameter_invalid",
+                            "metadata values must be strings of at most 500 characters.", param);
+    }
+  }
+  return json::serialize(o);
+}
+
+Task<Result<core::ApiResult>> CreatePayment(MerchantApiDeps d, Request& req,
+                                            const core::Principal& p) {
+  auto idem = IdempotencyOf(req);
+  if (!idem) co_return idem.error();
+  auto body = ParseBody(req, {"amount", "currency", "payment_method", "capture_method", "confirm",
+                              "description", "metadata", "routing"});
+  if (!body) co_return body.error();
+  core::CreatePaymentParams params;
+  auto* amount = body->if_contains("amount");
+  if (!amount) co_return Missing("amount");
+  auto a = ParseAmount(*amount, "amount", false);
+  if (!a) co_return a.error();
+  params.amount = *a;
+  auto* currency = body->if_contains("currency");
+  if (!currency) co_return Missing("currency");
+  auto c = ParseCurrency(*currency, "currency");
+  if (!c) co_return c.error();
+  params.currency = std::string(c->Code());
+  auto pm = OptString(*body, "payment_method", 255);
+  if (!pm) co_return pm.error();
+  params.payment_method = *pm;
+  auto cm = OptString(*body, "capture_method", 20);
+  if (!cm) co_return cm.error();
+  if (*cm) {
+    if (**cm == "manual") {
+      params.capture_method = core::CaptureMethod::kManual;
+    } else if (**cm != "automatic") {
+      co_return Error::Invalid("parameter_invalid",
+                               "capture_method must be \"automatic\" or \"manual\".",
+                               "capture_method");
+    }
+  }
+  auto confirm = OptBool(*body, "confirm");
+  if (!confirm) co_return confirm.error();
+  params.confirm = confirm->value_or(false);
+  if (params.confirm && !params.payment_method) co_return Missing("payment_method");
+  auto desc = OptString(*body, "description", 1000);
+  if (!desc) co_return desc.error();
+  params.description = *desc;
+  auto md = Metadata(*body);
+  if (!md) co_return md.error();
+  params.metadata_json = *md;
+  if (auto* r = body->if_contains("routing"); r && !r->is_null()) {
+    if (!r->is_object()) {
+      co_return Error::Invalid("parameter_invalid", "routing must be an object.", "routing");
+    }
+    for (const auto& kv : r->as_object()) {
+      if (kv.key() != "connector_account") {
+        co_return Error::Invalid("parameter_unknown",
+                                 "Received unknown parameter: routing." + std::string(kv.key()),
+                                 "routing." + std::string(kv.key()));
+      }
+      if (!kv.value().is_string()) {
+        co_return Error::Invalid("parameter_invalid", "routing.connector_account must be a string.",
+                                 "routing.connector_account");
+      }
+      params.connector_account = std::string(kv.value().as_string());
+    }
+  }
+  co_return co_await d.payments.Create(p, std::move(params), std::move(*idem));
+}
+
+Task<Result<core::ApiResult>> ConfirmPayment(MerchantApiDeps d, Request& req,
+                                             const core::Principal& p) {
+  auto idem = IdempotencyOf(req);
+  if (!idem) co_return idem.error();
+  auto body = ParseBody(req, {"payment_method"});
+  if (!body) co_return body.error();
+  auto pm = OptString(*body, "payment_method", 255);
+  if (!pm) co_return pm.error();
+  co_return co_await d.payments.Confirm(p, req.params.at(0), *pm, std::move(*idem));
+}
+
+Task<Result<core::ApiResult>> CapturePayment(MerchantApiDeps d, Request& req,
+                                             const core::Principal& p) {
+  auto idem = IdempotencyOf(req);
+  if (!idem) co_return idem.error();
+  auto body = ParseBody(req, {"amount_to_capture"});
+  if (!body) co_return body.error();
+  std::optional<int64_t> amount;
+  if (auto* v = body->if_contains("amount_to_capture"); v && !v->is_null()) {
+    auto a = ParseAmount(*v, "amount_to_capture", false);
+    if (!a) co_return a.error();
+    amount = *a;
+  }
+  co_return co_await d.payments.Capture(p, req.params.at(0), amount, std::move(*idem));
+}
+
+Task<Result<core::ApiResult>> CancelPayment(MerchantApiDeps d, Request& req,
+                                            const core::Principal& p) {
+  auto idem = IdempotencyOf(req);
+  if (!idem) co_return idem.error();
+  auto body = ParseBody(req, {});
+  if (!body) co_return body.error();
+  co_return co_await d.payments.Cancel(p, req.params.at(0), std::move(*idem));
+}
+
+Task<Result<core::ApiResult>> ListPayments(MerchantApiDeps d, Request& req,
+                                           const core::Principal& p) {
+  auto q = ParseQuery(req, {"limit", "starting_after", "ending_before", "status", "created[gte]",
+                            "created[lte]"});
+  if (!q) co_return q.error();
+  auto params = ParseListParams(*q);
+  if (!params) co_return params.error();
+  if (auto s = QueryValue(*q, "status")) {
+    if (!core::ParsePaymentStatus(*s)) {
+      co_return Error::Invalid("parameter_invalid", "status is not a payment status.", "status");
+    }
+    params->status = *s;
+  }
+  co_return co_await d.payments.List(p, std::move(*params));
+}
+
+Task<Result<core::ApiResult>> CreateRefund(MerchantApiDeps d, Request& req,
+                                           const core::Principal& p) {
+  auto idem = IdempotencyOf(req);
+  if (!idem) co_return idem.error();
+  auto body = ParseBody(req, {"payment", "amount", "reason"});
+  if (!body) co_return body.error();
+  core::RefundParams params;
+  auto pay = OptString(*body, "payment", 255);
+  if (!pay) co_return pay.error();
+  if (!*pay) co_return Missing("payment");
+  params.payment_id = **pay;
+  if (auto* v = body->if_contains("amount"); v && !v->is_null()) {
+    auto a = ParseAmount(*v, "amount", false);
+    if (!a) co_return a.error();
+    params.amount = *a;
+  }
+  auto reason = OptString(*body, "reason", 40);
+  if (!reason) co_return reason.error();
+  if (*reason && **reason != "duplicate" && **reason != "fraudulent" &&
+      **reason != "requested_by_customer") {
+    co_return Error::Invalid("parameter_invalid",
+                             "reason must be duplicate, fraudulent or requested_by_customer.",
+                             "reason");
+  }
+  params.reason = *reason;
+  co_return co_await d.payments.CreateRefund(p, std::move(params), std::move(*idem));
+}
+
+Task<Result<core::ApiResult>> ListRefunds(MerchantApiDeps d, Request& req,
+                                          const core::Principal& p) {
+  auto q = ParseQuery(req, {"limit", "starting_after", "ending_before", "payment", "status",
+                            "created[gte]", "created[lte]"});
+  if (!q) co_return q.error();
+  auto params = ParseListParams(*q);
+  if (!params) co_return params.error();
+  if (auto s = QueryValue(*q, "status")) {
+    if (*s != "pending" && *s != "succeeded" && *s != "failed") {
+      co_return Error::Invalid("parameter_invalid", "status is not a refund status.", "status");
+    }
+    params->status = *s;
+  }
+  co_return co_await d.payments.ListRefunds(p, std::move(*params), QueryValue(*q, "payment"));
+}
+
+Task<Result<core::ApiResult>> ListEvents(MerchantApiDeps d, Request& req,
+                                         const core::Principal& p) {
+  auto q = ParseQuery(req, {"limit", "starting_after", "ending_before", "type", "created[gte]",
+                            "created[lte]"});
+  if (!q) co_return q.error();
+  auto params = ParseListParams(*q);
+  if (!params) co_return params.error();
+  co_return co_await d.payments.ListEvents(p, std::move(*params), QueryValue(*q, "type"));
+}
+
+}  // namespace
+
+void RegisterMerchantApi(http::Router& r, MerchantApiDeps d) {
+  using P = const core::Principal&;
+  r.Add("POST", "/v1/payments", "payments:write",
+        Authed(d, [d](Request& req, P p) { return CreatePayment(d, req, p); }));
+  r.Add("GET", "/v1/payments", "payments:read",
+        Authed(d, [d](Request& req, P p) { return ListPayments(d, req, p); }));
+  r.Add("GET", "/v1/payments/{id}", "payments:read",
+        Authed(d, [d](Request& req, P p) { return d.payments.Get(p, req.params.at(0)); }));
+  r.Add("POST", "/v1/payments/{id}/confirm", "payments:write",
+        Authed(d, [d](Request& req, P p) { return ConfirmPayment(d, req, p); }));
+  r.Add("POST", "/v1/payments/{id}/capture", "payments:write",
+        Authed(d, [d](Request& req, P p) { return CapturePayment(d, req, p); }));
+  r.Add("POST", "/v1/payments/{id}/cancel", "payments:write",
+        Authed(d, [d](Request& req, P p) { return CancelPayment(d, req, p); }));
+  r.Add("POST", "/v1/refunds", "refunds:write",
+        Authed(d, [d](Request& req, P p) { return CreateRefund(d, req, p); }));
+  r.Add("GET", "/v1/refunds", "payments:read",
+        Authed(d, [d](Request& req, P p) { return ListRefunds(d, req, p); }));
+  r.Add("GET", "/v1/refunds/{id}", "payments:read",
+        Authed(d, [d](Request& req, P p) { return d.payments.GetRefund(p, req.params.at(0)); }));
+  r.Add("GET", "/v1/events", "events:read",
+        Authed(d, [d](Request& req, P p) { return ListEvents(d, req, p); }));
+  r.Add("GET", "/v1/events/{id}", "events:read",
+        Authed(d, [d](Request& req, P p) { return d.payments.GetEvent(p, req.params.at(0)); }));
+}
+
+}  // namespace lp::api

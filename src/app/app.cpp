@@ -1,0 +1,119 @@
+// Command line: `liasonpay <command> [flags]` (CLI11). Flags become config keys; see config.hpp
+// for the precedence (defaults < TOML < LIASONPAY_* env < flags).
+#include "lp/app/app.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "app/config.hpp"
+#include "app/serve.hpp"
+
+#ifndef LP_VERSION
+#define LP_VERSION "0.1.0"
+#endif
+
+namespace lp::app {
+
+namespace {
+
+struct Flags {
+  std::string config_file;
+  FlagValues values;
+};
+
+// Adds the flags that every store-opening command takes.
+void AddStoreFlags(CLI::App* cmd, Flags& f) {
+  cmd->add_option("--config", f.config_file, "TOML configuration file");
+  cmd->add_option_function<std::string>(
+      "--data-dir", [&f](const std::string& v) { f.values["data_dir"] = v; },
+      "Data directory (default ./var)");
+  cmd->add_option_function<std::string>(
+      "--database", [&f](const std::string& v) { f.values["database"] = v; },
+      "Database: a SQLite path (default <data-dir>/liasonpay.db)");
+  cmd->add_option_function<std::string>(
+      "--keyring", [&f](const std::string& v) { f.values["keyring"] = v; },
+      "Key-ring file (default <data-dir>/keyring)");
+  cmd->add_option_function<std::string>(
+      "--log-level", [&f](const std::string& v) { f.values["log_level"] = v; },
+      "debug|info|warn|error");
+}
+
+void AddServeFlags(CLI::App* cmd, Flags& f) {
+  AddStoreFlags(cmd, f);
+  auto opt = [&](const char* flag, const char* key, const char* help) {
+    cmd->add_option_function<std::string>(
+        flag, [&f, key](const std::string& v) { f.values[key] = v; }, help);
+  };
+  opt("--api-addr", "api_addr", "Merchant API listener host:port (default 0.0.0.0:8443)");
+  opt("--dashboard-addr", "dashboard_addr", "Dashboard listener host:port (default 0.0.0.0:8444)");
+  opt("--ops-addr", "ops_addr", "Ops listener host:port (default 127.0.0.1:9443)");
+  opt("--tls-cert", "tls_cert", "TLS certificate chain, PEM (default <data-dir>/tls/cert.pem)");
+  opt("--tls-key", "tls_key", "TLS private key, PEM, mode 0600 (default <data-dir>/tls/key.pem)");
+  opt("--log-file", "log_file", "Write logs to this file instead of stderr");
+  opt("--sandbox-latency-ms", "sandbox_latency_ms", "Simulated sandbox PSP latency");
+  opt("--psp-timeout-ms", "psp_timeout_ms", "Deadline of a PSP call (default 10000)");
+  opt("--recovery-interval-ms", "recovery_interval_ms",
+      "How often unclear PSP outcomes are synced (default 5000)");
+  opt("--rate-limit-per-key", "rate_limit_per_key", "Requests/s per API key (0 = off)");
+  opt("--max-connections", "max_connections", "Max concurrent connections (default 10000)");
+  opt("--threads", "threads", "I/O threads (default: number of cores)");
+  cmd->add_option_function<std::vector<std::string>>(
+      "--trusted-proxy",
+      [&f](const std::vector<std::string>& v) {
+        std::string joined;
+        for (const auto& s : v) joined += (joined.empty() ? "" : ",") + s;
+        f.values["trusted_proxies"] = joined;
+      },
+      "CIDR of a proxy whose X-Forwarded-For is honoured (repeatable)");
+  cmd->add_flag_callback(
+      "--dev", [&f] { f.values["dev"] = "true"; },
+      "Development mode: create ./var, a self-signed certificate, a demo merchant");
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  CLI::App app{"LiasonPay: one API between merchants and payment providers.", "liasonpay"};
+  app.require_subcommand(1);
+  Flags f;
+  int rc = 0;
+
+  auto* serve = app.add_subcommand("serve", "Run the HTTPS server (api, dashboard, ops listeners)");
+  AddServeFlags(serve, f);
+  auto* migrate = app.add_subcommand("migrate", "Apply pending database migrations");
+  AddStoreFlags(migrate, f);
+  auto* init = app.add_subcommand("init", "Create the data dir, key ring and database");
+  AddStoreFlags(init, f);
+  auto* version = app.add_subcommand("version", "Print the version");
+  auto* merchant = app.add_subcommand("merchant", "Manage merchants");
+  merchant->require_subcommand(1);
+  auto* mcreate = merchant->add_subcommand("create", "Create a merchant and a secret API key");
+  AddStoreFlags(mcreate, f);
+  std::string name = "Merchant";
+  std::string mode = "test";
+  mcreate->add_option("--name", name, "Merchant name");
+  mcreate->add_option("--mode", mode, "Mode of the first key: test|live")
+      ->check(CLI::IsMember({"test", "live"}));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (version->parsed()) {
+    fmt::print("liasonpay {}\n", LP_VERSION);
+    return 0;
+  }
+  auto config = LoadConfig(f.config_file, f.values);
+  if (!config) {
+    fmt::print(stderr, "liasonpay: {}\n", config.error().message);
+    return 2;
+  }
+  if (serve->parsed()) rc = Serve(*config);
+  if (migrate->parsed()) rc = Migrate(*config);
+  if (init->parsed()) rc = Init(*config);
+  if (mcreate->parsed()) rc = CreateMerchantCommand(*config, name, mode);
+  return rc;
+}
+
+}  // namespace lp::app

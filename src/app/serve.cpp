@@ -1,0 +1,369 @@
+// `liasonpay serve` and the other store-opening commands: build every object and wire them.
+#include "app/serve.hpp"
+
+#include <sys/stat.h>
+
+#include <boost/asio.hpp>
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "app/keyring_file.hpp"
+#include "lp/api/merchant_api.hpp"
+#include "lp/common/clock.hpp"
+#include "lp/common/log.hpp"
+#include "lp/connectors/connector.hpp"
+#include "lp/core/api_keys.hpp"
+#include "lp/core/payments.hpp"
+#include "lp/http/errors.hpp"
+#include "lp/http/server.hpp"
+#include "lp/metrics/registry.hpp"
+#include "lp/store/store.hpp"
+
+namespace lp::app {
+
+namespace net = boost::asio;
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+log::Level ParseLevel(const std::string& s) {
+  if (s == "debug") return log::Level::kDebug;
+  if (s == "warn") return log::Level::kWarn;
+  if (s == "error") return log::Level::kError;
+  return log::Level::kInfo;
+}
+
+int Fail(const std::string& what) {
+  log::Error("startup_failed", {{"error", what}});
+  log::Flush();
+  fmt::print(stderr, "liasonpay: {}\n", what);
+  return 1;
+}
+
+Result<void> EnsureDevDataDir(const Config& c) {
+  std::error_code ec;
+  fs::create_directories(c.data_dir, ec);
+  if (ec) return Error::Internal("cannot create data dir " + c.data_dir + ": " + ec.message());
+  ::chmod(c.data_dir.c_str(), 0700);
+  if (!fs::exists(c.CertFile()) || !fs::exists(c.KeyFile())) {
+    fs::create_directories(fs::path(c.CertFile()).parent_path(), ec);
+    fs::create_directories(fs::path(c.KeyFile()).parent_path(), ec);
+    if (auto r = http::WriteSelfSignedCert(c.CertFile(), c.KeyFile()); !r) return r;
+    log::Info("dev_certificate_created", {{"cert", c.CertFile()}});
+  }
+  return CreateKeyringIfMissing(c.KeyringFile());
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// --dev: a demo merchant with a sandbox account and a test key, written to
+// dev-credentials.json (0600). Only what is missing is created.
+Result<json::object> EnsureDevCredentials(const Config& c, store::Store& store,
+                                          core::ApiKeyService& keys, const Clock& clock) {
+  const std::string path = c.data_dir + "/dev-credentials.json";
+  json::object creds;
+  if (fs::exists(path)) {
+    boost::system::error_code ec;
+    auto v = json::parse(ReadFile(path), ec);
+    if (!ec && v.is_object()) creds = v.as_object();
+  }
+  bool valid = false;
+  if (auto* m = creds.if_contains("merchant_id"); m && m->is_string()) {
+    if (auto* k = creds.if_contains("api_key"); k && k->is_string()) {
+      const std::string hash = keys.HashKey(std::string_view(k->as_string()));
+      (void)store.ReadSync([&](store::Tx& tx) -> Result<void> {
+        return tx.Query("SELECT 1 FROM api_keys WHERE hash = ? AND merchant_id = ?",
+                        {hash, std::string_view(m->as_string())}, [&](const store::Row&) {
+                          valid = true;
+                          return false;
+                        });
+      });
+    }
+  }
+  if (valid) return creds;
+  std::string merchant_id, api_key;
+  auto w = store.WriteSync([&](store::Tx& tx) -> Result<void> {
+    auto m = core::CreateMerchant(tx, "Demo merchant", clock);
+    if (!m) return m.error();
+    merchant_id = *m;
+    auto k = keys.Create(tx, merchant_id, core::Mode::kTest, "secret");
+    if (!k) return k.error();
+    api_key = k->secret;
+    return {};
+  });
+  if (!w) return w.error();
+  creds["merchant_id"] = merchant_id;
+  creds["api_key"] = api_key;
+  if (auto r = WriteFileAtomic(path, json::serialize(creds) + "\n", 0600); !r) return r.error();
+  return creds;
+}
+
+void DescribeMetrics(metrics::Registry& m) {
+  m.Describe("liasonpay_http_requests_total", "counter",
+             "HTTP requests by listener, route, method and status.");
+  m.Describe("liasonpay_http_request_duration_seconds", "histogram",
+             "HTTP request latency by listener and route.");
+  m.Describe("liasonpay_store_commits_total", "counter", "Physical database commits (fsyncs).");
+  m.Describe("liasonpay_store_transactions_total", "counter", "Logical write transactions.");
+}
+
+http::Router OpsRouter(store::Store& store, metrics::Registry& reg) {
+  http::Router r;
+  r.Add("GET", "/healthz", "none", [](http::Request&) -> Task<http::Response> {
+    co_return http::Response::Json(200, R"({"status":"ok"})");
+  });
+  r.Add("GET", "/readyz", "none", [&store](http::Request& req) -> Task<http::Response> {
+    auto ok = co_await store::Read(store, [&](store::Tx&) -> Result<void> { return {}; });
+    if (ok) ok = store.Ready();
+    if (!ok) {
+      co_return http::ErrorResponse(Error::Unavailable("Not ready: " + ok.error().message),
+                                    req.request_id);
+    }
+    co_return http::Response::Json(200, R"({"status":"ready"})");
+  });
+  r.Add("GET", "/metrics", "none", [&store, &reg](http::Request&) -> Task<http::Response> {
+    auto stats = store.Stats();
+    std::string body = reg.Render();
+    body += fmt::format(
+        "# TYPE liasonpay_store_commits_total counter\nliasonpay_store_commits_total {}\n"
+        "# TYPE liasonpay_store_transactions_total counter\nliasonpay_store_transactions_total "
+        "{}\n",
+        stats.commits, stats.transactions);
+    co_return http::Response::Text(200, std::move(body), "text/plain; version=0.0.4");
+  });
+  return r;
+}
+
+Result<store::StorePtr> OpenConfiguredStore(const Config& c) {
+  store::StoreOptions so;
+  so.url = c.DatabaseUrl();
+  so.readers = 2;
+  return store::OpenStore(so);
+}
+
+}  // namespace
+
+int Serve(const Config& c) {
+  log::Init(ParseLevel(c.log_level), c.log_file);
+  if (c.dev) {
+    log::Warn("dev_mode", {{"note", "DEV MODE: self-signed certificate, demo credentials, "
+                                    "sandbox PSP. Never use for real payments."}});
+    if (auto r = EnsureDevDataDir(c); !r) return Fail(r.error().detail);
+  }
+  if (!fs::exists(c.CertFile()) || !fs::exists(c.KeyFile())) {
+    return Fail("no TLS certificate at " + c.CertFile() + " / key at " + c.KeyFile() +
+                ": pass --tls-cert and --tls-key, or run with --dev for a self-signed one");
+  }
+  auto keyring = LoadKeyring(c.KeyringFile());
+  if (!keyring) return Fail(keyring.error().detail);
+  auto store = OpenConfiguredStore(c);
+  if (!store) return Fail(store.error().detail);
+
+  connectors::BuiltinOptions co;
+  co.sandbox_ledger_path = c.data_dir + "/sandbox-ledger.jsonl";
+  co.sandbox_latency_ms = c.sandbox_latency_ms;
+  co.psp_timeout_ms = c.psp_timeout_ms;
+  auto connectors = connectors::MakeBuiltinConnectors(co);
+  if (!connectors) return Fail(connectors.error().detail);
+
+  SystemClock clock;
+  core::ApiKeyService keys(**store, keyring->api_key_pepper, clock);
+  core::PaymentService payments(**store, **connectors, clock);
+
+  json::object creds;
+  if (c.dev) {
+    auto cr = EnsureDevCredentials(c, **store, keys, clock);
+    if (!cr) return Fail(cr.error().detail);
+    creds = *cr;
+  }
+
+  metrics::Registry reg;
+  DescribeMetrics(reg);
+
+  http::Router api_router;
+  api::RegisterMerchantApi(api_router, {keys, payments});
+  http::Router dashboard_router;
+  http::Router ops_router = OpsRouter(**store, reg);
+
+  net::io_context ioc;
+  http::Limits limits;
+  limits.max_connections = static_cast<size_t>(c.max_connections);
+  http::Server server(
+      ioc, limits, {c.CertFile(), c.KeyFile()}, [&reg](const http::RequestRecord& r) {
+        const std::string status = std::to_string(r.status);
+        reg.Inc("liasonpay_http_requests_total", {{"listener", r.listener},
+                                                  {"route", r.route},
+                                                  {"method", r.method},
+                                                  {"status", status}});
+        reg.Observe("liasonpay_http_request_duration_seconds",
+                    {{"listener", r.listener}, {"route", r.route}}, r.duration_us / 1e6);
+        log::Info("access", {{"listener", r.listener},
+                             {"method", r.method},
+                             {"route", r.route},
+                             {"status", r.status},
+                             {"duration_us", r.duration_us},
+                             {"request_id", r.request_id},
+                             {"client_ip", r.client_ip}});
+      });
+  std::vector<http::ListenerSpec> specs = {
+      {"api", c.api_addr, &api_router, {}},
+      {"dashboard",
+       c.dashboard_addr,
+       &dashboard_router,
+       {{"Content-Security-Policy",
+         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+         "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"},
+        {"X-Content-Type-Options", "nosniff"},
+        {"Referrer-Policy", "no-referrer"},
+        {"X-Frame-Options", "DENY"}}},
+      {"ops", c.ops_addr, &ops_router, {{"X-Content-Type-Options", "nosniff"}}},
+  };
+  if (auto r = server.Start(specs); !r) return Fail(r.error().detail);
+
+  auto ports = server.Ports();
+  json::object pj;
+  for (const auto& [name, port] : ports) pj[name] = port;
+  if (auto r = WriteFileAtomic(c.data_dir + "/ports.json", json::serialize(pj) + "\n", 0644); !r) {
+    return Fail(r.error().detail);
+  }
+  log::Info("listening", {{"api", static_cast<int64_t>(ports["api"])},
+                          {"dashboard", static_cast<int64_t>(ports["dashboard"])},
+                          {"ops", static_cast<int64_t>(ports["ops"])},
+                          {"database", (*store)->Backend()},
+                          {"schema_version", (*store)->SchemaVersion()}});
+  if (c.dev) {
+    const auto host = [](const std::string& addr) {
+      auto h = addr.substr(0, addr.rfind(':'));
+      return (h == "0.0.0.0" || h.empty()) ? std::string("127.0.0.1") : h;
+    };
+    fmt::print(stderr,
+               "\n  LiasonPay DEV MODE (self-signed certificate, sandbox PSP; not for real "
+               "payments)\n"
+               "  API:       https://{}:{}/v1/\n  Dashboard: https://{}:{}/\n"
+               "  Ops:       https://{}:{}/healthz\n"
+               "  Credentials (merchant id, test API key): {}/dev-credentials.json\n\n"
+               "  Try:\n  curl --cacert {} https://localhost:{}/v1/payments \\\n"
+               "    -H \"Authorization: Bearer $(python3 -c 'import "
+               "json;print(json.load(open(\"{}/dev-credentials.json\"))[\"api_key\"])')\" \\\n"
+               "    -H 'Content-Type: application/json' \\\n"
+               "    -d '{{\"amount\":1000,\"currency\":\"usd\",\"payment_method\":\"tok_visa\","
+               "\"confirm\":true}}'\n\n",
+               host(c.api_addr), ports["api"], host(c.dashboard_addr), ports["dashboard"],
+               host(c.ops_addr), ports["ops"], c.data_dir, c.CertFile(), ports["api"],
+               c.data_dir);
+  }
+
+  // Recovery: first everything a previous process left unsettled, then unclear outcomes.
+  net::co_spawn(
+      ioc,
+      [&payments, &c, &ioc]() -> Task<void> {
+        size_t n = co_await payments.Recover(true, 0);
+        if (n > 0) log::Info("recovery_pass", {{"settled", static_cast<int64_t>(n)}});
+        net::steady_timer t(ioc);
+        int64_t since_prune = 0;
+        for (;;) {
+          t.expires_after(std::chrono::milliseconds(c.recovery_interval_ms));
+          auto [ec] = co_await t.async_wait(net::as_tuple(net::use_awaitable));
+          if (ec) co_return;
+          n = co_await payments.Recover(false, c.recovery_interval_ms * 1000);
+          if (n > 0) log::Info("recovery_pass", {{"settled", static_cast<int64_t>(n)}});
+          since_prune += c.recovery_interval_ms;
+          if (since_prune >= 3'600'000) {
+            since_prune = 0;
+            (void)co_await payments.PruneIdempotency(int64_t{48} * 3600 * 1'000'000);
+          }
+        }
+      },
+      net::detached);
+
+  net::signal_set signals(ioc, SIGINT, SIGTERM);
+  net::signal_set hup(ioc, SIGHUP);
+  std::function<void()> wait_hup = [&] {
+    hup.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      auto r = server.ReloadTls();
+      if (r) {
+        log::Info("tls_reloaded", {});
+      } else {
+        log::Error("tls_reload_failed", {{"error", r.error().detail}});
+      }
+      wait_hup();
+    });
+  };
+  wait_hup();
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    log::Info("shutdown", {{"signal", sig}});
+    hup.cancel();
+    server.Shutdown([&ioc] { ioc.stop(); });
+  });
+
+  size_t n_threads = c.threads > 0 ? static_cast<size_t>(c.threads)
+                                   : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < n_threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : threads) t.join();
+  (*store)->Close();
+  log::Info("stopped", {});
+  log::Flush();
+  return 0;
+}
+
+int Migrate(const Config& c) {
+  log::Init(ParseLevel(c.log_level), c.log_file);
+  auto store = OpenConfiguredStore(c);
+  if (!store) return Fail(store.error().detail);
+  fmt::print("schema version {}\n", (*store)->SchemaVersion());
+  (*store)->Close();
+  log::Flush();
+  return 0;
+}
+
+int Init(const Config& c) {
+  log::Init(ParseLevel(c.log_level), c.log_file);
+  std::error_code ec;
+  fs::create_directories(c.data_dir, ec);
+  if (ec) return Fail("cannot create data dir " + c.data_dir);
+  ::chmod(c.data_dir.c_str(), 0700);
+  if (auto r = CreateKeyringIfMissing(c.KeyringFile()); !r) return Fail(r.error().detail);
+  return Migrate(c);
+}
+
+int CreateMerchantCommand(const Config& c, const std::string& name, const std::string& mode) {
+  log::Init(ParseLevel(c.log_level), c.log_file);
+  auto keyring = LoadKeyring(c.KeyringFile());
+  if (!keyring) return Fail(keyring.error().detail);
+  auto store = OpenConfiguredStore(c);
+  if (!store) return Fail(store.error().detail);
+  SystemClock clock;
+  core::ApiKeyService keys(**store, keyring->api_key_pepper, clock);
+  std::string merchant_id, key;
+  auto w = (*store)->WriteSync([&](store::Tx& tx) -> Result<void> {
+    auto m = core::CreateMerchant(tx, name, clock);
+    if (!m) return m.error();
+    merchant_id = *m;
+    auto k = keys.Create(tx, merchant_id, mode == "live" ? core::Mode::kLive : core::Mode::kTest,
+                         "secret");
+    if (!k) return k.error();
+    key = k->secret;
+    return {};
+  });
+  (*store)->Close();
+  if (!w) return Fail(w.error().detail);
+  fmt::print("{}\n", json::serialize(json::object{{"merchant_id", merchant_id}, {"api_key", key}}));
+  log::Flush();
+  return 0;
+}
+
+}  // namespace lp::app

@@ -1,0 +1,15 @@
+#pragma once
+
+#include "app/config.hpp"
+
+namespace lp::app {
+
+// `liasonpay serve`: runs until SIGTERM/SIGINT; returns the process exit code.
+int Serve(const Config& config);
+// `liasonpay migrate` and `liasonpay init`.
+int Migrate(const Config& config);
+int Init(const Config& config);
+// `liasonpay merchant create`: prints {"merchant_id","api_key"} once.
+int CreateMerchantCommand(const Config& config, const std::string& name, const std::string& mode);
+
+}  // namespace lp::app
