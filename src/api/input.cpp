@@ -1,7 +1,5 @@
 #include "api/input.hpp"
 
-#include <boost/url/parse_query.hpp>
-
 #include "lp/common/pan.hpp"
 #include "lp/crypto/hash.hpp"
 
@@ -86,22 +84,57 @@ Result<json::object> ParseBody(const http::Request& req,
   return std::move(o);
 }
 
+namespace {
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+// Form-style decoding ('+' is a space). Lenient on purpose: clients send `created[gte]` with raw
+// brackets, which strict RFC 3986 parsers (Boost.URL) refuse.
+std::optional<std::string> DecodeComponent(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '+') {
+      out.push_back(' ');
+    } else if (in[i] == '%') {
+      int hi = i + 1 < in.size() ? HexValue(in[i + 1]) : -1;
+      int lo = i + 2 < in.size() ? HexValue(in[i + 2]) : -1;
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else {
+      out.push_back(in[i]);
+    }
+  }
+  return out;
+}
+}  // namespace
+
 Result<std::vector<std::pair<std::string, std::string>>> ParseQuery(
     const http::Request& req, std::initializer_list<std::string_view> allowed) {
   std::vector<std::pair<std::string, std::string>> out;
-  if (req.query.empty()) return out;
-  auto parsed = boost::urls::parse_query(req.query);
-  if (!parsed) return Error::Invalid("invalid_query", "The query string is malformed.");
-  boost::urls::encoding_opts opt;
-  opt.space_as_plus = true;
-  for (auto p : *parsed) {
-    std::string key = p.key.decode(opt);
-    std::string value = p.has_value ? p.value.decode(opt) : std::string();
-    if (ContainsPan(key) || ContainsPan(value)) return PanDetected(key);
+  std::string_view q = req.query;
+  while (!q.empty()) {
+    size_t amp = q.find('&');
+    std::string_view part = q.substr(0, amp);
+    q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
+    if (part.empty()) continue;
+    size_t eq = part.find('=');
+    auto key = DecodeComponent(part.substr(0, eq));
+    auto value = DecodeComponent(eq == std::string_view::npos ? std::string_view()
+                                                              : part.substr(eq + 1));
+    if (!key || !value) {
+      return Error::Invalid("invalid_query", "The query string has a malformed %-escape.");
+    }
+    if (ContainsPan(*key) || ContainsPan(*value)) return PanDetected(*key);
     bool ok = false;
-    for (auto a : allowed) ok = ok || a == key;
-    if (!ok) return Error::Invalid("parameter_unknown", "Received unknown parameter: " + key, key);
-    out.emplace_back(std::move(key), std::move(value));
+    for (auto a : allowed) ok = ok || a == *key;
+    if (!ok) return Error::Invalid("parameter_unknown", "Received unknown parameter: " + *key, *key);
+    if (out.size() >= 50) return Error::Invalid("invalid_query", "Too many query parameters.");
+    out.emplace_back(std::move(*key), std::move(*value));
   }
   return out;
 }

@@ -37,6 +37,7 @@ Response Respond(const Request& req, const Result<core::ApiResult>& r) {
   }
   Response resp = Response::Json(r->status, r->body);
   if (r->replayed) resp.SetHeader("Idempotent-Replayed", "true");
+  resp.psp_us = r->psp_us;
   AddServerTiming(req, resp, r->psp_us);
   return resp;
 }

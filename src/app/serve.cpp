@@ -1,6 +1,7 @@
 // `liasonpay serve` and the other store-opening commands: build every object and wire them.
 #include "app/serve.hpp"
 
+#include <malloc.h>
 #include <sys/stat.h>
 
 #include <boost/asio.hpp>
@@ -113,6 +114,8 @@ void DescribeMetrics(metrics::Registry& m) {
              "HTTP requests by listener, route, method and status.");
   m.Describe("liasonpay_http_request_duration_seconds", "histogram",
              "HTTP request latency by listener and route.");
+  m.Describe("liasonpay_http_app_duration_seconds", "histogram",
+             "Time LiasonPay itself spent on a request (total minus PSP wait).");
   m.Describe("liasonpay_store_commits_total", "counter", "Physical database commits (fsyncs).");
   m.Describe("liasonpay_store_transactions_total", "counter", "Logical write transactions.");
 }
@@ -154,6 +157,8 @@ Result<store::StorePtr> OpenConfiguredStore(const Config& c) {
 }  // namespace
 
 int Serve(const Config& c) {
+  // Few malloc arenas: with many short-lived TLS buffers, per-thread arenas hoard memory.
+  mallopt(M_ARENA_MAX, 2);
   log::Init(ParseLevel(c.log_level), c.log_file);
   if (c.dev) {
     log::Warn("dev_mode", {{"note", "DEV MODE: self-signed certificate, demo credentials, "
@@ -207,6 +212,9 @@ int Serve(const Config& c) {
                                                   {"status", status}});
         reg.Observe("liasonpay_http_request_duration_seconds",
                     {{"listener", r.listener}, {"route", r.route}}, r.duration_us / 1e6);
+        reg.Observe("liasonpay_http_app_duration_seconds",
+                    {{"listener", r.listener}, {"route", r.route}},
+                    std::max<int64_t>(0, r.duration_us - r.psp_us) / 1e6);
         log::Info("access", {{"listener", r.listener},
                              {"method", r.method},
                              {"route", r.route},
@@ -246,7 +254,8 @@ int Serve(const Config& c) {
       auto h = addr.substr(0, addr.rfind(':'));
       return (h == "0.0.0.0" || h.empty()) ? std::string("127.0.0.1") : h;
     };
-    fmt::print(stderr,
+    // The banner goes to stdout: stderr carries JSON log lines only.
+    fmt::print(stdout,
                "\n  LiasonPay DEV MODE (self-signed certificate, sandbox PSP; not for real "
                "payments)\n"
                "  API:       https://{}:{}/v1/\n  Dashboard: https://{}:{}/\n"
@@ -261,6 +270,7 @@ int Serve(const Config& c) {
                host(c.api_addr), ports["api"], host(c.dashboard_addr), ports["dashboard"],
                host(c.ops_addr), ports["ops"], c.data_dir, c.CertFile(), ports["api"],
                c.data_dir);
+    std::fflush(stdout);
   }
 
   // Recovery: first everything a previous process left unsettled, then unclear outcomes.
@@ -277,6 +287,8 @@ int Serve(const Config& c) {
           if (ec) co_return;
           n = co_await payments.Recover(false, c.recovery_interval_ms * 1000);
           if (n > 0) log::Info("recovery_pass", {{"settled", static_cast<int64_t>(n)}});
+          // Return memory freed after connection bursts (TLS buffers) to the OS.
+          malloc_trim(0);
           since_prune += c.recovery_interval_ms;
           if (since_prune >= 3'600'000) {
             since_prune = 0;

@@ -2,4 +2,3 @@
 #include <boost/asio/impl/src.hpp>
 #include <boost/asio/ssl/impl/src.hpp>
 #include <boost/json/src.hpp>
-#include <boost/url/src.hpp>

@@ -139,7 +139,7 @@ Task<Result<ApiResult>> PaymentService::Create(const Principal& principal,
   Attempt a;
   connectors::Account account;
   auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
-    if (auto r = repo::ClaimIdempotency(tx, principal, idem, now, replay); !r || replay) return r;
+    if (auto r = repo::ClaimIdempotency(tx, principal, idem, p.id, now, replay); !r || replay) return r;
     if (params.confirm) {
       auto route = Route(tx, connectors_, principal, p.payment_method.value_or(""),
                          params.connector_account);
@@ -151,10 +151,7 @@ Task<Result<ApiResult>> PaymentService::Create(const Principal& principal,
       a = flow::NewAttempt(p, Operation::kAuthorize, account, p.amount, route->second, now);
     }
     if (auto r = repo::InsertPayment(tx, p); !r) return r;
-    if (params.confirm) {
-      if (auto r = repo::InsertAttempt(tx, a); !r) return r;
-      return repo::SetIdempotencyResource(tx, principal, idem, p.id);
-    }
+    if (params.confirm) return repo::InsertAttempt(tx, a);
     out.body = Render(PaymentJson(p));
     return repo::FinishIdempotency(tx, principal, idem, p.id, 200, out.body);
   });
@@ -174,7 +171,7 @@ Task<Result<ApiResult>> PaymentService::Confirm(const Principal& principal, std:
   Attempt a;
   connectors::Account account;
   auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
-    if (auto r = repo::ClaimIdempotency(tx, principal, idem, now, replay); !r || replay) return r;
+    if (auto r = repo::ClaimIdempotency(tx, principal, idem, id, now, replay); !r || replay) return r;
     auto loaded = repo::LoadPayment(tx, principal.merchant_id, principal.mode, id);
     if (!loaded) return loaded.error();
     if (!*loaded) return NoSuch("payment", id);
@@ -204,8 +201,7 @@ Task<Result<ApiResult>> PaymentService::Confirm(const Principal& principal, std:
     p.connector_account_id = account.id;
     a = flow::NewAttempt(p, Operation::kAuthorize, account, p.amount, route->second, now);
     if (auto r = repo::UpdatePayment(tx, p, now); !r) return r;
-    if (auto r = repo::InsertAttempt(tx, a); !r) return r;
-    return repo::SetIdempotencyResource(tx, principal, idem, p.id);
+    return repo::InsertAttempt(tx, a);
   });
   if (!w) co_return w.error();
   if (replay) co_return *replay;
@@ -222,7 +218,7 @@ Task<Result<ApiResult>> PaymentService::Capture(const Principal& principal, std:
   Attempt a;
   connectors::Account account;
   auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
-    if (auto r = repo::ClaimIdempotency(tx, principal, idem, now, replay); !r || replay) return r;
+    if (auto r = repo::ClaimIdempotency(tx, principal, idem, id, now, replay); !r || replay) return r;
     auto loaded = repo::LoadPayment(tx, principal.merchant_id, principal.mode, id);
     if (!loaded) return loaded.error();
     if (!*loaded) return NoSuch("payment", id);
@@ -242,8 +238,7 @@ Task<Result<ApiResult>> PaymentService::Capture(const Principal& principal, std:
     p.status = PaymentStatus::kProcessing;
     a = flow::NewAttempt(p, Operation::kCapture, account, amount, "authorization", now);
     if (auto r = repo::UpdatePayment(tx, p, now); !r) return r;
-    if (auto r = repo::InsertAttempt(tx, a); !r) return r;
-    return repo::SetIdempotencyResource(tx, principal, idem, p.id);
+    return repo::InsertAttempt(tx, a);
   });
   if (!w) co_return w.error();
   if (replay) co_return *replay;
@@ -261,7 +256,7 @@ Task<Result<ApiResult>> PaymentService::Cancel(const Principal& principal, std::
   bool needs_void = false;
   connectors::Account account;
   auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
-    if (auto r = repo::ClaimIdempotency(tx, principal, idem, now, replay); !r || replay) return r;
+    if (auto r = repo::ClaimIdempotency(tx, principal, idem, id, now, replay); !r || replay) return r;
     auto loaded = repo::LoadPayment(tx, principal.merchant_id, principal.mode, id);
     if (!loaded) return loaded.error();
     if (!*loaded) return NoSuch("payment", id);
@@ -277,8 +272,7 @@ Task<Result<ApiResult>> PaymentService::Cancel(const Principal& principal, std::
       a = flow::NewAttempt(p, Operation::kVoid, account, p.amount_capturable, "authorization",
                            now);
       if (auto r = repo::UpdatePayment(tx, p, now); !r) return r;
-      if (auto r = repo::InsertAttempt(tx, a); !r) return r;
-      return repo::SetIdempotencyResource(tx, principal, idem, p.id);
+      return repo::InsertAttempt(tx, a);
     }
     p.status = PaymentStatus::kCancelled;
     p.amount_capturable = 0;
@@ -402,9 +396,10 @@ Task<Result<ApiResult>> PaymentService::CreateRefund(const Principal& principal,
   Payment p;
   Attempt a;
   Refund refund;
+  refund.id = NewId("re");
   connectors::Account account;
   auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
-    if (auto r = repo::ClaimIdempotency(tx, principal, idem, now, replay); !r || replay) return r;
+    if (auto r = repo::ClaimIdempotency(tx, principal, idem, refund.id, now, replay); !r || replay) return r;
     auto loaded = repo::LoadPayment(tx, principal.merchant_id, principal.mode, params.payment_id);
     if (!loaded) return loaded.error();
     if (!*loaded) return NoSuch("payment", params.payment_id, "payment");
@@ -427,7 +422,6 @@ Task<Result<ApiResult>> PaymentService::CreateRefund(const Principal& principal,
     auto acc = AccountOf(tx, p);
     if (!acc) return acc.error();
     account = *acc;
-    refund.id = NewId("re");
     refund.merchant_id = p.merchant_id;
     refund.mode = p.mode;
     refund.payment_id = p.id;
@@ -440,8 +434,7 @@ Task<Result<ApiResult>> PaymentService::CreateRefund(const Principal& principal,
     a.idempotency_key = refund.id;  // ties the attempt to its refund (recovery finds it so)
     if (auto r = repo::UpdatePayment(tx, p, now); !r) return r;
     if (auto r = repo::InsertRefund(tx, refund); !r) return r;
-    if (auto r = repo::InsertAttempt(tx, a); !r) return r;
-    return repo::SetIdempotencyResource(tx, principal, idem, refund.id);
+    return repo::InsertAttempt(tx, a);
   });
   if (!w) co_return w.error();
   if (replay) co_return *replay;

@@ -272,7 +272,8 @@ Result<void> EmitEvent(Tx& tx, const std::string& merchant_id, Mode mode, std::s
   return {};
 }
 
-Result<void> ClaimIdempotency(Tx& tx, const Principal& p, const Idempotency& idem, int64_t now,
+Result<void> ClaimIdempotency(Tx& tx, const Principal& p, const Idempotency& idem,
+                              std::string_view resource_id, int64_t now,
                               std::optional<ApiResult>& replay) {
   if (idem.key.empty()) return {};
   bool found = false;
@@ -306,20 +307,10 @@ Result<void> ClaimIdempotency(Tx& tx, const Principal& p, const Idempotency& ide
     return {};
   }
   auto ins = tx.Exec(
-      "INSERT INTO idempotency_keys (merchant_id, mode, key, request_hash, state, created) "
-      "VALUES (?,?,?,?,'in_progress',?)",
-      {p.merchant_id, ToString(p.mode), idem.key, idem.request_hash, now});
+      "INSERT INTO idempotency_keys (merchant_id, mode, key, request_hash, state, resource_id, "
+      "created) VALUES (?,?,?,?,'in_progress',?,?)",
+      {p.merchant_id, ToString(p.mode), idem.key, idem.request_hash, resource_id, now});
   if (!ins) return ins.error();
-  return {};
-}
-
-Result<void> SetIdempotencyResource(Tx& tx, const Principal& p, const Idempotency& idem,
-                                    std::string_view resource_id) {
-  if (idem.key.empty()) return {};
-  auto r = tx.Exec(
-      "UPDATE idempotency_keys SET resource_id = ? WHERE merchant_id = ? AND mode = ? AND key = ?",
-      {resource_id, p.merchant_id, ToString(p.mode), idem.key});
-  if (!r) return r.error();
   return {};
 }
 

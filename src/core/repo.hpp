@@ -36,12 +36,12 @@ Result<void> UpdateRefund(Tx& tx, const Refund& r);
 Result<void> EmitEvent(Tx& tx, const std::string& merchant_id, Mode mode, std::string_view type,
                        std::string_view object_id, std::string_view object_json, int64_t now);
 
-// Claims an idempotency key. When a finished response exists for the same request, `replay`
+// Claims an idempotency key for the resource the request works on (recovery finishes the
+// record from that resource). When a finished response exists for the same request, `replay`
 // is set; a different request under the key is 400 idempotency_error; a running one is 409.
-Result<void> ClaimIdempotency(Tx& tx, const Principal& p, const Idempotency& idem, int64_t now,
+Result<void> ClaimIdempotency(Tx& tx, const Principal& p, const Idempotency& idem,
+                              std::string_view resource_id, int64_t now,
                               std::optional<ApiResult>& replay);
-Result<void> SetIdempotencyResource(Tx& tx, const Principal& p, const Idempotency& idem,
-                                    std::string_view resource_id);
 Result<void> FinishIdempotency(Tx& tx, const Principal& p, const Idempotency& idem,
                                std::string_view resource_id, int status, std::string_view body);
 

@@ -53,6 +53,7 @@ Result<std::shared_ptr<ssl::context>> MakeTlsContext(const TlsFiles& files) {
   SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
   SSL_CTX_set_cipher_list(ctx->native_handle(), kIntermediateCiphers);
   SSL_CTX_set_session_cache_mode(ctx->native_handle(), SSL_SESS_CACHE_SERVER);
+  SSL_CTX_sess_set_cache_size(ctx->native_handle(), 4096);  // bounded memory
   boost::system::error_code ec;
   ctx->use_certificate_chain_file(files.cert_file, ec);
   if (ec) return Error::Internal("cannot load TLS certificate " + files.cert_file + ": " + ec.message());
@@ -255,8 +256,15 @@ net::awaitable<bool> Server::Impl::Serve(Listener* l, Stream& s, beast::flat_buf
     Response resp;
     bool keep_alive = false;
     bool have_request = false;
+    // Beast's header_limit is checked per read; enforce the total head size here as well.
+    if (!hec && hn > limits.header_limit) hec = bhttp::error::header_limit;
     if (hec) {
-      if (hec == bhttp::error::header_limit) {
+      if (hec == bhttp::error::body_limit) {
+        // Content-Length larger than the body limit: refuse without reading the body.
+        resp = ErrorResponse(Error{ErrorType::kPayloadTooLarge, "body_too_large",
+                                   "The request body exceeds 1 MiB.", {}, {}},
+                             req.request_id);
+      } else if (hec == bhttp::error::header_limit) {
         resp = ErrorResponse(Error{ErrorType::kInvalidRequest, "request_header_too_large",
                                    "The request head exceeds 16 KiB.", {}, {}},
                              req.request_id);
@@ -330,6 +338,7 @@ net::awaitable<bool> Server::Impl::Serve(Listener* l, Stream& s, beast::flat_buf
     for (const auto& [k, v] : l->spec.extra_headers) out.set(k, v);
     for (const auto& [k, v] : resp.headers) out.set(k, v);
     out.body() = std::move(resp.body);
+    const int64_t psp_us = resp.psp_us;
     out.keep_alive(keep_alive);
     out.prepare_payload();
     lowest.expires_after(limits.write_timeout);
@@ -338,7 +347,7 @@ net::awaitable<bool> Server::Impl::Serve(Listener* l, Stream& s, beast::flat_buf
     if (observer) {
       observer(RequestRecord{l->spec.name, req.method.empty() ? "-" : req.method,
                              req.route.empty() ? "unmatched" : req.route, req.request_id, peer,
-                             resp.status, MonotonicMicros() - start});
+                             resp.status, MonotonicMicros() - start, psp_us});
     }
     if (wec) co_return false;
     if (!keep_alive) co_return true;

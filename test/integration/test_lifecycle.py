@@ -101,7 +101,8 @@ class RestartTest(unittest.TestCase):
                 key1 = f.read()
             # The key works before the restart (invalid JSON → 400, not 401).
             status, _, body = first.request("api", "POST", "/v1/payments", body=b"{",
-                                            headers=first.auth())
+                                            headers={**first.auth(),
+                                                     "Content-Type": "application/json"})
             self.assertEqual(status, 400, body)
             self.assertEqual(first.stop(), 0, first.log_tail())
 
@@ -117,7 +118,8 @@ class RestartTest(unittest.TestCase):
                 # The old key still authenticates against the reused database.
                 status, _, body = second.request("api", "POST", "/v1/payments", body=b"{",
                                                  headers={"Authorization":
-                                                          f"Bearer {creds1['api_key']}"})
+                                                          f"Bearer {creds1['api_key']}",
+                                                          "Content-Type": "application/json"})
                 self.assertEqual(status, 400, body)
                 self.assertEqual(second.request("ops", "GET", "/healthz")[0], 200)
                 self.assertEqual(second.stop(), 0, second.log_tail())

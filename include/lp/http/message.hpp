@@ -38,6 +38,7 @@ struct Response {
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  int64_t psp_us = 0;  // time spent waiting for PSPs (excluded from the app-time metric)
 
   void SetHeader(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

@@ -48,6 +48,7 @@ struct RequestRecord {
   std::string_view listener, method, route, request_id, client_ip;
   int status;
   int64_t duration_us;
+  int64_t psp_us;  // part of duration_us spent waiting for PSPs
 };
 using RequestObserver = std::function<void(const RequestRecord&)>;
 

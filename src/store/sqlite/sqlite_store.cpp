@@ -327,15 +327,15 @@ class SqliteStore final : public Store {
         continue;
       }
       for (auto& j : batch) {
-        (void)c.ExecScript("SAVEPOINT job");
+        (void)c.Exec("SAVEPOINT job", {});  // prepared once, cached
         Result<void> r = Error::Internal("transaction threw");
         try {
           r = j.fn(c);
         } catch (const std::exception& e) {
           r = Error::Internal(std::string("transaction threw: ") + e.what());
         }
-        if (!r) (void)c.ExecScript("ROLLBACK TO job");
-        (void)c.ExecScript("RELEASE job");
+        if (!r) (void)c.Exec("ROLLBACK TO job", {});
+        (void)c.Exec("RELEASE job", {});
         results.push_back(std::move(r));
       }
       auto commit = c.ExecScript("COMMIT");

@@ -1,0 +1,116 @@
+#include "lp/connectors/sandbox.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <filesystem>
+
+#include "lp/common/random.hpp"
+
+namespace lp::connectors::sandbox {
+namespace {
+
+OperationRequest Req(std::string token, std::string key = "k1", bool auto_capture = true) {
+  OperationRequest r;
+  r.payment_id = "pay_1";
+  r.idempotency_key = std::move(key);
+  r.payment_method = std::move(token);
+  r.amount = 1000;
+  r.currency = "USD";
+  r.auto_capture = auto_capture;
+  return r;
+}
+
+TEST(SandboxDecide, TokensMapToDeterministicOutcomes) {
+  EXPECT_EQ(SandboxConnector::Decide(Operation::kAuthorize, Req("tok_visa")).outcome, "captured");
+  EXPECT_EQ(SandboxConnector::Decide(Operation::kAuthorize, Req("tok_mastercard", "k", false)).outcome,
+            "authorized");
+  EXPECT_EQ(SandboxConnector::Decide(Operation::kAuthorize, Req("tok_3ds_required")).outcome,
+            "requires_action");
+  auto d = SandboxConnector::Decide(Operation::kAuthorize, Req("tok_decline_stolen"));
+  EXPECT_EQ(d.outcome, "declined");
+  EXPECT_EQ(d.decline_code, "stolen_card");
+  EXPECT_EQ(SandboxConnector::Decide(Operation::kAuthorize, Req("tok_decline_do_not_honor")).decline_code,
+            "do_not_honor");
+  EXPECT_EQ(SandboxConnector::Decide(Operation::kAuthorize, Req("tok_decline_insufficient_funds"))
+                .decline_code,
+            "insufficient_funds");
+  EXPECT_EQ(SandboxConnector::Decide(Operation::kRefund, Req("tok_visa")).outcome, "refunded");
+}
+
+class SandboxTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("lp_sbx_" + RandomToken(8));
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "ledger.jsonl").string();
+    auto l = Ledger::Open(path_);
+    ASSERT_TRUE(l);
+    ledger_ = std::move(*l);
+  }
+  Result<OperationResult> Run(SandboxConnector& c, bool sync, OperationRequest req) {
+    boost::asio::io_context ioc;
+    Account acct{"ca_1", "sandbox", "Sandbox", "", 0};
+    auto fut = boost::asio::co_spawn(
+        ioc,
+        [&]() -> Task<Result<OperationResult>> {
+          if (sync) co_return co_await c.Sync(acct, Operation::kAuthorize, req);
+          co_return co_await c.Execute(acct, Operation::kAuthorize, req);
+        },
+        boost::asio::use_future);
+    ioc.run();
+    return fut.get();
+  }
+  std::filesystem::path dir_;
+  std::string path_;
+  std::unique_ptr<Ledger> ledger_;
+};
+
+TEST_F(SandboxTest, ARepeatedIdempotencyKeyChargesOnce) {
+  SandboxConnector c(*ledger_, 0, 10);
+  auto a = Run(c, false, Req("tok_visa", "same"));
+  auto b = Run(c, false, Req("tok_visa", "same"));
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->psp_reference, b->psp_reference);
+  EXPECT_EQ(ledger_->Size(), 1u);
+}
+
+TEST_F(SandboxTest, TimeoutChargesButDoesNotAnswerAndSyncFindsTheCharge) {
+  SandboxConnector c(*ledger_, 0, 5);
+  auto r = Run(c, false, Req("tok_timeout", "t1"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, kPspTimeout);
+  auto s = Run(c, true, Req("tok_timeout", "t1"));
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->outcome, Outcome::kCaptured);
+}
+
+TEST_F(SandboxTest, PspErrorChargesNothingAndSyncHasNoRecord) {
+  SandboxConnector c(*ledger_, 0, 5);
+  auto r = Run(c, false, Req("tok_psp_error", "e1"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, kPspError);
+  auto s = Run(c, true, Req("tok_psp_error", "e1"));
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, kPspUnknown);
+  EXPECT_EQ(ledger_->Size(), 0u);
+}
+
+TEST_F(SandboxTest, TheLedgerSurvivesAReopen) {
+  {
+    SandboxConnector c(*ledger_, 0, 5);
+    ASSERT_TRUE(Run(c, false, Req("tok_visa", "persist")));
+  }
+  ledger_.reset();
+  auto l = Ledger::Open(path_);
+  ASSERT_TRUE(l);
+  auto e = (*l)->Find("persist");
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->outcome, "captured");
+  EXPECT_EQ(e->amount, 1000);
+}
+
+}  // namespace
+}  // namespace lp::connectors::sandbox
