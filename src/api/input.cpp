@@ -1,5 +1,7 @@
 #include "api/input.hpp"
 
+#include <algorithm>
+
 #include "lp/common/pan.hpp"
 #include "lp/crypto/hash.hpp"
 
@@ -16,18 +18,12 @@ Error PanDetected(std::string param) {
                         std::move(param));
 }
 
-// Finds a card number in any string (or number) inside the value; returns its path.
+// Finds a card number in any string value or key (PRODUCT.md §6); returns its path.
 std::optional<std::string> FindPanIn(const json::value& v, const std::string& path) {
   switch (v.kind()) {
     case json::kind::string:
       if (ContainsPan(std::string_view(v.as_string()))) return path;
       return std::nullopt;
-    case json::kind::int64:
-    case json::kind::uint64: {
-      auto digits = json::serialize(v);
-      if (ContainsPan(digits)) return path;
-      return std::nullopt;
-    }
     case json::kind::object:
       for (const auto& kv : v.as_object()) {
         std::string child = path.empty() ? std::string(kv.key()) : path + "." + std::string(kv.key());
@@ -47,13 +43,55 @@ std::optional<std::string> FindPanIn(const json::value& v, const std::string& pa
   }
 }
 
+// The media type (before any ';' parameters), case-insensitively, is application/json.
+bool IsJsonContentType(std::optional<std::string_view> header) {
+  if (!header) return false;
+  std::string_view v = header->substr(0, header->find(';'));
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  constexpr std::string_view kJson = "application/json";
+  return v.size() == kJson.size() &&
+         std::equal(v.begin(), v.end(), kJson.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
+}
+
+// Serializes with object keys sorted, so equal parameters hash equally whatever their order
+// or whitespace.
+void Canonical(const json::value& v, std::string& out) {
+  if (v.is_object()) {
+    std::vector<const json::key_value_pair*> kvs;
+    for (const auto& kv : v.as_object()) kvs.push_back(&kv);
+    std::sort(kvs.begin(), kvs.end(),
+              [](auto* a, auto* b) { return a->key() < b->key(); });
+    out.push_back('{');
+    for (size_t i = 0; i < kvs.size(); ++i) {
+      if (i) out.push_back(',');
+      out += json::serialize(json::string(kvs[i]->key()));
+      out.push_back(':');
+      Canonical(kvs[i]->value(), out);
+    }
+    out.push_back('}');
+  } else if (v.is_array()) {
+    out.push_back('[');
+    bool first = true;
+    for (const auto& e : v.as_array()) {
+      if (!first) out.push_back(',');
+      first = false;
+      Canonical(e, out);
+    }
+    out.push_back(']');
+  } else {
+    out += json::serialize(v);
+  }
+}
+
 }  // namespace
 
 Result<json::object> ParseBody(const http::Request& req,
                                std::initializer_list<std::string_view> allowed) {
   if (req.body.empty()) return json::object();
-  auto ct = req.Header("content-type");
-  if (!ct || !(ct->starts_with("application/json") || ct->starts_with("Application/JSON"))) {
+  if (!IsJsonContentType(req.Header("content-type"))) {
     return Error{ErrorType::kUnsupportedMedia, "unsupported_media_type",
                  "Send the request body as JSON with Content-Type: application/json.",
                  "Content-Type", {}};
@@ -232,7 +270,18 @@ Result<core::Idempotency> IdempotencyOf(const http::Request& req) {
     }
   }
   idem.key = std::string(*key);
-  std::string material = req.method + " " + req.path + "\n" + req.body;
+  // The request's parameters, not its bytes: the same JSON in another key order or spacing is
+  // the same request. (A body that is not JSON is rejected later; hash its bytes.)
+  std::string material = req.method + " " + req.path + "\n";
+  boost::system::error_code ec;
+  json::parse_options opt;
+  opt.max_depth = 32;
+  auto v = req.body.empty() ? json::value(json::object()) : json::parse(req.body, ec, {}, opt);
+  if (ec) {
+    material += req.body;
+  } else {
+    Canonical(v, material);
+  }
   idem.request_hash = crypto::Hex(crypto::Sha256(material));
   return idem;
 }

@@ -183,7 +183,7 @@ int Serve(const Config& c) {
 
   SystemClock clock;
   core::ApiKeyService keys(**store, keyring->api_key_pepper, clock);
-  core::PaymentService payments(**store, **connectors, clock);
+  core::PaymentService payments(**store, **connectors, clock, c.psp_timeout_ms);
 
   json::object creds;
   if (c.dev) {
@@ -236,6 +236,8 @@ int Serve(const Config& c) {
         {"X-Frame-Options", "DENY"}}},
       {"ops", c.ops_addr, &ops_router, {{"X-Content-Type-Options", "nosniff"}}},
   };
+  // Attempts last touched before this instant belong to a previous process.
+  const int64_t boot_us = clock.NowMicros();
   if (auto r = server.Start(specs); !r) return Fail(r.error().detail);
 
   auto ports = server.Ports();
@@ -276,8 +278,8 @@ int Serve(const Config& c) {
   // Recovery: first everything a previous process left unsettled, then unclear outcomes.
   net::co_spawn(
       ioc,
-      [&payments, &c, &ioc]() -> Task<void> {
-        size_t n = co_await payments.Recover(true, 0);
+      [&payments, &c, &ioc, &clock, boot_us]() -> Task<void> {
+        size_t n = co_await payments.Recover(true, boot_us);
         if (n > 0) log::Info("recovery_pass", {{"settled", static_cast<int64_t>(n)}});
         net::steady_timer t(ioc);
         int64_t since_prune = 0;
@@ -285,7 +287,7 @@ int Serve(const Config& c) {
           t.expires_after(std::chrono::milliseconds(c.recovery_interval_ms));
           auto [ec] = co_await t.async_wait(net::as_tuple(net::use_awaitable));
           if (ec) co_return;
-          n = co_await payments.Recover(false, c.recovery_interval_ms * 1000);
+          n = co_await payments.Recover(false, clock.NowMicros() - c.recovery_interval_ms * 1000);
           if (n > 0) log::Info("recovery_pass", {{"settled", static_cast<int64_t>(n)}});
           // Return memory freed after connection bursts (TLS buffers) to the OS.
           malloc_trim(0);

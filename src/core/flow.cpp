@@ -1,5 +1,11 @@
 #include "core/flow.hpp"
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <variant>
+
 #include "core/render.hpp"
 #include "lp/common/clock.hpp"
 #include "lp/common/log.hpp"
@@ -50,21 +56,31 @@ PaymentAction ActionOf(const Attempt& a) {
 Task<Result<connectors::OperationResult>> CallPsp(const connectors::ConnectorRegistry& registry,
                                                   const connectors::Account& account,
                                                   Operation op, connectors::OperationRequest req,
-                                                  bool sync, int64_t& psp_us) {
+                                                  bool sync, int64_t timeout_ms, int64_t& psp_us) {
+  using namespace boost::asio::experimental::awaitable_operators;
   auto* c = registry.Find(account.connector);
   if (!c) {
     co_return Error::Internal("connector " + account.connector + " is not built in");
   }
   const int64_t t0 = MonotonicMicros();
-  // No co_await inside a conditional expression: GCC 12 miscompiles that.
-  Result<connectors::OperationResult> r = Error::Internal("unset");
+  boost::asio::steady_timer deadline(co_await boost::asio::this_coro::executor,
+                                     std::chrono::milliseconds(timeout_ms));
+  // The call races the deadline; the loser is cancelled. (No co_await inside a conditional
+  // expression: GCC 12 miscompiles that.)
+  std::variant<Result<connectors::OperationResult>, std::monostate> raced;
   if (sync) {
-    r = co_await c->Sync(account, op, req);
+    raced = co_await (c->Sync(account, op, req) || deadline.async_wait(boost::asio::use_awaitable));
   } else {
-    r = co_await c->Execute(account, op, req);
+    raced = co_await (c->Execute(account, op, req) ||
+                      deadline.async_wait(boost::asio::use_awaitable));
   }
   psp_us += MonotonicMicros() - t0;
-  co_return r;
+  if (raced.index() == 1) {
+    co_return Error{ErrorType::kUnavailable, std::string(connectors::kPspTimeout),
+                    "The payment provider did not answer in time.", {},
+                    "deadline of " + std::to_string(timeout_ms) + " ms passed"};
+  }
+  co_return std::move(std::get<0>(raced));
 }
 
 namespace {

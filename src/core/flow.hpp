@@ -15,12 +15,13 @@ Attempt NewAttempt(const Payment& p, connectors::Operation op, const connectors:
 
 connectors::OperationRequest RequestFor(const Payment& p, const Attempt& a);
 
-// Calls the attempt's connector; measures the time spent in `psp_us`.
+// Calls the attempt's connector (Execute, or Sync when `sync`) with a deadline; past it the
+// call is cancelled and the result is a psp_timeout error. Adds the time spent to `psp_us`.
 Task<Result<connectors::OperationResult>> CallPsp(const connectors::ConnectorRegistry& registry,
                                                   const connectors::Account& account,
                                                   connectors::Operation op,
-                                                  connectors::OperationRequest req,
-                                                  bool sync, int64_t& psp_us);
+                                                  connectors::OperationRequest req, bool sync,
+                                                  int64_t timeout_ms, int64_t& psp_us);
 
 // Applies a PSP outcome to the payment, the attempt and (for refunds) the refund inside `tx`,
 // with the events it causes. `p` must have been loaded inside `tx` (fresh version).

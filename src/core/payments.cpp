@@ -75,8 +75,8 @@ void ReplaceAttempt(Payment& p, const Attempt& a) {
 
 PaymentService::PaymentService(store::Store& store,
                                const connectors::ConnectorRegistry& connectors,
-                               const Clock& clock)
-    : store_(store), connectors_(connectors), clock_(clock) {}
+                               const Clock& clock, int64_t psp_timeout_ms)
+    : store_(store), connectors_(connectors), clock_(clock), psp_timeout_ms_(psp_timeout_ms) {}
 
 // Phase two of every PSP-backed operation: call the PSP, then record the outcome, the events and
 // the idempotent response in one transaction.
@@ -91,7 +91,7 @@ struct PaymentService::Impl {
                          : a.operation == "void"  ? Operation::kVoid
                          : a.operation == "refund" ? Operation::kRefund
                                                    : Operation::kAuthorize;
-    auto result = co_await flow::CallPsp(s.connectors_, account, op, req, false, out.psp_us);
+    auto result = co_await flow::CallPsp(s.connectors_, account, op, req, false, s.psp_timeout_ms_, out.psp_us);
     const int64_t now = s.clock_.NowMicros();
     auto w = co_await store::Write(s.store_, [&](Tx& tx) -> Result<void> {
       auto fresh = repo::LoadPaymentById(tx, payment_id);
@@ -518,6 +518,18 @@ Task<Result<ApiResult>> PaymentService::ListEvents(const Principal& principal, L
         params.starting_after ? params.starting_after : params.ending_before;
     const bool reverse = params.ending_before.has_value() && !params.starting_after;
     if (cursor) {
+      bool known = false;
+      auto k = tx.Query("SELECT 1 FROM events WHERE id = ? AND merchant_id = ? AND mode = ?",
+                        {*cursor, principal.merchant_id, ToString(principal.mode)},
+                        [&](const store::Row&) {
+                          known = true;
+                          return false;
+                        });
+      if (!k) return k.error();
+      if (!known) {
+        return Error::Invalid("resource_missing", "No such object: '" + *cursor + "'",
+                              params.starting_after ? "starting_after" : "ending_before");
+      }
       sql += reverse ? " AND seq > " : " AND seq < ";
       sql += "(SELECT seq FROM events WHERE id = ? AND merchant_id = ? AND mode = ?)";
       args.emplace_back(*cursor);
@@ -544,8 +556,8 @@ Task<Result<ApiResult>> PaymentService::ListEvents(const Principal& principal, L
   co_return out;
 }
 
-Task<size_t> PaymentService::Recover(bool include_pending, int64_t older_than_us) {
-  const int64_t cutoff = clock_.NowMicros() - older_than_us;
+Task<size_t> PaymentService::Recover(bool include_pending, int64_t updated_before_us) {
+  const int64_t cutoff = updated_before_us;
   struct Item {
     std::string attempt_id, payment_id;
   };
@@ -591,8 +603,10 @@ Task<size_t> PaymentService::Recover(bool include_pending, int64_t older_than_us
                          : a.operation == "refund" ? Operation::kRefund
                                                    : Operation::kAuthorize;
     int64_t psp_us = 0;
+    // A background sync may wait longer than a merchant's request would.
+    const int64_t sync_timeout_ms = std::min<int64_t>(psp_timeout_ms_ * 10, 30'000);
     auto result = co_await flow::CallPsp(connectors_, account, op, flow::RequestFor(p, a), true,
-                                         psp_us);
+                                         std::max(sync_timeout_ms, psp_timeout_ms_), psp_us);
     if (!result && result.error().code != connectors::kPspUnknown) continue;  // still unclear
     const int64_t now = clock_.NowMicros();
     bool applied = false;

@@ -254,7 +254,7 @@ Result<void> EmitEvent(Tx& tx, const std::string& merchant_id, Mode mode, std::s
   // The stored body is exactly what webhooks deliver: {"id","type","created","data":{"object"}}.
   std::string body;
   body.reserve(object_json.size() + 128);
-  body += "{\"id\":\"" + id + "\",\"type\":\"" + std::string(type) +
+  body += "{\"id\":\"" + id + "\",\"object\":\"event\",\"type\":\"" + std::string(type) +
           "\",\"created\":" + std::to_string(now / 1'000'000) + ",\"livemode\":" +
           (mode == Mode::kLive ? "true" : "false") + ",\"data\":{\"object\":";
   body += object_json;

@@ -61,6 +61,8 @@ bool ConstantTimeEqual(std::string_view a, std::string_view b) {
 }
 
 void Wipe(std::string& s) {
+  // Also the spare capacity and small-string buffer: resize() to the capacity never reallocates.
+  s.resize(s.capacity());
   if (!s.empty()) sodium_memzero(s.data(), s.size());
   s.clear();
 }

@@ -330,7 +330,9 @@ class CrashDuringCaptureAndRefundTest(unittest.TestCase):
     and retrying with the same Idempotency-Keys answers 200 without a second PSP operation."""
 
     def test_capture_and_refund_in_flight_at_sigkill_are_settled_after_restart(self):
-        srv = Server(extra_args=RECOVERY_ARGS + ["--sandbox-latency-ms", "800"])
+        # The PSP deadline must exceed the sandbox latency here, so the calls are in flight.
+        srv = Server(extra_args=["--psp-timeout-ms", "5000", "--recovery-interval-ms", "500",
+                                 "--sandbox-latency-ms", "800"])
         try:
             m = dev_merchant(srv)
             held = m.pay(self, amount=1000, capture_method="manual")

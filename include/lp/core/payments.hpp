@@ -56,8 +56,10 @@ struct RefundParams {
 
 class PaymentService {
  public:
+  // `psp_timeout_ms` is the deadline of every PSP call: past it the outcome is unclear and the
+  // payment is answered `processing`.
   PaymentService(store::Store& store, const connectors::ConnectorRegistry& connectors,
-                 const Clock& clock);
+                 const Clock& clock, int64_t psp_timeout_ms = 10000);
 
   Task<Result<ApiResult>> Create(const Principal& p, CreatePaymentParams params, Idempotency idem);
   Task<Result<ApiResult>> Confirm(const Principal& p, std::string id,
@@ -77,10 +79,11 @@ class PaymentService {
   Task<Result<ApiResult>> ListEvents(const Principal& p, ListParams params,
                                      std::optional<std::string> type);
 
-  // Settles PSP calls whose outcome is not known: attempts left `pending` by a crash (all of
-  // them when `include_pending`, i.e. at start-up) and `processing` ones older than
-  // `older_than_us`. Returns how many attempts were settled.
-  Task<size_t> Recover(bool include_pending, int64_t older_than_us);
+  // Settles PSP calls whose outcome is not known, among attempts last updated before
+  // `updated_before_us` (wall clock): `processing` ones (unclear outcome), and with
+  // `include_pending` also `pending` ones (a previous process died mid-call; pass the process
+  // start time so no live call of this process is touched). Returns how many were settled.
+  Task<size_t> Recover(bool include_pending, int64_t updated_before_us);
 
   // Deletes finished idempotency records older than `age_us` (retention is at least 24 h).
   Task<Result<void>> PruneIdempotency(int64_t age_us);
@@ -91,6 +94,7 @@ class PaymentService {
   store::Store& store_;
   const connectors::ConnectorRegistry& connectors_;
   const Clock& clock_;
+  int64_t psp_timeout_ms_;
 };
 
 }  // namespace lp::core

@@ -168,8 +168,9 @@ Task<Result<OperationResult>> SandboxConnector::Execute(const Account& account, 
   }
   LedgerEntry e = ledger_.Record(Decide(op, req));
   if (op == Operation::kAuthorize && req.payment_method == "tok_timeout") {
-    // The PSP processed the charge but its answer never arrives.
-    co_await Sleep(timeout_ms_);
+    // The PSP processed the charge but its answer never arrives: the caller's deadline ends the
+    // wait (timeout_ms_ bounds it for callers without one).
+    co_await Sleep(timeout_ms_ * 10);
     co_return Error{ErrorType::kUnavailable, std::string(kPspTimeout),
                     "The payment provider did not answer in time.", {}, "sandbox timeout"};
   }
