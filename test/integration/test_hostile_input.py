@@ -4,6 +4,7 @@ back near idle.
 
 The tests of this module share one server and run in name order (test_01 … test_99)."""
 
+import os
 import asyncio
 import json
 import ssl
@@ -319,6 +320,10 @@ class HostileInputTest(unittest.TestCase):
         self.assertTrue(self.server.alive())
         time.sleep(1.0)
         rss = self.server.rss_kb()
+        # AddressSanitizer keeps freed memory in quarantine and adds shadow memory, so RSS says
+        # nothing about the server there; the bound is asserted on the normal build.
+        if os.environ.get("LP_SANITIZED") == "1":
+            return
         self.assertLessEqual(rss, 2 * self.idle_rss_kb,
                              f"RSS {rss} kB > 2x idle RSS {self.idle_rss_kb} kB")
 
