@@ -86,6 +86,40 @@ void Canonical(const json::value& v, std::string& out) {
   }
 }
 
+// Boost.JSON keeps the last of duplicate keys silently; a request with duplicates is ambiguous,
+// so it is refused. Scans text that already parsed as JSON; returns the first duplicate key.
+std::optional<std::string> FindDuplicateKey(std::string_view text) {
+  struct Level {
+    bool object;
+    bool expect_key;
+    std::vector<std::string_view> keys;
+  };
+  std::vector<Level> stack;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '"') {
+      const size_t start = ++i;
+      while (i < text.size() && text[i] != '"') i += text[i] == '\\' ? 2 : 1;
+      std::string_view str = text.substr(start, i - start);
+      if (!stack.empty() && stack.back().object && stack.back().expect_key) {
+        auto& keys = stack.back().keys;
+        if (std::find(keys.begin(), keys.end(), str) != keys.end()) return std::string(str);
+        keys.push_back(str);
+        stack.back().expect_key = false;
+      }
+    } else if (c == '{') {
+      stack.push_back({true, true, {}});
+    } else if (c == '[') {
+      stack.push_back({false, false, {}});
+    } else if (c == '}' || c == ']') {
+      if (!stack.empty()) stack.pop_back();
+    } else if (c == ',' && !stack.empty() && stack.back().object) {
+      stack.back().expect_key = true;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<json::object> ParseBody(const http::Request& req,
@@ -108,6 +142,11 @@ Result<json::object> ParseBody(const http::Request& req,
                               : "The request body is not valid JSON: " + ec.message() + ".");
   }
   if (auto where = FindPanIn(v, "")) return PanDetected(*where);
+  if (auto dup = FindDuplicateKey(req.body)) {
+    return Error::Invalid("duplicate_parameter",
+                          "The JSON body has the key '" + dup->substr(0, 100) + "' twice.",
+                          dup->substr(0, 100));
+  }
   if (!v.is_object()) return Error::Invalid("invalid_json", "The JSON body must be an object.");
   auto& o = v.as_object();
   for (const auto& kv : o) {

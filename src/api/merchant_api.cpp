@@ -2,9 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "api/input.hpp"
 #include "lp/common/clock.hpp"
 #include "lp/common/log.hpp"
+#include "lp/audit/audit.hpp"
 #include "lp/common/money.hpp"
 #include "lp/http/errors.hpp"
 
@@ -44,13 +47,102 @@ Response Respond(const Request& req, const Result<core::ApiResult>& r) {
 
 using AuthedFn = std::function<Task<Result<core::ApiResult>>(Request&, const core::Principal&)>;
 
+void SetRateHeaders(Response& resp, const auth::RateDecision& d) {
+  resp.SetHeader("RateLimit-Limit", std::to_string(d.limit));
+  resp.SetHeader("RateLimit-Remaining", std::to_string(d.remaining));
+  resp.SetHeader("RateLimit-Reset", std::to_string(d.reset_s));
+}
+
+Response RateLimited(const Request& req, const auth::RateDecision& d) {
+  Response resp = http::ErrorResponse(
+      Error{ErrorType::kRateLimited, "rate_limited",
+            "Too many requests; retry after " + std::to_string(d.retry_after_s) + " s.", {}, {}},
+      req.request_id);
+  resp.SetHeader("Retry-After", std::to_string(d.retry_after_s));
+  SetRateHeaders(resp, d);
+  return resp;
+}
+
+// Records a refused request: log line, metric, and an audit record (written without delaying
+// the answer).
+void SecurityEvent(const MerchantApiDeps& d, const Request& req, std::string_view event,
+                   const core::Principal* p, const std::string& ip) {
+  log::Warn("security_event", {{"event", event},
+                               {"request_id", req.request_id},
+                               {"client_ip", ip},
+                               {"key_id", p ? std::string_view(p->key_id) : std::string_view()}});
+  if (d.on_security_event) d.on_security_event(event);
+  if (!p) return;
+  audit::Record rec{"api_key",     p->key_id, "security." + std::string(event), req.route,
+                    p->merchant_id, "denied",  ip,                              req.request_id};
+  const int64_t now = d.clock.NowMicros();
+  d.store.SubmitWrite([rec, now](store::Tx& tx) { return audit::Append(tx, rec, now); },
+                      [](Result<void> r) {
+                        if (!r) log::Error("audit_append_failed", {{"detail", r.error().detail}});
+                      });
+}
+
+// Authentication, then the perimeter: IP allowlist, the route's permission, the per-key rate
+// limit. Failed authentications count against the client IP's own limit.
 http::Handler Authed(MerchantApiDeps d, AuthedFn fn) {
   return [d, fn = std::move(fn)](Request& req) -> Task<Response> {
+    const std::string ip = auth::ClientIp(req.client_ip, req.Header("x-forwarded-for"),
+                                          d.trusted_proxies);
     auto principal = co_await d.keys.Authenticate(req.Header("authorization").value_or(""));
-    if (!principal) co_return Respond(req, principal.error());
-    auto r = co_await fn(req, *principal);
-    co_return Respond(req, r);
+    if (!principal) {
+      if (principal.error().type == ErrorType::kAuthentication && d.rate_limit_per_ip > 0) {
+        auto rd = d.limiter.Take("ip:" + ip, d.rate_limit_per_ip, 2 * d.rate_limit_per_ip);
+        if (!rd.allowed) {
+          SecurityEvent(d, req, "auth_rate_limited", nullptr, ip);
+          co_return RateLimited(req, rd);
+        }
+        if (d.on_security_event) d.on_security_event("auth_failed");
+      }
+      co_return Respond(req, principal.error());
+    }
+    const core::Principal& p = *principal;
+    if (!p.allowed_cidrs.empty()) {
+      bool allowed = false;
+      for (const auto& text : p.allowed_cidrs) {
+        auto c = auth::Cidr::Parse(text);
+        if (c && c->Contains(ip)) allowed = true;
+      }
+      if (!allowed) {
+        SecurityEvent(d, req, "ip_not_allowed", &p, ip);
+        co_return Respond(req, Error{ErrorType::kPermission, "ip_not_allowed",
+                                     "This API key may not be used from " + ip + ".", {}, {}});
+      }
+    }
+    if (!core::Grants(p, req.permission)) {
+      co_return Respond(
+          req, Error{ErrorType::kPermission, "permission_denied",
+                     p.key_type == "publishable"
+                         ? std::string("Publishable keys cannot be used with this endpoint.")
+                         : "This API key lacks the scope " + req.permission + ".",
+                     {}, {}});
+    }
+    std::optional<auth::RateDecision> rate;
+    const double limit = p.rate_limit.value_or(d.rate_limit_per_key);
+    if (limit > 0) {
+      rate = d.limiter.Take("key:" + p.key_id, limit, 2 * limit);
+      if (!rate->allowed) {
+        if (d.on_security_event) d.on_security_event("rate_limited");
+        co_return RateLimited(req, *rate);
+      }
+    }
+    d.keys.Touch(p, ip);
+    auto r = co_await fn(req, p);
+    Response resp = Respond(req, r);
+    if (rate) SetRateHeaders(resp, *rate);
+    co_return resp;
   };
+}
+
+core::Actor ActorOf(const Request& req, const core::Principal& p,
+                    const std::vector<auth::Cidr>& trusted) {
+  return core::Actor{"api_key", p.key_id,
+                     auth::ClientIp(req.client_ip, req.Header("x-forwarded-for"), trusted),
+                     req.request_id};
 }
 
 Error Missing(std::string_view name) {
@@ -249,6 +341,108 @@ Task<Result<core::ApiResult>> ListEvents(MerchantApiDeps d, Request& req,
   co_return co_await d.payments.ListEvents(p, std::move(*params), QueryValue(*q, "type"));
 }
 
+Task<Result<core::ApiResult>> CreateApiKey(MerchantApiDeps d, Request& req,
+                                           const core::Principal& p) {
+  auto body = ParseBody(req, {"type", "scopes", "allowed_cidrs", "expires_at"});
+  if (!body) co_return body.error();
+  core::KeyOptions o;
+  auto type = OptString(*body, "type", 20);
+  if (!type) co_return type.error();
+  o.type = type->value_or("secret");
+  if (o.type != "secret" && o.type != "restricted" && o.type != "publishable") {
+    co_return Error::Invalid("parameter_invalid",
+                             "type must be secret, restricted or publishable.", "type");
+  }
+  if (p.key_type != "secret" && o.type == "secret") {
+    co_return Error{ErrorType::kPermission, "permission_denied",
+                    "Only a secret key can create secret keys.", "type", {}};
+  }
+  if (auto* v = body->if_contains("scopes"); v && !v->is_null()) {
+    if (o.type != "restricted") {
+      co_return Error::Invalid("parameter_invalid", "Only restricted keys take scopes.", "scopes");
+    }
+    if (!v->is_array() || v->as_array().empty() || v->as_array().size() > 20) {
+      co_return Error::Invalid("parameter_invalid", "scopes must be a non-empty array.", "scopes");
+    }
+    for (const auto& e : v->as_array()) {
+      const auto& known = core::KnownScopes();
+      if (!e.is_string() ||
+          std::find(known.begin(), known.end(), std::string_view(e.as_string())) == known.end()) {
+        co_return Error::Invalid("parameter_invalid",
+                                 "Unknown scope; scopes are e.g. payments:read, payments:write.",
+                                 "scopes");
+      }
+      const std::string scope(e.as_string());
+      // A restricted key cannot mint a key stronger than itself.
+      if (p.key_type != "secret" && !core::Grants(p, scope)) {
+        co_return Error{ErrorType::kPermission, "permission_denied",
+                        "A restricted key can only grant scopes it holds.", "scopes", {}};
+      }
+      if (std::find(o.scopes.begin(), o.scopes.end(), scope) == o.scopes.end()) {
+        o.scopes.push_back(scope);
+      }
+    }
+  } else if (o.type == "restricted") {
+    co_return Missing("scopes");
+  }
+  if (auto* v = body->if_contains("allowed_cidrs"); v && !v->is_null()) {
+    if (!v->is_array() || v->as_array().size() > 100) {
+      co_return Error::Invalid("parameter_invalid",
+                               "allowed_cidrs must be an array of at most 100 CIDRs.",
+                               "allowed_cidrs");
+    }
+    size_t i = 0;
+    for (const auto& e : v->as_array()) {
+      const std::string param = "allowed_cidrs[" + std::to_string(i++) + "]";
+      if (!e.is_string()) {
+        co_return Error::Invalid("parameter_invalid", "Each CIDR must be a string.", param);
+      }
+      auto c = auth::Cidr::Parse(std::string_view(e.as_string()));
+      if (!c) co_return Error::Invalid("parameter_invalid", c.error().message, param);
+      o.allowed_cidrs.push_back(c->text());
+    }
+  }
+  if (auto* v = body->if_contains("expires_at"); v && !v->is_null()) {
+    const int64_t now_s = d.clock.NowSeconds();
+    if (!v->is_int64() || v->as_int64() <= now_s || v->as_int64() > now_s + 10LL * 366 * 86400) {
+      co_return Error::Invalid("parameter_invalid",
+                               "expires_at must be a future Unix time in seconds.", "expires_at");
+    }
+    o.expires_at_us = v->as_int64() * 1'000'000;
+  }
+  co_return co_await d.keys.CreateKey(p, std::move(o), ActorOf(req, p, d.trusted_proxies));
+}
+
+Task<Result<core::ApiResult>> ListApiKeys(MerchantApiDeps d, Request& req,
+                                          const core::Principal& p) {
+  auto q = ParseQuery(req, {"limit", "starting_after"});
+  if (!q) co_return q.error();
+  auto params = ParseListParams(*q);
+  if (!params) co_return params.error();
+  co_return co_await d.keys.ListKeys(p, std::move(*params));
+}
+
+Task<Result<core::ApiResult>> RollApiKey(MerchantApiDeps d, Request& req,
+                                         const core::Principal& p) {
+  auto body = ParseBody(req, {"grace_period_hours"});
+  if (!body) co_return body.error();
+  int64_t grace = 24;
+  if (auto* v = body->if_contains("grace_period_hours"); v && !v->is_null()) {
+    if (!v->is_int64() || v->as_int64() < 0 || v->as_int64() > 168) {
+      co_return Error::Invalid("parameter_invalid",
+                               "grace_period_hours must be an integer from 0 to 168.",
+                               "grace_period_hours");
+    }
+    grace = v->as_int64();
+  }
+  co_return co_await d.keys.RollKey(p, req.params.at(0), grace, ActorOf(req, p, d.trusted_proxies));
+}
+
+Task<Result<core::ApiResult>> RevokeApiKey(MerchantApiDeps d, Request& req,
+                                           const core::Principal& p) {
+  co_return co_await d.keys.RevokeKey(p, req.params.at(0), ActorOf(req, p, d.trusted_proxies));
+}
+
 }  // namespace
 
 void RegisterMerchantApi(http::Router& r, MerchantApiDeps d) {
@@ -275,6 +469,14 @@ void RegisterMerchantApi(http::Router& r, MerchantApiDeps d) {
         Authed(d, [d](Request& req, P p) { return ListEvents(d, req, p); }));
   r.Add("GET", "/v1/events/{id}", "events:read",
         Authed(d, [d](Request& req, P p) { return d.payments.GetEvent(p, req.params.at(0)); }));
+  r.Add("POST", "/v1/api_keys", "api_keys:write",
+        Authed(d, [d](Request& req, P p) { return CreateApiKey(d, req, p); }));
+  r.Add("GET", "/v1/api_keys", "api_keys:write",
+        Authed(d, [d](Request& req, P p) { return ListApiKeys(d, req, p); }));
+  r.Add("POST", "/v1/api_keys/{id}/roll", "api_keys:write",
+        Authed(d, [d](Request& req, P p) { return RollApiKey(d, req, p); }));
+  r.Add("DELETE", "/v1/api_keys/{id}", "api_keys:write",
+        Authed(d, [d](Request& req, P p) { return RevokeApiKey(d, req, p); }));
 }
 
 }  // namespace lp::api

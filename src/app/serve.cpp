@@ -14,6 +14,8 @@
 
 #include "app/keyring_file.hpp"
 #include "lp/api/merchant_api.hpp"
+#include "lp/auth/ip_allowlist.hpp"
+#include "lp/auth/rate_limiter.hpp"
 #include "lp/common/clock.hpp"
 #include "lp/common/log.hpp"
 #include "lp/connectors/connector.hpp"
@@ -97,7 +99,7 @@ Result<json::object> EnsureDevCredentials(const Config& c, store::Store& store,
     auto m = core::CreateMerchant(tx, "Demo merchant", clock);
     if (!m) return m.error();
     merchant_id = *m;
-    auto k = keys.Create(tx, merchant_id, core::Mode::kTest, "secret");
+    auto k = keys.Create(tx, merchant_id, core::Mode::kTest, core::KeyOptions{});
     if (!k) return k.error();
     api_key = k->secret;
     return {};
@@ -116,6 +118,8 @@ void DescribeMetrics(metrics::Registry& m) {
              "HTTP request latency by listener and route.");
   m.Describe("liasonpay_http_app_duration_seconds", "histogram",
              "Time LiasonPay itself spent on a request (total minus PSP wait).");
+  m.Describe("liasonpay_security_events_total", "counter",
+             "Security events: auth failures, IP allowlist refusals, rate limiting.");
   m.Describe("liasonpay_store_commits_total", "counter", "Physical database commits (fsyncs).");
   m.Describe("liasonpay_store_transactions_total", "counter", "Logical write transactions.");
 }
@@ -185,6 +189,9 @@ int Serve(const Config& c) {
   core::ApiKeyService keys(**store, keyring->api_key_pepper, clock);
   core::PaymentService payments(**store, **connectors, clock, c.psp_timeout_ms);
 
+  metrics::Registry reg;
+  DescribeMetrics(reg);
+
   json::object creds;
   if (c.dev) {
     auto cr = EnsureDevCredentials(c, **store, keys, clock);
@@ -192,11 +199,20 @@ int Serve(const Config& c) {
     creds = *cr;
   }
 
-  metrics::Registry reg;
-  DescribeMetrics(reg);
 
+  std::vector<auth::Cidr> trusted_proxies;
+  for (const auto& t : c.trusted_proxies) {
+    auto cidr = auth::Cidr::Parse(t);
+    if (!cidr) return Fail("trusted proxy '" + t + "': " + cidr.error().message);
+    trusted_proxies.push_back(*cidr);
+  }
+  auto limiter = auth::MakeInProcessRateLimiter(clock);
   http::Router api_router;
-  api::RegisterMerchantApi(api_router, {keys, payments});
+  api::RegisterMerchantApi(
+      api_router, {keys, payments, **store, *limiter, clock, c.rate_limit_per_key, 20,
+                   trusted_proxies, [&reg](std::string_view event) {
+                     reg.Inc("liasonpay_security_events_total", {{"event", event}});
+                   }});
   http::Router dashboard_router;
   http::Router ops_router = OpsRouter(**store, reg);
 
@@ -289,12 +305,31 @@ int Serve(const Config& c) {
           if (ec) co_return;
           n = co_await payments.Recover(false, clock.NowMicros() - c.recovery_interval_ms * 1000);
           if (n > 0) log::Info("recovery_pass", {{"settled", static_cast<int64_t>(n)}});
-          // Return memory freed after connection bursts (TLS buffers) to the OS.
-          malloc_trim(0);
           since_prune += c.recovery_interval_ms;
           if (since_prune >= 3'600'000) {
             since_prune = 0;
             (void)co_await payments.PruneIdempotency(int64_t{48} * 3600 * 1'000'000);
+          }
+        }
+      },
+      net::detached);
+
+  // Memory freed after a burst of connections (TLS buffers) goes back to the OS once the
+  // burst is over, instead of staying in malloc's free lists.
+  net::co_spawn(
+      ioc,
+      [&server, &ioc]() -> Task<void> {
+        net::steady_timer t(ioc);
+        size_t peak = 0;
+        for (;;) {
+          t.expires_after(std::chrono::milliseconds(250));
+          auto [ec] = co_await t.async_wait(net::as_tuple(net::use_awaitable));
+          if (ec) co_return;
+          const size_t now = server.ActiveConnections();
+          peak = std::max(peak, now);
+          if (peak >= now + 100) {
+            malloc_trim(0);
+            peak = now;
           }
         }
       },
@@ -368,7 +403,7 @@ int CreateMerchantCommand(const Config& c, const std::string& name, const std::s
     if (!m) return m.error();
     merchant_id = *m;
     auto k = keys.Create(tx, merchant_id, mode == "live" ? core::Mode::kLive : core::Mode::kTest,
-                         "secret");
+                         core::KeyOptions{});
     if (!k) return k.error();
     key = k->secret;
     return {};

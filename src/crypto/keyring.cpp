@@ -16,6 +16,7 @@
 #include <map>
 #include <new>
 #include <optional>
+#include <system_error>
 #include <utility>
 
 #include "lp/common/random.hpp"
@@ -43,8 +44,11 @@ Error Invalid(std::string_view origin, std::string_view what) {
               std::string(origin) + ": " + std::string(what));
 }
 
+// Appends the current errno's text; call it right after the failing system call.
 Error Io(std::string message) {
-  return Fail(ErrorType::kInternal, "keyring_io", std::move(message) + ": " + std::strerror(errno));
+  const int err = errno;
+  return Fail(ErrorType::kInternal, "keyring_io",
+              std::move(message) + ": " + std::error_code(err, std::generic_category()).message());
 }
 
 void AppendU32BE(std::string& out, uint32_t v) {
@@ -55,7 +59,9 @@ void AppendU32BE(std::string& out, uint32_t v) {
 }
 
 uint32_t ReadU32BE(std::string_view s) {
-  const auto b = [&](std::size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(s[i])); };
+  const auto b = [&](std::size_t i) {
+    return static_cast<uint32_t>(static_cast<unsigned char>(s[i]));
+  };
   return (b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
 }
 
@@ -95,6 +101,16 @@ std::string WrapAad(std::string_view header, std::string_view associated_data) {
   aad.append(header);
   aad.append(associated_data);
   return aad;
+}
+
+// Puts "cannot <verb> secret: " before a backend's secret_* error (e.g. an unknown version).
+Error InContext(Error e, std::string_view verb) {
+  if (e.code.rfind("secret_", 0) == 0) {
+    const std::string prefix = "cannot " + std::string(verb) + " secret: ";
+    e.message = prefix + e.message;
+    e.detail = prefix + e.detail;
+  }
+  return e;
 }
 
 Error AuthFailed(std::string_view verb, std::string detail) {
@@ -272,8 +288,8 @@ Result<ParsedRing> ParseRing(const json::value& doc, std::string_view origin) {
     }
     auto key = DecodeKey(entry.get_object().if_contains("key"));
     if (!key) {
-      return Invalid(origin, "key version " + std::to_string(*version) +
-                                 " is not 32 bytes of base64");
+      return Invalid(origin,
+                     "key version " + std::to_string(*version) + " is not 32 bytes of base64");
     }
     if (!ring.keys.emplace(*version, std::move(*key)).second) {
       return Invalid(origin, "key version " + std::to_string(*version) + " appears twice");
@@ -343,9 +359,9 @@ std::string DirOf(const std::string& path) {
 }
 
 Error Missing(const std::string& path) {
-  return Fail(ErrorType::kInternal, "keyring_missing",
-              "no key ring at " + path +
-                  "; run `liasonpay init` (or `serve --dev`), or pass --keyring");
+  return Fail(
+      ErrorType::kInternal, "keyring_missing",
+      "no key ring at " + path + "; run `liasonpay init` (or `serve --dev`), or pass --keyring");
 }
 
 struct FileContents {
@@ -592,7 +608,7 @@ Result<SecureBytes> KeyRing::Open(std::string_view blob, std::string_view associ
   }
   auto kek = FindKek(parts->version);
   if (!kek) {
-    return kek.error();
+    return InContext(kek.error(), "open");
   }
   auto dek = UnwrapDek(**kek, *parts, associated_data, "open");
   if (!dek) {
@@ -601,15 +617,14 @@ Result<SecureBytes> KeyRing::Open(std::string_view blob, std::string_view associ
   return DecryptData(*dek, *parts, associated_data, "open");
 }
 
-Result<std::string> KeyRing::Rewrap(std::string_view blob,
-                                    std::string_view associated_data) const {
+Result<std::string> KeyRing::Rewrap(std::string_view blob, std::string_view associated_data) const {
   auto parts = ParseBlob(blob, "rewrap");
   if (!parts) {
     return parts.error();
   }
   auto old_kek = FindKek(parts->version);
   if (!old_kek) {
-    return old_kek.error();
+    return InContext(old_kek.error(), "rewrap");
   }
   auto dek = UnwrapDek(**old_kek, *parts, associated_data, "rewrap");
   if (!dek) {
@@ -707,18 +722,27 @@ Result<KekConstSharedPtr> FileKeyRing::ActiveKek() const {
 }
 
 Result<KekConstSharedPtr> FileKeyRing::FindKek(uint32_t version) const {
-  const auto state = Snapshot();
-  const auto it = state->keks.find(version);
+  auto state = Snapshot();
+  auto it = state->keks.find(version);
+  if (it == state->keks.end() && !from_env_ && version > state->keks.rbegin()->first) {
+    // Newer than anything loaded: the file was probably rotated and this node has not reloaded
+    // yet. Costs a stat() (a re-read only if the file changed); a failed re-check is not
+    // reported here, the unknown version is.
+    if (auto reloaded = ReloadImpl(/*force=*/false); reloaded && *reloaded) {
+      state = Snapshot();
+      it = state->keks.find(version);
+    }
+  }
   if (it == state->keks.end()) {
     const std::string message =
-        "cannot open secret: key version " + std::to_string(version) + " is not in the key ring";
+        "key version " + std::to_string(version) + " is not in the key ring";
     return Fail(ErrorType::kInternal, "secret_key_version_unknown", message,
-                message + " (retired, or sealed with another key ring)");
+                message + " " + path_ + " (retired, or sealed with another key ring)");
   }
   return it->second;
 }
 
-Result<bool> FileKeyRing::Reload() {
+Result<bool> FileKeyRing::ReloadImpl(bool force) const {
   if (from_env_) {
     return false;
   }
@@ -731,7 +755,7 @@ Result<bool> FileKeyRing::Reload() {
     }
     return Io("cannot stat key ring " + path_);
   }
-  if (IdentityOf(st) == current->identity) {
+  if (!force && IdentityOf(st) == current->identity) {
     return false;
   }
   auto file = ReadKeyRingFile(path_);

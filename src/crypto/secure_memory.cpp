@@ -40,8 +40,7 @@ void Release(char* p, std::size_t capacity) noexcept {
 
 }  // namespace
 
-SecureBytes::SecureBytes(std::size_t size)
-    : data_(Allocate(size)), size_(size), capacity_(size) {
+SecureBytes::SecureBytes(std::size_t size) : data_(Allocate(size)), size_(size), capacity_(size) {
   if (size_ != 0) {
     std::memset(data_, 0, size_);
   }

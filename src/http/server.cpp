@@ -376,6 +376,7 @@ net::awaitable<Response> Server::Impl::Dispatch(Listener* l, Request& req) {
                             req.request_id);
   }
   req.route = match.route->pattern;
+  req.permission = match.route->permission;
   std::string failure;
   try {
     co_return co_await match.route->handler(req);

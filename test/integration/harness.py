@@ -208,6 +208,10 @@ class Server:
             cmd.append("--dev")
         cmd += ["--data-dir", self.data_dir, "--api-addr", "127.0.0.1:0",
                 "--dashboard-addr", "127.0.0.1:0", "--ops-addr", "127.0.0.1:0"]
+        # Suites hammer one key on purpose; per-key rate limits are tested where they are the
+        # subject (they pass their own --rate-limit-per-key).
+        if "--rate-limit-per-key" not in self.extra_args:
+            cmd += ["--rate-limit-per-key", "0"]
         return cmd + self.extra_args
 
     def start(self):

@@ -18,7 +18,8 @@
 namespace lp {
 
 namespace crypto {
-// Overwrites n bytes at p with zeros; the compiler cannot optimise it away. p may be null if n == 0.
+// Overwrites n bytes at p with zeros in a way the compiler cannot optimise away (p may be null
+// when n is 0).
 void SecureZero(void* p, std::size_t n) noexcept;
 // Wipes every byte a std::string owns (including the small-string buffer and the spare capacity),
 // then clears it.
@@ -34,8 +35,8 @@ inline constexpr std::string_view kSecretMask = "***";
 class SecureBytes {
  public:
   SecureBytes() noexcept = default;
-  explicit SecureBytes(std::size_t size);         // `size` zero bytes
-  explicit SecureBytes(std::string_view bytes);   // a copy of `bytes`
+  explicit SecureBytes(std::size_t size);        // `size` zero bytes
+  explicit SecureBytes(std::string_view bytes);  // a copy of `bytes`
   SecureBytes(const SecureBytes&) = delete;
   SecureBytes& operator=(const SecureBytes&) = delete;
   SecureBytes(SecureBytes&& other) noexcept;

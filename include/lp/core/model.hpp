@@ -17,7 +17,22 @@ struct Principal {
   std::string merchant_id;
   Mode mode = Mode::kTest;
   std::string key_id;
-  std::string key_type;  // "secret" | "restricted" | "publishable"
+  std::string key_type;                    // "secret" | "restricted" | "publishable"
+  std::vector<std::string> scopes;         // restricted keys: e.g. "payments:write"
+  std::vector<std::string> allowed_cidrs;  // empty = any address
+  std::optional<double> rate_limit;        // the merchant's per-key override (requests/s)
+};
+
+// Whether the principal's key grants `permission` ("none" needs nothing). Secret keys grant
+// all; restricted keys their scopes (a ":write" scope includes ":read"); publishable keys none.
+bool Grants(const Principal& p, std::string_view permission);
+
+// Who performs an action, for the audit log.
+struct Actor {
+  std::string type;  // "api_key" | "user" | "operator" | "system"
+  std::string id;
+  std::string source_ip;
+  std::string request_id;
 };
 
 enum class PaymentStatus {

@@ -44,11 +44,11 @@
 namespace lp::crypto {
 
 inline constexpr std::string_view kSealedMagic = "LPE1";
-inline constexpr std::size_t kSealedHeaderSize = 8;    // magic + KEK version
-inline constexpr std::size_t kDekSize = 32;             // AES-256
-inline constexpr std::size_t kWrappedDekSize = 60;      // nonce 12 + encrypted DEK 32 + tag 16
-inline constexpr std::size_t kSealedDataOffset = 68;    // header + wrapped DEK
-inline constexpr std::size_t kSealedOverhead = 96;      // header + wrapped DEK + nonce + tag
+inline constexpr std::size_t kSealedHeaderSize = 8;   // magic + KEK version
+inline constexpr std::size_t kDekSize = 32;           // AES-256
+inline constexpr std::size_t kWrappedDekSize = 60;    // nonce 12 + encrypted DEK 32 + tag 16
+inline constexpr std::size_t kSealedDataOffset = 68;  // header + wrapped DEK
+inline constexpr std::size_t kSealedOverhead = 96;    // header + wrapped DEK + nonce + tag
 // Environment variable that, when set and non-empty, holds the key-ring file's contents in base64
 // and replaces the file.
 inline constexpr const char* kKeyRingEnvVar = "LIASONPAY_KEYRING";
@@ -99,8 +99,11 @@ class KeyRing {
   // would invalidate every API-key hash), so the reference stays valid across Reload().
   virtual const SecureBytes& ApiKeyPepper() const = 0;
   // Picks up a changed backing store (for the file: another inode, size or mtime). Ok(true) if
-  // the keys changed, Ok(false) if nothing changed. On error the current keys stay in use.
+  // it re-read a changed store, Ok(false) if nothing changed. On error the current keys stay in
+  // use. Call it periodically (or on inotify) to follow `liasonpay keys rotate`.
   virtual Result<bool> Reload() = 0;
+  // Re-reads even if nothing seems to have changed (SIGHUP). Ok(true) when it re-read.
+  virtual Result<bool> ForceReload() = 0;
 
  protected:
   virtual Result<KekConstSharedPtr> ActiveKek() const = 0;
@@ -108,7 +111,9 @@ class KeyRing {
 };
 using KeyRingPtr = std::unique_ptr<KeyRing>;
 
-// The key ring kept in a local file (or, read-only, in $LIASONPAY_KEYRING).
+// The key ring kept in a local file (or, read-only, in $LIASONPAY_KEYRING). The static file
+// operations always work on the file at `path` and ignore $LIASONPAY_KEYRING: a CLI that rotates
+// should refuse while the variable is set, since servers would not see the file.
 class FileKeyRing final : public KeyRing {
  public:
   // Reads `path` (or the environment variable; see KeyRing::Load).
@@ -130,8 +135,11 @@ class FileKeyRing final : public KeyRing {
   std::vector<KeyVersion> Versions() const override;
   const SecureBytes& ApiKeyPepper() const override { return pepper_; }
   // From the environment: always Ok(false). A changed api_key_pepper is refused
-  // (keyring_pepper_changed): it needs a restart and new API keys.
-  Result<bool> Reload() override;
+  // (keyring_pepper_changed): it needs a restart and new API keys. Besides, Open and Rewrap
+  // re-check the file by themselves when a ciphertext names a version newer than any loaded (a
+  // rewrap job on another node got there first).
+  Result<bool> Reload() override { return ReloadImpl(/*force=*/false); }
+  Result<bool> ForceReload() override { return ReloadImpl(/*force=*/true); }
 
   // Whether the keys came from $LIASONPAY_KEYRING rather than the file.
   bool FromEnvironment() const { return from_env_; }
@@ -147,13 +155,15 @@ class FileKeyRing final : public KeyRing {
   FileKeyRing(std::string path, bool from_env, SecureBytes pepper,
               std::shared_ptr<const State> state);
   std::shared_ptr<const State> Snapshot() const;
+  // const: the object mirrors the file; FindKek re-checks it when a newer version shows up.
+  Result<bool> ReloadImpl(bool force) const;
 
   const std::string path_;
   const bool from_env_;
   const SecureBytes pepper_;
-  mutable std::shared_mutex mu_;        // guards state_ (the pointer, not the keys)
-  std::shared_ptr<const State> state_;
-  std::mutex reload_mu_;                // one Reload at a time
+  mutable std::shared_mutex mu_;  // guards state_ (the pointer, not the keys)
+  mutable std::shared_ptr<const State> state_;
+  mutable std::mutex reload_mu_;  // one Reload at a time
 };
 
 }  // namespace lp::crypto

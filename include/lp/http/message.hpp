@@ -21,6 +21,7 @@ struct Request {
   std::string client_ip;   // peer address of the socket
   std::string request_id;  // "req_…", also sent back as Request-Id
   std::string route;       // matched route template, e.g. "/v1/payments/{id}"
+  std::string permission;  // what the matched route requires, e.g. "payments:write"
   std::vector<std::string> params;  // values of the route's {placeholders}, in order
   int64_t start_us = 0;             // monotonic start time
 

@@ -1,0 +1,38 @@
+// The audit log: one interface through which every privileged action is recorded (who, what,
+// when, from where, outcome). Records are append-only and hash-chained: each stores
+// SHA-256(previous hash || its canonical content), so an edit, deletion or reordering breaks
+// the chain (`Verify`).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "lp/common/result.hpp"
+#include "lp/store/store.hpp"
+
+namespace lp::audit {
+
+struct Record {
+  std::string actor_type;  // "api_key" | "user" | "operator" | "system"
+  std::string actor_id;
+  std::string action;      // e.g. "api_key.create", "api_key.roll", "security.ip_not_allowed"
+  std::string target;      // id of what was acted on
+  std::string merchant_id;
+  std::string outcome;     // "success" | "denied" | "failure"
+  std::string source_ip;
+  std::string request_id;
+  std::string details = "{}";  // JSON object text, never secrets
+};
+
+// Appends inside the caller's transaction (so the record commits with the change it records).
+Result<void> Append(store::Tx& tx, const Record& record, int64_t now_us);
+
+struct VerifyReport {
+  int64_t records = 0;
+  bool ok = true;
+  int64_t first_bad_seq = 0;  // 0 when ok
+  std::string problem;
+};
+Result<VerifyReport> Verify(store::Tx& tx);
+
+}  // namespace lp::audit
