@@ -443,6 +443,103 @@ Task<Result<core::ApiResult>> RevokeApiKey(MerchantApiDeps d, Request& req,
   co_return co_await d.keys.RevokeKey(p, req.params.at(0), ActorOf(req, p, d.trusted_proxies));
 }
 
+// Fields shared by create and update of a connector account.
+Result<core::AccountParams> AccountParamsOf(const MerchantApiDeps& d, const json::object& body,
+                                            bool create) {
+  core::AccountParams a;
+  if (create) {
+    auto c = OptString(body, "connector", 20);
+    if (!c) return c.error();
+    if (!*c) return Missing("connector");
+    a.connector = **c;
+    if (*a.connector != "sandbox" && *a.connector != "stripe" && *a.connector != "adyen") {
+      return Error::Invalid("parameter_invalid", "connector must be sandbox, stripe or adyen.",
+                            "connector");
+    }
+  }
+  auto label = OptString(body, "label", 200);
+  if (!label) return label.error();
+  a.label = *label;
+  if (auto* v = body.if_contains("credentials"); v && !v->is_null()) {
+    if (!v->is_object()) {
+      return Error::Invalid("parameter_invalid", "credentials must be an object.", "credentials");
+    }
+    if (create) {
+      if (auto r = core::ValidateCredentials(*a.connector, v->as_object()); !r) return r.error();
+    }
+    a.credentials_json = json::serialize(*v);
+  } else if (create && *a.connector != "sandbox") {
+    return Missing("credentials");
+  }
+  auto base = OptString(body, "base_url", 2000);
+  if (!base) return base.error();
+  if (*base) {
+    const bool https = (*base)->starts_with("https://");
+    if (!https && !(d.dev_mode && (*base)->starts_with("http://"))) {
+      return Error::Invalid("parameter_invalid",
+                            d.dev_mode ? "base_url must be an http(s) URL."
+                                       : "base_url must be an https URL.",
+                            "base_url");
+    }
+    if (!d.dev_mode) {
+      return Error{ErrorType::kPermission, "permission_denied",
+                   "base_url can be set in dev mode or by an operator only.", "base_url", {}};
+    }
+    a.base_url = **base;
+  }
+  auto status = OptString(body, "status", 20);
+  if (!status) return status.error();
+  if (*status) {
+    if (create || (**status != "active" && **status != "disabled")) {
+      return Error::Invalid("parameter_invalid",
+                            create ? "status is set by update only."
+                                   : "status must be active or disabled.",
+                            "status");
+    }
+    a.status = **status;
+  }
+  if (auto* v = body.if_contains("latency_ms"); v && !v->is_null()) {
+    if (!v->is_int64() || v->as_int64() < 0 || v->as_int64() > 60000) {
+      return Error::Invalid("parameter_invalid", "latency_ms must be an integer 0..60000.",
+                            "latency_ms");
+    }
+    a.latency_ms = v->as_int64();
+  }
+  return a;
+}
+
+Task<Result<core::ApiResult>> CreateAccount(MerchantApiDeps d, Request& req,
+                                            const core::Principal& p) {
+  auto body = ParseBody(req, {"connector", "label", "credentials", "base_url", "latency_ms"});
+  if (!body) co_return body.error();
+  auto a = AccountParamsOf(d, *body, true);
+  if (!a) co_return a.error();
+  if (a->latency_ms && *a->connector != "sandbox") {
+    co_return Error::Invalid("parameter_invalid", "latency_ms applies to sandbox accounts only.",
+                             "latency_ms");
+  }
+  co_return co_await d.accounts.Create(p, std::move(*a), ActorOf(req, p, d.trusted_proxies));
+}
+
+Task<Result<core::ApiResult>> UpdateAccount(MerchantApiDeps d, Request& req,
+                                            const core::Principal& p) {
+  auto body = ParseBody(req, {"label", "credentials", "base_url", "status", "latency_ms"});
+  if (!body) co_return body.error();
+  auto a = AccountParamsOf(d, *body, false);
+  if (!a) co_return a.error();
+  co_return co_await d.accounts.Update(p, req.params.at(0), std::move(*a),
+                                       ActorOf(req, p, d.trusted_proxies));
+}
+
+Task<Result<core::ApiResult>> ListAccounts(MerchantApiDeps d, Request& req,
+                                           const core::Principal& p) {
+  auto q = ParseQuery(req, {"limit", "starting_after"});
+  if (!q) co_return q.error();
+  auto params = ParseListParams(*q);
+  if (!params) co_return params.error();
+  co_return co_await d.accounts.List(p, std::move(*params));
+}
+
 }  // namespace
 
 void RegisterMerchantApi(http::Router& r, MerchantApiDeps d) {
@@ -469,6 +566,18 @@ void RegisterMerchantApi(http::Router& r, MerchantApiDeps d) {
         Authed(d, [d](Request& req, P p) { return ListEvents(d, req, p); }));
   r.Add("GET", "/v1/events/{id}", "events:read",
         Authed(d, [d](Request& req, P p) { return d.payments.GetEvent(p, req.params.at(0)); }));
+  r.Add("POST", "/v1/connector_accounts", "connectors:write",
+        Authed(d, [d](Request& req, P p) { return CreateAccount(d, req, p); }));
+  r.Add("GET", "/v1/connector_accounts", "connectors:read",
+        Authed(d, [d](Request& req, P p) { return ListAccounts(d, req, p); }));
+  r.Add("GET", "/v1/connector_accounts/{id}", "connectors:read",
+        Authed(d, [d](Request& req, P p) { return d.accounts.Get(p, req.params.at(0)); }));
+  r.Add("PATCH", "/v1/connector_accounts/{id}", "connectors:write",
+        Authed(d, [d](Request& req, P p) { return UpdateAccount(d, req, p); }));
+  r.Add("DELETE", "/v1/connector_accounts/{id}", "connectors:write",
+        Authed(d, [d](Request& req, P p) {
+          return d.accounts.Delete(p, req.params.at(0), ActorOf(req, p, d.trusted_proxies));
+        }));
   r.Add("POST", "/v1/api_keys", "api_keys:write",
         Authed(d, [d](Request& req, P p) { return CreateApiKey(d, req, p); }));
   r.Add("GET", "/v1/api_keys", "api_keys:write",

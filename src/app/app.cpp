@@ -95,6 +95,19 @@ int Main(int argc, char** argv) {
   mcreate->add_option("--mode", mode, "Mode of the first key: test|live")
       ->check(CLI::IsMember({"test", "live"}));
 
+  auto* keys = app.add_subcommand("keys", "Key ring: status, rotation, retirement");
+  keys->require_subcommand(1);
+  auto* kstatus = keys->add_subcommand(
+      "status", "Key versions and how many secrets each protects (opens every secret)");
+  AddStoreFlags(kstatus, f);
+  auto* krotate = keys->add_subcommand(
+      "rotate", "Add a key version, make it active, re-wrap every secret (online, re-runnable)");
+  AddStoreFlags(krotate, f);
+  auto* kretire = keys->add_subcommand("retire", "Remove a key version that nothing uses");
+  AddStoreFlags(kretire, f);
+  uint32_t retire_version = 0;
+  kretire->add_option("version", retire_version, "The key version to remove")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -113,6 +126,9 @@ int Main(int argc, char** argv) {
   if (migrate->parsed()) rc = Migrate(*config);
   if (init->parsed()) rc = Init(*config);
   if (mcreate->parsed()) rc = CreateMerchantCommand(*config, name, mode);
+  if (kstatus->parsed()) rc = KeysStatus(*config);
+  if (krotate->parsed()) rc = KeysRotate(*config);
+  if (kretire->parsed()) rc = KeysRetire(*config, retire_version);
   return rc;
 }
 

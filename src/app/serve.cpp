@@ -12,8 +12,11 @@
 #include <sstream>
 #include <thread>
 
-#include "app/keyring_file.hpp"
+#include "app/files.hpp"
+#include "lp/core/connector_accounts.hpp"
+#include "lp/crypto/keyring.hpp"
 #include "lp/api/merchant_api.hpp"
+#include "lp/audit/audit.hpp"
 #include "lp/auth/ip_allowlist.hpp"
 #include "lp/auth/rate_limiter.hpp"
 #include "lp/common/clock.hpp"
@@ -59,7 +62,9 @@ Result<void> EnsureDevDataDir(const Config& c) {
     if (auto r = http::WriteSelfSignedCert(c.CertFile(), c.KeyFile()); !r) return r;
     log::Info("dev_certificate_created", {{"cert", c.CertFile()}});
   }
-  return CreateKeyringIfMissing(c.KeyringFile());
+  auto k = crypto::FileKeyRing::CreateIfMissing(c.KeyringFile());
+  if (!k) return k.error();
+  return {};
 }
 
 std::string ReadFile(const std::string& path) {
@@ -151,6 +156,15 @@ http::Router OpsRouter(store::Store& store, metrics::Registry& reg) {
   return r;
 }
 
+std::string KeyringError(const Config& c, const Error& e) {
+  std::string msg = e.detail.empty() ? e.message : e.detail;
+  if (e.code == "keyring_missing" || msg.find("No such file") != std::string::npos ||
+      msg.find("not found") != std::string::npos) {
+    msg += " (run `liasonpay init` or `serve --dev`, or pass --keyring " + c.KeyringFile() + ")";
+  }
+  return msg;
+}
+
 Result<store::StorePtr> OpenConfiguredStore(const Config& c) {
   store::StoreOptions so;
   so.url = c.DatabaseUrl();
@@ -173,8 +187,8 @@ int Serve(const Config& c) {
     return Fail("no TLS certificate at " + c.CertFile() + " / key at " + c.KeyFile() +
                 ": pass --tls-cert and --tls-key, or run with --dev for a self-signed one");
   }
-  auto keyring = LoadKeyring(c.KeyringFile());
-  if (!keyring) return Fail(keyring.error().detail);
+  auto keyring = crypto::KeyRing::Load(c.KeyringFile());
+  if (!keyring) return Fail(KeyringError(c, keyring.error()));
   auto store = OpenConfiguredStore(c);
   if (!store) return Fail(store.error().detail);
 
@@ -186,8 +200,9 @@ int Serve(const Config& c) {
   if (!connectors) return Fail(connectors.error().detail);
 
   SystemClock clock;
-  core::ApiKeyService keys(**store, keyring->api_key_pepper, clock);
+  core::ApiKeyService keys(**store, std::string((*keyring)->ApiKeyPepper().view()), clock);
   core::PaymentService payments(**store, **connectors, clock, c.psp_timeout_ms);
+  core::ConnectorAccountService accounts(**store, **keyring, clock, c.dev);
 
   metrics::Registry reg;
   DescribeMetrics(reg);
@@ -209,8 +224,8 @@ int Serve(const Config& c) {
   auto limiter = auth::MakeInProcessRateLimiter(clock);
   http::Router api_router;
   api::RegisterMerchantApi(
-      api_router, {keys, payments, **store, *limiter, clock, c.rate_limit_per_key, 20,
-                   trusted_proxies, [&reg](std::string_view event) {
+      api_router, {keys, payments, accounts, **store, *limiter, clock, c.rate_limit_per_key, 20,
+                   trusted_proxies, c.dev, [&reg](std::string_view event) {
                      reg.Inc("liasonpay_security_events_total", {{"event", event}});
                    }});
   http::Router dashboard_router;
@@ -318,13 +333,23 @@ int Serve(const Config& c) {
   // burst is over, instead of staying in malloc's free lists.
   net::co_spawn(
       ioc,
-      [&server, &ioc]() -> Task<void> {
+      [&server, &ioc, &keyring]() -> Task<void> {
         net::steady_timer t(ioc);
         size_t peak = 0;
-        for (;;) {
+        for (int tick = 0;; ++tick) {
           t.expires_after(std::chrono::milliseconds(250));
           auto [ec] = co_await t.async_wait(net::as_tuple(net::use_awaitable));
           if (ec) co_return;
+          // A `keys rotate` elsewhere rewrites the key-ring file: pick it up within a second.
+          if (tick % 4 == 0) {
+            auto r = (*keyring)->Reload();
+            if (!r) {
+              log::Error("keyring_reload_failed", {{"error", r.error().message}});
+            } else if (*r) {
+              log::Info("keyring_reloaded", {{"active_version",
+                                              static_cast<int64_t>((*keyring)->ActiveVersion())}});
+            }
+          }
           const size_t now = server.ActiveConnections();
           peak = std::max(peak, now);
           if (peak >= now + 100) {
@@ -345,6 +370,9 @@ int Serve(const Config& c) {
         log::Info("tls_reloaded", {});
       } else {
         log::Error("tls_reload_failed", {{"error", r.error().detail}});
+      }
+      if (auto k = (*keyring)->ForceReload(); !k) {
+        log::Error("keyring_reload_failed", {{"error", k.error().message}});
       }
       wait_hup();
     });
@@ -385,18 +413,20 @@ int Init(const Config& c) {
   fs::create_directories(c.data_dir, ec);
   if (ec) return Fail("cannot create data dir " + c.data_dir);
   ::chmod(c.data_dir.c_str(), 0700);
-  if (auto r = CreateKeyringIfMissing(c.KeyringFile()); !r) return Fail(r.error().detail);
+  if (auto r = crypto::FileKeyRing::CreateIfMissing(c.KeyringFile()); !r) {
+    return Fail(r.error().detail.empty() ? r.error().message : r.error().detail);
+  }
   return Migrate(c);
 }
 
 int CreateMerchantCommand(const Config& c, const std::string& name, const std::string& mode) {
   log::Init(ParseLevel(c.log_level), c.log_file);
-  auto keyring = LoadKeyring(c.KeyringFile());
-  if (!keyring) return Fail(keyring.error().detail);
+  auto keyring = crypto::KeyRing::Load(c.KeyringFile());
+  if (!keyring) return Fail(KeyringError(c, keyring.error()));
   auto store = OpenConfiguredStore(c);
   if (!store) return Fail(store.error().detail);
   SystemClock clock;
-  core::ApiKeyService keys(**store, keyring->api_key_pepper, clock);
+  core::ApiKeyService keys(**store, std::string((*keyring)->ApiKeyPepper().view()), clock);
   std::string merchant_id, key;
   auto w = (*store)->WriteSync([&](store::Tx& tx) -> Result<void> {
     auto m = core::CreateMerchant(tx, name, clock);
@@ -411,6 +441,105 @@ int CreateMerchantCommand(const Config& c, const std::string& name, const std::s
   (*store)->Close();
   if (!w) return Fail(w.error().detail);
   fmt::print("{}\n", json::serialize(json::object{{"merchant_id", merchant_id}, {"api_key", key}}));
+  log::Flush();
+  return 0;
+}
+
+namespace {
+int PrintSecrets(store::Store& store, const crypto::KeyRing& ring) {
+  auto rep = core::InspectSecrets(store, ring);
+  if (!rep) return Fail(rep.error().detail.empty() ? rep.error().message : rep.error().detail);
+  json::array versions;
+  for (const auto& v : ring.Versions()) {
+    auto it = rep->by_version.find(v.version);
+    versions.push_back(json::object{{"version", v.version},
+                                    {"active", v.active},
+                                    {"secrets", it == rep->by_version.end() ? 0 : it->second}});
+  }
+  fmt::print("{}\n", json::serialize(json::object{{"active_version", ring.ActiveVersion()},
+                                                  {"versions", versions},
+                                                  {"secrets", rep->total},
+                                                  {"unreadable", rep->unreadable}}));
+  return rep->unreadable == 0 ? 0 : 1;
+}
+}  // namespace
+
+int KeysStatus(const Config& c) {
+  log::Init(ParseLevel(c.log_level), c.log_file);
+  auto ring = crypto::KeyRing::Load(c.KeyringFile());
+  if (!ring) return Fail(KeyringError(c, ring.error()));
+  auto store = OpenConfiguredStore(c);
+  if (!store) return Fail(store.error().detail);
+  int rc = PrintSecrets(**store, **ring);
+  (*store)->Close();
+  log::Flush();
+  return rc;
+}
+
+int KeysRotate(const Config& c) {
+  log::Init(ParseLevel(c.log_level), c.log_file);
+  if (const char* env = std::getenv("LIASONPAY_KEYRING"); env && *env) {
+    return Fail("the key ring comes from LIASONPAY_KEYRING; rotate it where it is managed");
+  }
+  // Open the store first: a wrong --database must not leave a half-done rotation behind.
+  auto store = OpenConfiguredStore(c);
+  if (!store) return Fail(store.error().detail);
+  auto added = crypto::FileKeyRing::AddVersion(c.KeyringFile());
+  if (!added) return Fail(KeyringError(c, added.error()));
+  log::Info("key_version_added", {{"version", static_cast<int64_t>(*added)}});
+  // Running servers re-read the file within a second; wait so none keeps sealing with the old
+  // version, then re-wrap (twice: the second pass catches anything sealed meanwhile).
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  auto ring = crypto::KeyRing::Load(c.KeyringFile());
+  if (!ring) return Fail(KeyringError(c, ring.error()));
+  int64_t total = 0;
+  for (int pass = 0; pass < 2; ++pass) {
+    auto n = core::RewrapSecrets(**store, **ring);
+    if (!n) return Fail(n.error().detail.empty() ? n.error().message : n.error().detail);
+    total += *n;
+    if (pass == 0) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  log::Info("secrets_rewrapped", {{"rows", total}, {"version", static_cast<int64_t>(*added)}});
+  (void)store->get()->WriteSync([&](store::Tx& tx) -> Result<void> {
+    return audit::Append(tx,
+                         audit::Record{"operator", "cli", "keys.rotate",
+                                       "keyring", "", "success", "local", "",
+                                       json::serialize(json::object{{"new_version", *added},
+                                                                    {"rewrapped", total}})},
+                         SystemClock().NowMicros());
+  });
+  int rc = PrintSecrets(**store, **ring);
+  (*store)->Close();
+  log::Flush();
+  return rc;
+}
+
+int KeysRetire(const Config& c, uint32_t version) {
+  log::Init(ParseLevel(c.log_level), c.log_file);
+  auto ring = crypto::KeyRing::Load(c.KeyringFile());
+  if (!ring) return Fail(KeyringError(c, ring.error()));
+  auto store = OpenConfiguredStore(c);
+  if (!store) return Fail(store.error().detail);
+  auto rep = core::InspectSecrets(**store, **ring);
+  if (!rep) return Fail(rep.error().detail.empty() ? rep.error().message : rep.error().detail);
+  if (auto it = rep->by_version.find(version); it != rep->by_version.end() && it->second > 0) {
+    return Fail("key version " + std::to_string(version) + " still protects " +
+                std::to_string(it->second) + " secrets; run `liasonpay keys rotate` first");
+  }
+  if (rep->unreadable > 0) {
+    return Fail(std::to_string(rep->unreadable) +
+                " secrets cannot be opened; refusing to retire any key version");
+  }
+  auto r = crypto::FileKeyRing::RetireVersion(c.KeyringFile(), version);
+  if (!r) return Fail(r.error().detail.empty() ? r.error().message : r.error().detail);
+  (void)store->get()->WriteSync([&](store::Tx& tx) -> Result<void> {
+    return audit::Append(tx,
+                         audit::Record{"operator", "cli", "keys.retire", std::to_string(version),
+                                       "", "success", "local", "", "{}"},
+                         SystemClock().NowMicros());
+  });
+  fmt::print("retired key version {}\n", version);
+  (*store)->Close();
   log::Flush();
   return 0;
 }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+
 #include "app/config.hpp"
 
 namespace lp::app {
@@ -11,5 +13,9 @@ int Migrate(const Config& config);
 int Init(const Config& config);
 // `liasonpay merchant create`: prints {"merchant_id","api_key"} once.
 int CreateMerchantCommand(const Config& config, const std::string& name, const std::string& mode);
+// `liasonpay keys status|rotate|retire`.
+int KeysStatus(const Config& config);
+int KeysRotate(const Config& config);
+int KeysRetire(const Config& config, uint32_t version);
 
 }  // namespace lp::app

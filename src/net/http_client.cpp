@@ -48,8 +48,7 @@ struct HttpClient::Impl {
 namespace {
 
 Error Fail(std::string code, std::string message, std::string detail = {}) {
-  return Error{ErrorType::kUnavailable, std::move(code), std::move(message), {},
-               std::move(detail)};
+  return Error{ErrorType::kUnavailable, std::move(code), std::move(message), {}, std::move(detail)};
 }
 
 Error Timeout(const OutboundPolicy& policy) {
@@ -205,8 +204,8 @@ Task<Result<HttpResult>> DoPostUnsafe(std::shared_ptr<HttpClient::Impl> impl, st
     }
     addrs = std::move(*r);
   } else {
-    auto [ec, results] = co_await x->resolver.async_resolve(
-        u.host, std::to_string(u.port), tcp::resolver::numeric_service, kTuple);
+    auto [ec, results] = co_await x->resolver.async_resolve(u.host, std::to_string(u.port),
+                                                            tcp::resolver::numeric_service, kTuple);
     if (x->timed_out) co_return Timeout(policy);
     if (ec) {
       co_return Fail("dns_failed", "The host name could not be resolved.",
@@ -358,8 +357,7 @@ const OutboundPolicy& HttpClient::policy() const { return impl_->policy; }
 
 // Not a coroutine itself: it takes its share of impl_ now, so the client may be destroyed while
 // the returned task is pending or not yet started.
-Task<Result<HttpResult>> HttpClient::Post(std::string url, std::string body,
-                                          HttpHeaders headers) {
+Task<Result<HttpResult>> HttpClient::Post(std::string url, std::string body, HttpHeaders headers) {
   return PostOnStrand(impl_, std::move(url), std::move(body), std::move(headers));
 }
 

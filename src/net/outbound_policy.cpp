@@ -146,7 +146,9 @@ bool CidrContains(const Cidr& c, const ip::address& a) {
   if (c.net.is_v4() && a.is_v4()) {
     return InV4(a.to_v4().to_uint(), c.net.to_v4().to_uint(), c.prefix);
   }
-  if (c.net.is_v6() && a.is_v6()) return InV6(a.to_v6().to_bytes(), c.net.to_v6().to_bytes(), c.prefix);
+  if (c.net.is_v6() && a.is_v6()) {
+    return InV6(a.to_v6().to_bytes(), c.net.to_v6().to_bytes(), c.prefix);
+  }
   return false;
 }
 
@@ -170,7 +172,9 @@ bool Allowlisted(const ip::address& addr, AddressClass cls, const OutboundPolicy
 
 // ---- URL parsing ------------------------------------------------------------------------------
 
-Error UrlInvalid(std::string message) { return Error::Invalid("url_invalid", std::move(message), "url"); }
+Error UrlInvalid(std::string message) {
+  return Error::Invalid("url_invalid", std::move(message), "url");
+}
 Error UrlForbidden(std::string message) {
   return Error::Invalid("url_forbidden", std::move(message), "url");
 }
@@ -353,7 +357,9 @@ Result<ParsedUrl> ParseWebhookUrl(std::string_view url, const OutboundPolicy& po
     return UrlForbidden("Only https:// URLs are allowed.");
   }
 
-  if (rest.find('#') != std::string_view::npos) return UrlInvalid("The URL may not have a fragment.");
+  if (rest.find('#') != std::string_view::npos) {
+    return UrlInvalid("The URL may not have a fragment.");
+  }
   const size_t auth_end = rest.find_first_of("/?");
   const std::string_view authority = rest.substr(0, auth_end);
   const std::string_view path_query =
@@ -370,7 +376,9 @@ Result<ParsedUrl> ParseWebhookUrl(std::string_view url, const OutboundPolicy& po
   bool has_port = false;
   if (!authority.empty() && authority.front() == '[') {
     const size_t close = authority.find(']');
-    if (close == std::string_view::npos) return UrlInvalid("The URL has an unterminated IPv6 host.");
+    if (close == std::string_view::npos) {
+      return UrlInvalid("The URL has an unterminated IPv6 host.");
+    }
     host = authority.substr(1, close - 1);
     const std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
@@ -422,8 +430,7 @@ Result<ParsedUrl> ParseWebhookUrl(std::string_view url, const OutboundPolicy& po
       return UrlForbidden("The URL points to a " + std::string(ToString(ClassifyAddress(a))) +
                           " address, which webhooks may not reach.");
     }
-  } else if (!policy.dev_mode &&
-             (out.host == "localhost" || out.host.ends_with(".localhost"))) {
+  } else if (!policy.dev_mode && (out.host == "localhost" || out.host.ends_with(".localhost"))) {
     return UrlForbidden("The URL points to the local host, which webhooks may not reach.");
   }
 

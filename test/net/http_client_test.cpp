@@ -53,7 +53,10 @@ std::string Lower(std::string s) {
 class TestServer {
  public:
   TestServer(asio::io_context& ioc, Mode mode, ssl::context* tls = nullptr)
-      : ioc_(ioc), mode_(mode), tls_(tls), acceptor_(ioc, {asio::ip::make_address("127.0.0.1"), 0}) {
+      : ioc_(ioc),
+        mode_(mode),
+        tls_(tls),
+        acceptor_(ioc, {asio::ip::make_address("127.0.0.1"), 0}) {
     asio::co_spawn(ioc, Accept(), asio::detached);
   }
   uint16_t port() const { return acceptor_.local_endpoint().port(); }
@@ -99,7 +102,9 @@ class TestServer {
     r.method = std::string(req.method_string());
     r.target = std::string(req.target());
     r.body = req.body();
-    for (const auto& f : req) r.headers[Lower(std::string(f.name_string()))] = std::string(f.value());
+    for (const auto& f : req) {
+      r.headers[Lower(std::string(f.name_string()))] = std::string(f.value());
+    }
     requests.push_back(std::move(r));
 
     if (mode_ == Mode::kSilent) {
@@ -386,10 +391,13 @@ TEST(HttpClient, RefusesHeaderInjectionAndReservedHeaders) {
   asio::io_context ioc;
   TestServer server(ioc, Mode::kEcho);
   HttpClient client(ioc.get_executor(), DevPolicy());
-  const HttpHeaders bad[] = {
-      {{"X-A", "1\r\nX-Injected: 1"}}, {{"X-A", std::string("a\0b", 3)}}, {{"Bad Name", "1"}},
-      {{"", "1"}},                     {{"Host", "evil.test"}},           {{"content-length", "0"}},
-      {{"Transfer-Encoding", "chunked"}}};
+  const HttpHeaders bad[] = {{{"X-A", "1\r\nX-Injected: 1"}},
+                             {{"X-A", std::string("a\0b", 3)}},
+                             {{"Bad Name", "1"}},
+                             {{"", "1"}},
+                             {{"Host", "evil.test"}},
+                             {{"content-length", "0"}},
+                             {{"Transfer-Encoding", "chunked"}}};
   for (const auto& h : bad) {
     auto r = PostNow(ioc, client, server.base() + "/hook", "{}", h);
     ASSERT_FALSE(r) << h[0].first;

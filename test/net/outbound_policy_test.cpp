@@ -68,12 +68,12 @@ TEST(AddressClassification, CoversEveryRefusedRange) {
       {"ff0e::1", AddressClass::kMulticast},
       {"2001:db8::1", AddressClass::kDocumentation},
       {"3fff::1", AddressClass::kDocumentation},
-      {"2001::1", AddressClass::kReserved},       // Teredo
-      {"2001:2::1", AddressClass::kReserved},     // benchmarking
-      {"2001:10::1", AddressClass::kReserved},    // ORCHID
-      {"::7f00:1", AddressClass::kReserved},      // IPv4-compatible (deprecated)
-      {"100::1", AddressClass::kReserved},        // discard-only
-      {"64:ff9b:1::1", AddressClass::kPrivate},   // local-use NAT64
+      {"2001::1", AddressClass::kReserved},      // Teredo
+      {"2001:2::1", AddressClass::kReserved},    // benchmarking
+      {"2001:10::1", AddressClass::kReserved},   // ORCHID
+      {"::7f00:1", AddressClass::kReserved},     // IPv4-compatible (deprecated)
+      {"100::1", AddressClass::kReserved},       // discard-only
+      {"64:ff9b:1::1", AddressClass::kPrivate},  // local-use NAT64
       // IPv4-mapped: classified as the embedded IPv4
       {"::ffff:127.0.0.1", AddressClass::kLoopback},
       {"::ffff:10.1.2.3", AddressClass::kPrivate},
@@ -125,9 +125,9 @@ TEST(AddressPolicy, DevModeAllowsLoopbackOnly) {
     EXPECT_TRUE(IsForbiddenAddress(std::string_view(a), Prod())) << a;
     EXPECT_FALSE(IsForbiddenAddress(std::string_view(a), Dev())) << a;
   }
-  for (const char* a : {"10.0.0.1", "192.168.0.1", "172.16.0.1", "169.254.169.254", "100.64.0.1",
-                        "fd00:ec2::254", "fe80::1", "fc00::1", "0.0.0.0", "::", "224.0.0.1",
-                        "64:ff9b::7f00:1", "::ffff:10.0.0.1"}) {
+  for (const char* a :
+       {"10.0.0.1", "192.168.0.1", "172.16.0.1", "169.254.169.254", "100.64.0.1", "fd00:ec2::254",
+        "fe80::1", "fc00::1", "0.0.0.0", "::", "224.0.0.1", "64:ff9b::7f00:1", "::ffff:10.0.0.1"}) {
     EXPECT_TRUE(IsForbiddenAddress(std::string_view(a), Dev())) << a;
   }
 }
@@ -226,16 +226,35 @@ void ExpectRefused(std::string_view url, const OutboundPolicy& policy, std::stri
 }
 
 TEST(WebhookUrl, RefusesMalformedUrls) {
-  for (std::string_view url : {
-           "", "example.com", "ftp://example.com/", "https:/example.com", "https//example.com",
-           "https://", "https:///path", "https://:443/", "https://exa mple.com/",
-           "https://example.com/a b", "https://example.com/\x01", "https://ex\xc3\xa4mple.com/",
-           "https://example.com\\@evil.com/", "https://example.com/#frag",
-           "https://example.com:0/", "https://example.com:65536/", "https://example.com:/",
-           "https://example.com:44a/", "https://example.com:-1/", "https://-bad.example.com/",
-           "https://bad-.example.com/", "https://a..b.com/", "https://exa%6dple.com/",
-           "https://[::1/", "https://[::1]x/", "https://[fe80::1%25eth0]/", "https://[1.2.3.4]/",
-           " https://example.com/", "https://example.com/\"x\""}) {
+  for (std::string_view url : {"",
+                               "example.com",
+                               "ftp://example.com/",
+                               "https:/example.com",
+                               "https//example.com",
+                               "https://",
+                               "https:///path",
+                               "https://:443/",
+                               "https://exa mple.com/",
+                               "https://example.com/a b",
+                               "https://example.com/\x01",
+                               "https://ex\xc3\xa4mple.com/",
+                               "https://example.com\\@evil.com/",
+                               "https://example.com/#frag",
+                               "https://example.com:0/",
+                               "https://example.com:65536/",
+                               "https://example.com:/",
+                               "https://example.com:44a/",
+                               "https://example.com:-1/",
+                               "https://-bad.example.com/",
+                               "https://bad-.example.com/",
+                               "https://a..b.com/",
+                               "https://exa%6dple.com/",
+                               "https://[::1/",
+                               "https://[::1]x/",
+                               "https://[fe80::1%25eth0]/",
+                               "https://[1.2.3.4]/",
+                               " https://example.com/",
+                               "https://example.com/\"x\""}) {
     ExpectRefused(url, Dev(), "url_invalid");
   }
 }
@@ -248,15 +267,30 @@ TEST(WebhookUrl, RefusesUserinfo) {
 }
 
 TEST(WebhookUrl, RefusesForbiddenIpLiterals) {
-  for (std::string_view url :
-       {"https://127.0.0.1/", "https://127.0.0.1:8443/x", "https://[::1]/", "https://[::1]:443/",
-        "https://10.0.0.5/", "https://192.168.1.1/", "https://172.16.0.1/", "https://100.64.0.1/",
-        "https://169.254.169.254/latest/meta-data", "https://[fd00:ec2::254]/",
-        "https://[::ffff:127.0.0.1]/", "https://[::ffff:7f00:1]/", "https://[::ffff:a9fe:a9fe]/",
-        "https://[fe80::1]/", "https://[fc00::1]/", "https://0.0.0.0/", "https://[::]/",
-        "https://224.0.0.1/", "https://255.255.255.255/", "https://[64:ff9b::7f00:1]/",
-        "https://localhost/", "https://LOCALHOST:8443/", "https://api.localhost/",
-        "https://localhost./"}) {
+  for (std::string_view url : {"https://127.0.0.1/",
+                               "https://127.0.0.1:8443/x",
+                               "https://[::1]/",
+                               "https://[::1]:443/",
+                               "https://10.0.0.5/",
+                               "https://192.168.1.1/",
+                               "https://172.16.0.1/",
+                               "https://100.64.0.1/",
+                               "https://169.254.169.254/latest/meta-data",
+                               "https://[fd00:ec2::254]/",
+                               "https://[::ffff:127.0.0.1]/",
+                               "https://[::ffff:7f00:1]/",
+                               "https://[::ffff:a9fe:a9fe]/",
+                               "https://[fe80::1]/",
+                               "https://[fc00::1]/",
+                               "https://0.0.0.0/",
+                               "https://[::]/",
+                               "https://224.0.0.1/",
+                               "https://255.255.255.255/",
+                               "https://[64:ff9b::7f00:1]/",
+                               "https://localhost/",
+                               "https://LOCALHOST:8443/",
+                               "https://api.localhost/",
+                               "https://localhost./"}) {
     ExpectRefused(url, Prod(), "url_forbidden");
   }
   // Dev mode: loopback only; private and metadata stay refused.
@@ -273,9 +307,9 @@ TEST(WebhookUrl, NonCanonicalNumericHostsDoNotSneakThrough) {
   for (std::string_view url :
        {"http://2130706433/", "http://0x7f000001/", "http://0x7F000001/", "http://0177.0.0.1/",
         "http://0x7f.0.0.1/", "http://127.1/", "http://127.0.1/", "http://127.000.000.001/",
-        "http://1.2.3.4.5/", "http://256.1.1.1/", "http://017700000001/", "http://0/",
-        "http://0x/", "http://example.0x10/", "http://example.123/", "http://3232235777/",
-        "http://01.02.03.04/", "http://127.0.0.1./"}) {
+        "http://1.2.3.4.5/", "http://256.1.1.1/", "http://017700000001/", "http://0/", "http://0x/",
+        "http://example.0x10/", "http://example.123/", "http://3232235777/", "http://01.02.03.04/",
+        "http://127.0.0.1./"}) {
     auto dev = ParseWebhookUrl(url, Dev());
     auto prod = ParseWebhookUrl(url, Prod());
     ASSERT_FALSE(prod) << url;

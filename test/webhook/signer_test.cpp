@@ -82,8 +82,9 @@ TEST(WebhookSign, RefusesMalformedSecretsAndIds) {
 }
 
 TEST(WebhookSign, AcceptsUnpaddedBase64SecretsLikeTheReferenceLibraries) {
-  for (std::string_view s : {"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwBr",
-                             "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS"}) {
+  for (std::string_view s :
+       {"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwBr",
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS"}) {
     auto sig = Sign(s, kMsgId, kTs, kPayload);
     ASSERT_TRUE(sig) << s;
     EXPECT_TRUE(Verify(One(s), Headers(*sig), kPayload, kTs)) << s;
@@ -103,14 +104,14 @@ TEST(WebhookVerify, RejectsTheOfficialVectorWithItsLastCharacterChanged) {
 
 TEST(WebhookVerify, AnyValidV1AmongSeveralPassesAndOtherVersionsAreIgnored) {
   const std::string junk = "Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc=";
-  const std::string header = "v1," + junk + " v2," + junk + " " + std::string(kExpected) +
-                             " v1," + junk;
+  const std::string header =
+      "v1," + junk + " v2," + junk + " " + std::string(kExpected) + " v1," + junk;
   EXPECT_TRUE(Verify(One(kSecret), Headers(header), kPayload, kTs));
   // The right signature under a version other than v1 does not count.
   const std::string as_v2 = "v2," + std::string(kExpected.substr(3));
   EXPECT_FALSE(Verify(One(kSecret), Headers(as_v2), kPayload, kTs));
-  EXPECT_FALSE(Verify(One(kSecret), Headers("v1a," + std::string(kExpected.substr(3))), kPayload,
-                      kTs));
+  EXPECT_FALSE(
+      Verify(One(kSecret), Headers("v1a," + std::string(kExpected.substr(3))), kPayload, kTs));
   // A bare signature without the "v1," prefix does not count either.
   EXPECT_FALSE(Verify(One(kSecret), Headers(kExpected.substr(3)), kPayload, kTs));
 }
@@ -120,8 +121,8 @@ TEST(WebhookVerify, TamperedBodyIdOrTimestampFails) {
   ASSERT_FALSE(body);
   EXPECT_EQ(body.error().code, "webhook_signature_invalid");
   EXPECT_FALSE(Verify(One(kSecret), Headers(kExpected), std::string(kPayload) + " ", kTs));
-  EXPECT_FALSE(Verify(One(kSecret), Headers(kExpected, "msg_p5jXN8AQM9LWM0D4loKWxJeK"), kPayload,
-                      kTs));
+  EXPECT_FALSE(
+      Verify(One(kSecret), Headers(kExpected, "msg_p5jXN8AQM9LWM0D4loKWxJeK"), kPayload, kTs));
   EXPECT_FALSE(Verify(One(kSecret), Headers(kExpected, kMsgId, "1614265331"), kPayload, kTs));
   // The tampered-payload vector verifies only its own body.
   EXPECT_TRUE(Verify(One(kSecret), Headers(kExpectedTampered), kTamperedPayload, kTs));

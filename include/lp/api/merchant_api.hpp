@@ -9,6 +9,7 @@
 #include "lp/auth/rate_limiter.hpp"
 #include "lp/common/clock.hpp"
 #include "lp/core/api_keys.hpp"
+#include "lp/core/connector_accounts.hpp"
 #include "lp/core/payments.hpp"
 #include "lp/http/router.hpp"
 #include "lp/store/store.hpp"
@@ -18,12 +19,14 @@ namespace lp::api {
 struct MerchantApiDeps {
   core::ApiKeyService& keys;
   core::PaymentService& payments;
+  core::ConnectorAccountService& accounts;
   store::Store& store;  // audit records of refused requests
   auth::RateLimiter& limiter;
   const Clock& clock;
   double rate_limit_per_key = 100;  // requests/s (burst 2x); 0 turns per-key limits off
   double rate_limit_per_ip = 20;    // failed authentications per client IP per second
   std::vector<auth::Cidr> trusted_proxies;
+  bool dev_mode = false;
   // Called for every security event ("ip_not_allowed", "auth_failed", "rate_limited").
   std::function<void(std::string_view event)> on_security_event;
 };

@@ -26,12 +26,12 @@
 namespace lp::net {
 
 struct HttpResult {
-  int status = 0;              // any status, 3xx included (redirects are never followed)
-  int64_t latency_us = 0;      // from the call until the response was read (DNS included)
-  std::string body_prefix;     // at most policy.max_response_bytes of the body
-  bool body_truncated = false; // the body was longer (or its read failed after the head)
-  std::string retry_after;     // the Retry-After header, if any (for the dispatcher's backoff)
-  std::string peer_address;    // the IP address that was connected to
+  int status = 0;               // any status, 3xx included (redirects are never followed)
+  int64_t latency_us = 0;       // from the call until the response was read (DNS included)
+  std::string body_prefix;      // at most policy.max_response_bytes of the body
+  bool body_truncated = false;  // the body was longer (or its read failed after the head)
+  std::string retry_after;      // the Retry-After header, if any (for the dispatcher's backoff)
+  std::string peer_address;     // the IP address that was connected to
 };
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
@@ -59,7 +59,9 @@ class HttpClient {
   const OutboundPolicy& policy() const;
 
   // Every parameter is taken by value: the coroutine may start after the caller's temporaries are
-  // gone (e.g. co_spawn(ex, client.Post(base + "/hook", ...), ...)).
+  // gone (e.g. co_spawn(ex, client.Post(base + "/hook", ...), ...)). The returned task holds its
+  // own reference to the client's state, so the HttpClient may be destroyed while it is pending
+  // (the executor's execution context must outlive it).
   // POSTs `body` with `headers` (caller's; Host, Content-Length, Transfer-Encoding and Connection
   // are set here and refused from the caller). Returns the status for any HTTP response.
   // Errors (Error::code):

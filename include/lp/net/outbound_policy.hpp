@@ -70,11 +70,11 @@ bool IsForbiddenAddress(const boost::asio::ip::address& addr, const OutboundPoli
 bool IsForbiddenAddress(std::string_view addr, const OutboundPolicy& policy);
 
 struct ParsedUrl {
-  std::string scheme;         // "https", or "http" (dev mode only)
-  std::string host;           // lower case; IPv6 without brackets; no trailing dot
-  uint16_t port = 0;          // explicit, or 443 / 80
-  std::string target;         // path + query, always starts with '/'
-  bool host_is_ip = false;    // host is an IP literal (already checked against the policy)
+  std::string scheme;       // "https", or "http" (dev mode only)
+  std::string host;         // lower case; IPv6 without brackets; no trailing dot
+  uint16_t port = 0;        // explicit, or 443 / 80
+  std::string target;       // path + query, always starts with '/'
+  bool host_is_ip = false;  // host is an IP literal (already checked against the policy)
   bool tls() const { return scheme == "https"; }
   // Value for the Host header: host, bracketed if IPv6, with ":port" if not the default.
   std::string HostHeader() const;

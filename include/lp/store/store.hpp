@@ -24,7 +24,7 @@ namespace lp::store {
 
 // A bound SQL parameter. SQL uses `?` placeholders (translated per backend).
 struct Value {
-  enum class Kind { kNull, kInt, kText, kReal };
+  enum class Kind { kNull, kInt, kText, kReal, kBlob };
   Kind kind = Kind::kNull;
   int64_t i = 0;
   double d = 0;
@@ -42,6 +42,12 @@ struct Value {
   template <class T>
   Value(const std::optional<T>& v) : Value() {
     if (v) *this = Value(*v);
+  }
+  // Binary data (ciphertexts): stored as a BLOB, read back with Row::Text.
+  static Value Blob(std::string_view bytes) {
+    Value v(bytes);
+    v.kind = Kind::kBlob;
+    return v;
   }
 };
 

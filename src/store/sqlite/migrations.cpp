@@ -161,6 +161,11 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 )SQL"},
+      {3, "connector_account_credentials", R"SQL(
+ALTER TABLE connector_accounts ADD COLUMN credentials_fingerprint TEXT;
+ALTER TABLE connector_accounts ADD COLUMN credentials_last4 TEXT;
+ALTER TABLE connector_accounts ADD COLUMN updated INTEGER;
+)SQL"},
   };
   return kMigrations;
 }

@@ -152,6 +152,9 @@ class Connection final : public Tx {
         case Value::Kind::kText:
           sqlite3_bind_text(st, idx, v.s.data(), static_cast<int>(v.s.size()), SQLITE_STATIC);
           break;
+        case Value::Kind::kBlob:
+          sqlite3_bind_blob(st, idx, v.s.data(), static_cast<int>(v.s.size()), SQLITE_STATIC);
+          break;
       }
     }
     return st;

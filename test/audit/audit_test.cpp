@@ -1,0 +1,315 @@
+// The hash-chained audit log against a real SQLite store: appends chain and verify; an attacker
+// with file access (who drops the append-only triggers) cannot edit, delete or reorder records
+// without Verify naming the first bad record; the triggers refuse edits through the normal path.
+#include "lp/audit/audit.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+
+#include "lp/common/random.hpp"
+#include "lp/crypto/hash.hpp"
+
+namespace lp::audit {
+namespace {
+
+class AuditTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("lp_audit_" + RandomToken(10));
+    std::filesystem::create_directories(dir_);
+    auto s = store::OpenStore({(dir_ / "audit.db").string(), 2, true});
+    ASSERT_TRUE(s) << s.error().detail;
+    store_ = std::move(*s);
+  }
+  void TearDown() override {
+    if (store_) store_->Close();
+    store_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  static Record Rec(int i) {
+    return Record{"api_key",
+                  "key_" + std::to_string(i),
+                  i % 2 ? "api_key.create" : "api_key.revoke",
+                  "key_target_" + std::to_string(i),
+                  "mer_1",
+                  "success",
+                  "203.0.113." + std::to_string(i),
+                  "req_" + std::to_string(i),
+                  "{\"n\":" + std::to_string(i) + "}"};
+  }
+
+  void AppendN(int n) {
+    for (int i = 1; i <= n; ++i) {
+      auto r = store_->WriteSync([&](store::Tx& tx) { return Append(tx, Rec(i), 1'700'000'000'000'000 + i); });
+      ASSERT_TRUE(r) << r.error().detail;
+    }
+  }
+
+  VerifyReport Check() {
+    VerifyReport rep;
+    auto r = store_->ReadSync([&](store::Tx& tx) -> Result<void> {
+      auto v = Verify(tx);
+      if (!v) return v.error();
+      rep = *v;
+      return {};
+    });
+    EXPECT_TRUE(r) << (r ? "" : r.error().detail);
+    return rep;
+  }
+
+  // What an attacker with write access to the database file does first.
+  Result<void> Tamper(const std::string& sql) {
+    return store_->WriteSync([&](store::Tx& tx) -> Result<void> {
+      for (const char* drop : {"DROP TRIGGER IF EXISTS audit_log_no_update",
+                               "DROP TRIGGER IF EXISTS audit_log_no_delete"}) {
+        auto d = tx.Exec(drop);
+        if (!d) return d.error();
+      }
+      auto e = tx.Exec(sql);
+      if (!e) return e.error();
+      return {};
+    });
+  }
+
+  std::string Text(const std::string& sql) {
+    std::string out;
+    auto r = store_->ReadSync([&](store::Tx& tx) -> Result<void> {
+      return tx.Query(sql, {}, [&](const store::Row& row) {
+        out = row.Text(0);
+        return false;
+      });
+    });
+    EXPECT_TRUE(r);
+    return out;
+  }
+  int64_t Int(const std::string& sql) {
+    int64_t out = -1;
+    auto r = store_->ReadSync([&](store::Tx& tx) -> Result<void> {
+      return tx.Query(sql, {}, [&](const store::Row& row) {
+        out = row.Int(0);
+        return false;
+      });
+    });
+    EXPECT_TRUE(r);
+    return out;
+  }
+
+  std::filesystem::path dir_;
+  store::StorePtr store_;
+};
+
+TEST_F(AuditTest, EmptyLogVerifies) {
+  auto rep = Check();
+  EXPECT_TRUE(rep.ok);
+  EXPECT_EQ(rep.records, 0);
+  EXPECT_EQ(rep.first_bad_seq, 0);
+}
+
+TEST_F(AuditTest, AppendsChainAndVerify) {
+  AppendN(5);
+  auto rep = Check();
+  EXPECT_TRUE(rep.ok) << rep.problem;
+  EXPECT_EQ(rep.records, 5);
+  EXPECT_EQ(rep.first_bad_seq, 0);
+  EXPECT_TRUE(rep.problem.empty());
+
+  EXPECT_EQ(Int("SELECT MIN(seq) FROM audit_log"), 1);
+  EXPECT_EQ(Int("SELECT MAX(seq) FROM audit_log"), 5);
+  EXPECT_EQ(Text("SELECT prev_hash FROM audit_log WHERE seq = 1"), std::string(64, '0'));
+  for (int s = 2; s <= 5; ++s) {
+    EXPECT_EQ(Text("SELECT prev_hash FROM audit_log WHERE seq = " + std::to_string(s)),
+              Text("SELECT hash FROM audit_log WHERE seq = " + std::to_string(s - 1)));
+  }
+  // Every field of the record is stored as given.
+  EXPECT_EQ(Text("SELECT actor_type FROM audit_log WHERE seq = 3"), "api_key");
+  EXPECT_EQ(Text("SELECT actor_id FROM audit_log WHERE seq = 3"), "key_3");
+  EXPECT_EQ(Text("SELECT action FROM audit_log WHERE seq = 3"), "api_key.create");
+  EXPECT_EQ(Text("SELECT target FROM audit_log WHERE seq = 3"), "key_target_3");
+  EXPECT_EQ(Text("SELECT merchant_id FROM audit_log WHERE seq = 3"), "mer_1");
+  EXPECT_EQ(Text("SELECT outcome FROM audit_log WHERE seq = 3"), "success");
+  EXPECT_EQ(Text("SELECT source_ip FROM audit_log WHERE seq = 3"), "203.0.113.3");
+  EXPECT_EQ(Text("SELECT request_id FROM audit_log WHERE seq = 3"), "req_3");
+  EXPECT_EQ(Text("SELECT details FROM audit_log WHERE seq = 3"), "{\"n\":3}");
+  EXPECT_EQ(Int("SELECT time FROM audit_log WHERE seq = 3"), 1'700'000'000'000'003);
+  EXPECT_EQ(Text("SELECT substr(id, 1, 4) FROM audit_log WHERE seq = 3"), "aud_");
+  // Appending after a verify continues the chain.
+  auto r = store_->WriteSync([&](store::Tx& tx) { return Append(tx, Rec(6), 1'700'000'000'000'006); });
+  ASSERT_TRUE(r);
+  rep = Check();
+  EXPECT_TRUE(rep.ok) << rep.problem;
+  EXPECT_EQ(rep.records, 6);
+}
+
+TEST_F(AuditTest, AnAppendRolledBackWithItsTransactionLeavesNoGap) {
+  AppendN(2);
+  auto r = store_->WriteSync([&](store::Tx& tx) -> Result<void> {
+    auto a = Append(tx, Rec(3), 3);
+    if (!a) return a;
+    return Error::Invalid("boom", "the recorded change failed");
+  });
+  EXPECT_FALSE(r);
+  AppendN(1);
+  auto rep = Check();
+  EXPECT_TRUE(rep.ok) << rep.problem;
+  EXPECT_EQ(rep.records, 3);
+}
+
+TEST_F(AuditTest, EditingARowIsReportedAtThatSeq) {
+  AppendN(5);
+  ASSERT_TRUE(Tamper("UPDATE audit_log SET outcome = 'denied' WHERE seq = 3"));
+  auto rep = Check();
+  EXPECT_FALSE(rep.ok);
+  EXPECT_EQ(rep.first_bad_seq, 3);
+  EXPECT_NE(rep.problem.find("edited"), std::string::npos) << rep.problem;
+}
+
+TEST_F(AuditTest, EditingAnyFieldIsDetected) {
+  AppendN(3);
+  for (const char* col : {"actor_type", "actor_id", "action", "target", "merchant_id", "outcome",
+                          "source_ip", "request_id", "details", "id"}) {
+    SCOPED_TRACE(col);
+    const std::string before = Text(std::string("SELECT ") + col + " FROM audit_log WHERE seq = 2");
+    ASSERT_TRUE(Tamper(std::string("UPDATE audit_log SET ") + col + " = " + col +
+                       " || 'x' WHERE seq = 2"));
+    auto rep = Check();
+    EXPECT_FALSE(rep.ok);
+    EXPECT_EQ(rep.first_bad_seq, 2);
+    EXPECT_NE(rep.problem.find("edited"), std::string::npos) << rep.problem;
+    ASSERT_TRUE(Tamper(std::string("UPDATE audit_log SET ") + col + " = '" + before +
+                       "' WHERE seq = 2"));
+    EXPECT_TRUE(Check().ok);
+  }
+  ASSERT_TRUE(Tamper("UPDATE audit_log SET time = time + 1 WHERE seq = 2"));
+  auto rep = Check();
+  EXPECT_FALSE(rep.ok);
+  EXPECT_EQ(rep.first_bad_seq, 2);
+}
+
+TEST_F(AuditTest, EditingARowAndRecomputingItsHashBreaksTheNextLink) {
+  AppendN(4);
+  // The attacker edits seq 2 and rewrites its hash to match its new content.
+  std::string prev = Text("SELECT prev_hash FROM audit_log WHERE seq = 2");
+  std::string id = Text("SELECT id FROM audit_log WHERE seq = 2");
+  const int64_t time = Int("SELECT time FROM audit_log WHERE seq = 2");
+  Record forged = Rec(2);
+  forged.outcome = "failure";
+  boost::json::array canon{int64_t{2},        id,        time,               forged.actor_type,
+                           forged.actor_id,   forged.action, forged.target, forged.merchant_id,
+                           forged.outcome,    forged.source_ip, forged.request_id, forged.details};
+  const std::string hash = crypto::Hex(crypto::Sha256(prev + boost::json::serialize(canon)));
+  ASSERT_TRUE(Tamper("UPDATE audit_log SET outcome = 'failure', hash = '" + hash +
+                     "' WHERE seq = 2"));
+  auto rep = Check();
+  EXPECT_FALSE(rep.ok);
+  EXPECT_EQ(rep.first_bad_seq, 3);
+  EXPECT_NE(rep.problem.find("mismatch"), std::string::npos) << rep.problem;
+}
+
+TEST_F(AuditTest, DeletingAMiddleRowIsAGap) {
+  AppendN(5);
+  ASSERT_TRUE(Tamper("DELETE FROM audit_log WHERE seq = 3"));
+  auto rep = Check();
+  EXPECT_FALSE(rep.ok);
+  EXPECT_EQ(rep.first_bad_seq, 4);
+  EXPECT_NE(rep.problem.find("gap"), std::string::npos) << rep.problem;
+}
+
+TEST_F(AuditTest, DeletingTheFirstRowIsAGap) {
+  AppendN(3);
+  ASSERT_TRUE(Tamper("DELETE FROM audit_log WHERE seq = 1"));
+  auto rep = Check();
+  EXPECT_FALSE(rep.ok);
+  EXPECT_EQ(rep.first_bad_seq, 2);
+  EXPECT_NE(rep.problem.find("gap"), std::string::npos) << rep.problem;
+}
+
+TEST_F(AuditTest, DeletingAMiddleRowAndRenumberingIsAMismatch) {
+  AppendN(5);
+  ASSERT_TRUE(Tamper("DELETE FROM audit_log WHERE seq = 3"));
+  ASSERT_TRUE(Tamper("UPDATE audit_log SET seq = seq - 1 WHERE seq > 3"));
+  auto rep = Check();
+  EXPECT_FALSE(rep.ok);
+  EXPECT_EQ(rep.first_bad_seq, 3);
+  EXPECT_NE(rep.problem.find("mismatch"), std::string::npos) << rep.problem;
+}
+
+TEST_F(AuditTest, SwappingTwoRowsContentsIsAMismatch) {
+  AppendN(5);
+  const std::string cols =
+      "id, time, actor_type, actor_id, action, target, merchant_id, outcome, source_ip, "
+      "request_id, details, prev_hash, hash";
+  // Swap every column but seq between rows 2 and 4 (via a scratch copy).
+  ASSERT_TRUE(Tamper("CREATE TABLE scratch AS SELECT * FROM audit_log WHERE seq IN (2, 4)"));
+  ASSERT_TRUE(Tamper("DELETE FROM audit_log WHERE seq IN (2, 4)"));
+  ASSERT_TRUE(Tamper("INSERT INTO audit_log (seq, " + cols + ") SELECT 6 - seq, " + cols +
+                     " FROM scratch"));
+  ASSERT_EQ(Int("SELECT COUNT(*) FROM audit_log"), 5);
+  ASSERT_EQ(Text("SELECT actor_id FROM audit_log WHERE seq = 2"), "key_4");
+  auto rep = Check();
+  EXPECT_FALSE(rep.ok);
+  EXPECT_EQ(rep.first_bad_seq, 2);
+  EXPECT_NE(rep.problem.find("mismatch"), std::string::npos) << rep.problem;
+}
+
+TEST_F(AuditTest, SwappingAdjacentRowsBySeqIsDetected) {
+  AppendN(4);
+  ASSERT_TRUE(Tamper("UPDATE audit_log SET seq = 100 WHERE seq = 2"));
+  ASSERT_TRUE(Tamper("UPDATE audit_log SET seq = 2 WHERE seq = 3"));
+  ASSERT_TRUE(Tamper("UPDATE audit_log SET seq = 3 WHERE seq = 100"));
+  auto rep = Check();
+  EXPECT_FALSE(rep.ok);
+  EXPECT_EQ(rep.first_bad_seq, 2);
+  EXPECT_NE(rep.problem.find("mismatch"), std::string::npos) << rep.problem;
+}
+
+TEST_F(AuditTest, TriggersRefuseUpdateAndDeleteThroughTheNormalPath) {
+  AppendN(3);
+  auto upd = store_->WriteSync([&](store::Tx& tx) -> Result<void> {
+    auto e = tx.Exec("UPDATE audit_log SET outcome = 'denied' WHERE seq = 2");
+    if (!e) return e.error();
+    return {};
+  });
+  EXPECT_FALSE(upd) << "UPDATE on audit_log was accepted";
+  auto del = store_->WriteSync([&](store::Tx& tx) -> Result<void> {
+    auto e = tx.Exec("DELETE FROM audit_log WHERE seq = 2");
+    if (!e) return e.error();
+    return {};
+  });
+  EXPECT_FALSE(del) << "DELETE on audit_log was accepted";
+  auto all = store_->WriteSync([&](store::Tx& tx) -> Result<void> {
+    auto e = tx.Exec("DELETE FROM audit_log");
+    if (!e) return e.error();
+    return {};
+  });
+  EXPECT_FALSE(all) << "DELETE of the whole audit_log was accepted";
+  EXPECT_EQ(Int("SELECT COUNT(*) FROM audit_log"), 3);
+  EXPECT_EQ(Text("SELECT outcome FROM audit_log WHERE seq = 2"), "success");
+  auto rep = Check();
+  EXPECT_TRUE(rep.ok) << rep.problem;
+  EXPECT_EQ(rep.records, 3);
+  // The store keeps working after the refused statements.
+  AppendN(1);
+  EXPECT_TRUE(Check().ok);
+}
+
+TEST_F(AuditTest, TriggersSurviveReopen) {
+  AppendN(2);
+  store_->Close();
+  auto s = store::OpenStore({(dir_ / "audit.db").string(), 2, true});
+  ASSERT_TRUE(s) << s.error().detail;
+  store_ = std::move(*s);
+  auto upd = store_->WriteSync([&](store::Tx& tx) -> Result<void> {
+    auto e = tx.Exec("UPDATE audit_log SET details = '{}' WHERE seq = 1");
+    if (!e) return e.error();
+    return {};
+  });
+  EXPECT_FALSE(upd);
+  EXPECT_TRUE(Check().ok);
+}
+
+}  // namespace
+}  // namespace lp::audit
