@@ -8,6 +8,13 @@ namespace {
 
 // Normalizes an address; IPv4-mapped IPv6 becomes IPv4.
 std::optional<boost::asio::ip::address> ParseAddress(std::string_view text) {
+  // The parser reads a C string: refuse anything but address characters (NULs included).
+  if (text.empty() || text.size() > 45) return std::nullopt;
+  for (char ch : text) {
+    const bool ok = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
+                    (ch >= 'A' && ch <= 'F') || ch == ':' || ch == '.';
+    if (!ok) return std::nullopt;
+  }
   boost::system::error_code ec;
   auto a = boost::asio::ip::make_address(std::string(text), ec);
   if (ec) return std::nullopt;
@@ -33,6 +40,14 @@ void Bytes(const boost::asio::ip::address& a, unsigned char out[16], bool& v6) {
 }  // namespace
 
 Result<Cidr> Cidr::Parse(std::string_view text) {
+  // Only address characters: no NULs or spaces that a C-string parser would stop at.
+  for (char ch : text) {
+    const bool ok = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
+                    (ch >= 'A' && ch <= 'F') || ch == ':' || ch == '.' || ch == '/';
+    if (!ok || text.size() > 64) {
+      return Error::Invalid("cidr_invalid", "The value is not an IPv4 or IPv6 CIDR.");
+    }
+  }
   auto slash = text.find('/');
   auto addr = ParseAddress(text.substr(0, slash));
   auto bad = [&] {

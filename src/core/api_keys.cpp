@@ -296,6 +296,13 @@ Task<Result<ApiResult>> ApiKeyService::RollKey(const Principal& p, std::string i
       return Error{ErrorType::kPermission, "permission_denied",
                    "Only a secret key can roll a secret key.", {}, {}};
     }
+    for (const auto& scope : options.scopes) {
+      // Rolling mints a new secret: a restricted key may only do it within its own scopes.
+      if (!Grants(p, scope)) {
+        return Error{ErrorType::kPermission, "permission_denied",
+                     "A restricted key can only roll keys whose scopes it holds.", {}, {}};
+      }
+    }
     const std::string status((**old).at("status").as_string());
     if (status != "active") {
       return Error::Conflict("invalid_state",
