@@ -73,6 +73,12 @@ void SecurityEvent(const MerchantApiDeps& d, const Request& req, std::string_vie
                                {"key_id", p ? std::string_view(p->key_id) : std::string_view()}});
   if (d.on_security_event) d.on_security_event(event);
   if (!p) return;
+  // A flood of refused requests must not flood the audit log: one record per key, address
+  // and event a minute (the log line and the counter above see every one).
+  if (!d.limiter.Take("audit:" + p->key_id + "|" + ip + "|" + std::string(event), 1.0 / 60, 1)
+           .allowed) {
+    return;
+  }
   audit::Record rec{"api_key",     p->key_id, "security." + std::string(event), req.route,
                     p->merchant_id, "denied",  ip,                              req.request_id};
   const int64_t now = d.clock.NowMicros();
@@ -86,7 +92,7 @@ void SecurityEvent(const MerchantApiDeps& d, const Request& req, std::string_vie
 // limit. Failed authentications count against the client IP's own limit.
 http::Handler Authed(MerchantApiDeps d, AuthedFn fn) {
   return [d, fn = std::move(fn)](Request& req) -> Task<Response> {
-    const std::string ip = auth::ClientIp(req.client_ip, req.Header("x-forwarded-for"),
+    const std::string ip = auth::ClientIp(req.client_ip, req.JoinedHeader("x-forwarded-for"),
                                           d.trusted_proxies);
     auto principal = co_await d.keys.Authenticate(req.Header("authorization").value_or(""));
     if (!principal) {
@@ -141,7 +147,7 @@ http::Handler Authed(MerchantApiDeps d, AuthedFn fn) {
 core::Actor ActorOf(const Request& req, const core::Principal& p,
                     const std::vector<auth::Cidr>& trusted) {
   return core::Actor{"api_key", p.key_id,
-                     auth::ClientIp(req.client_ip, req.Header("x-forwarded-for"), trusted),
+                     auth::ClientIp(req.client_ip, req.JoinedHeader("x-forwarded-for"), trusted),
                      req.request_id};
 }
 
@@ -540,6 +546,94 @@ Task<Result<core::ApiResult>> ListAccounts(MerchantApiDeps d, Request& req,
   co_return co_await d.accounts.List(p, std::move(*params));
 }
 
+Result<core::EndpointParams> EndpointParamsOf(const MerchantApiDeps& d, const json::object& body,
+                                              bool create) {
+  core::EndpointParams e;
+  auto url = OptString(body, "url", 2048);
+  if (!url) return url.error();
+  if (*url) {
+    if (auto r = d.webhooks.CheckUrl(**url); !r) return r.error();
+    e.url = **url;
+  } else if (create) {
+    return Missing("url");
+  }
+  if (auto* v = body.if_contains("enabled_events"); v && !v->is_null()) {
+    if (!v->is_array() || v->as_array().empty() || v->as_array().size() > 50) {
+      return Error::Invalid("parameter_invalid",
+                            "enabled_events must be a non-empty array of event types or [\"*\"].",
+                            "enabled_events");
+    }
+    std::vector<std::string> events;
+    for (const auto& x : v->as_array()) {
+      const auto& known = core::EventTypes();
+      if (!x.is_string() || (x.as_string() != "*" &&
+                             std::find(known.begin(), known.end(),
+                                       std::string_view(x.as_string())) == known.end())) {
+        return Error::Invalid("parameter_invalid",
+                              "Unknown event type in enabled_events; see GET /v1/events types.",
+                              "enabled_events");
+      }
+      events.emplace_back(x.as_string());
+    }
+    e.enabled_events = std::move(events);
+  } else if (create) {
+    return Missing("enabled_events");
+  }
+  auto desc = OptString(body, "description", 500);
+  if (!desc) return desc.error();
+  e.description = *desc;
+  auto status = OptString(body, "status", 20);
+  if (!status) return status.error();
+  if (*status) {
+    if (create || (**status != "enabled" && **status != "disabled")) {
+      return Error::Invalid("parameter_invalid",
+                            create ? "status is set by update only."
+                                   : "status must be enabled or disabled.",
+                            "status");
+    }
+    e.status = **status;
+  }
+  return e;
+}
+
+Task<Result<core::ApiResult>> CreateEndpoint(MerchantApiDeps d, Request& req,
+                                             const core::Principal& p) {
+  auto body = ParseBody(req, {"url", "enabled_events", "description"});
+  if (!body) co_return body.error();
+  auto e = EndpointParamsOf(d, *body, true);
+  if (!e) co_return e.error();
+  co_return co_await d.webhooks.Create(p, std::move(*e), ActorOf(req, p, d.trusted_proxies));
+}
+
+Task<Result<core::ApiResult>> UpdateEndpoint(MerchantApiDeps d, Request& req,
+                                             const core::Principal& p) {
+  auto body = ParseBody(req, {"url", "enabled_events", "description", "status"});
+  if (!body) co_return body.error();
+  auto e = EndpointParamsOf(d, *body, false);
+  if (!e) co_return e.error();
+  co_return co_await d.webhooks.Update(p, req.params.at(0), std::move(*e),
+                                       ActorOf(req, p, d.trusted_proxies));
+}
+
+Task<Result<core::ApiResult>> ListEndpoints(MerchantApiDeps d, Request& req,
+                                            const core::Principal& p) {
+  auto q = ParseQuery(req, {"limit", "starting_after"});
+  if (!q) co_return q.error();
+  auto params = ParseListParams(*q);
+  if (!params) co_return params.error();
+  co_return co_await d.webhooks.List(p, std::move(*params));
+}
+
+Task<Result<core::ApiResult>> Redeliver(MerchantApiDeps d, Request& req,
+                                        const core::Principal& p) {
+  auto body = ParseBody(req, {"endpoint"});
+  if (!body) co_return body.error();
+  auto endpoint = OptString(*body, "endpoint", 255);
+  if (!endpoint) co_return endpoint.error();
+  co_return co_await d.webhooks.Redeliver(p, req.params.at(0), *endpoint,
+                                          ActorOf(req, p, d.trusted_proxies));
+}
+
 }  // namespace
 
 void RegisterMerchantApi(http::Router& r, MerchantApiDeps d) {
@@ -578,6 +672,26 @@ void RegisterMerchantApi(http::Router& r, MerchantApiDeps d) {
         Authed(d, [d](Request& req, P p) {
           return d.accounts.Delete(p, req.params.at(0), ActorOf(req, p, d.trusted_proxies));
         }));
+  r.Add("POST", "/v1/webhook_endpoints", "webhooks:write",
+        Authed(d, [d](Request& req, P p) { return CreateEndpoint(d, req, p); }));
+  r.Add("GET", "/v1/webhook_endpoints", "webhooks:read",
+        Authed(d, [d](Request& req, P p) { return ListEndpoints(d, req, p); }));
+  r.Add("GET", "/v1/webhook_endpoints/{id}", "webhooks:read",
+        Authed(d, [d](Request& req, P p) { return d.webhooks.Get(p, req.params.at(0)); }));
+  r.Add("PATCH", "/v1/webhook_endpoints/{id}", "webhooks:write",
+        Authed(d, [d](Request& req, P p) { return UpdateEndpoint(d, req, p); }));
+  r.Add("DELETE", "/v1/webhook_endpoints/{id}", "webhooks:write",
+        Authed(d, [d](Request& req, P p) {
+          return d.webhooks.Delete(p, req.params.at(0), ActorOf(req, p, d.trusted_proxies));
+        }));
+  r.Add("POST", "/v1/webhook_endpoints/{id}/rotate_secret", "webhooks:write",
+        Authed(d, [d](Request& req, P p) {
+          return d.webhooks.RotateSecret(p, req.params.at(0), ActorOf(req, p, d.trusted_proxies));
+        }));
+  r.Add("GET", "/v1/events/{id}/deliveries", "events:read",
+        Authed(d, [d](Request& req, P p) { return d.webhooks.Deliveries(p, req.params.at(0)); }));
+  r.Add("POST", "/v1/events/{id}/redeliver", "webhooks:write",
+        Authed(d, [d](Request& req, P p) { return Redeliver(d, req, p); }));
   r.Add("POST", "/v1/api_keys", "api_keys:write",
         Authed(d, [d](Request& req, P p) { return CreateApiKey(d, req, p); }));
   r.Add("GET", "/v1/api_keys", "api_keys:write",

@@ -55,6 +55,8 @@ void AddServeFlags(CLI::App* cmd, Flags& f) {
   opt("--recovery-interval-ms", "recovery_interval_ms",
       "How often unclear PSP outcomes are synced (default 5000)");
   opt("--rate-limit-per-key", "rate_limit_per_key", "Requests/s per API key (0 = off)");
+  opt("--webhook-retry-scale", "webhook_retry_scale",
+      "Multiplies the webhook retry schedule (default 1; for tests)");
   opt("--max-connections", "max_connections", "Max concurrent connections (default 10000)");
   opt("--threads", "threads", "I/O threads (default: number of cores)");
   cmd->add_option_function<std::vector<std::string>>(
@@ -108,6 +110,15 @@ int Main(int argc, char** argv) {
   uint32_t retire_version = 0;
   kretire->add_option("version", retire_version, "The key version to remove")->required();
 
+  auto* webhooks = app.add_subcommand("webhooks", "Helpers for merchants' webhook receivers");
+  webhooks->require_subcommand(1);
+  auto* wverify = webhooks->add_subcommand(
+      "verify", "Verify a webhook request read on stdin (headers, blank line, body)");
+  std::string wsecret;
+  int64_t wtolerance = 300;
+  wverify->add_option("--secret", wsecret, "The endpoint's whsec_ secret")->required();
+  wverify->add_option("--tolerance", wtolerance, "Allowed clock skew in seconds (default 300)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -117,6 +128,7 @@ int Main(int argc, char** argv) {
     fmt::print("liasonpay {}\n", LP_VERSION);
     return 0;
   }
+  if (wverify->parsed()) return VerifyWebhookCommand(wsecret, wtolerance);
   auto config = LoadConfig(f.config_file, f.values);
   if (!config) {
     fmt::print(stderr, "liasonpay: {}\n", config.error().message);

@@ -89,6 +89,10 @@ std::vector<Setter> Setters(Config& c) {
        [&c](const std::string& v) {
          return ParseInt("recovery_interval_ms", v, c.recovery_interval_ms, 100, 3600000);
        }},
+      {"webhook_retry_scale",
+       [&c](const std::string& v) {
+         return ParseDouble("webhook_retry_scale", v, c.webhook_retry_scale);
+       }},
       {"rate_limit_per_key",
        [&c](const std::string& v) {
          return ParseDouble("rate_limit_per_key", v, c.rate_limit_per_key);

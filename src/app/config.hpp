@@ -27,6 +27,7 @@ struct Config {
   int64_t psp_timeout_ms = 10000;
   int64_t recovery_interval_ms = 5000;
   double rate_limit_per_key = 100;
+  double webhook_retry_scale = 1.0;  // tests shrink the retry schedule
   int64_t max_connections = 10000;
   int64_t threads = 0;  // 0 = number of cores
   std::vector<std::string> trusted_proxies;

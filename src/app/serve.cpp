@@ -9,12 +9,17 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
+#include <iostream>
+#include <iterator>
 #include <sstream>
 #include <thread>
 
 #include "app/files.hpp"
 #include "lp/core/connector_accounts.hpp"
 #include "lp/crypto/keyring.hpp"
+#include "lp/core/webhook_endpoints.hpp"
+#include "lp/webhook/dispatcher.hpp"
+#include "lp/webhook/signer.hpp"
 #include "lp/api/merchant_api.hpp"
 #include "lp/audit/audit.hpp"
 #include "lp/auth/ip_allowlist.hpp"
@@ -125,11 +130,15 @@ void DescribeMetrics(metrics::Registry& m) {
              "Time LiasonPay itself spent on a request (total minus PSP wait).");
   m.Describe("liasonpay_security_events_total", "counter",
              "Security events: auth failures, IP allowlist refusals, rate limiting.");
+  m.Describe("liasonpay_webhook_queue_depth", "gauge", "Webhook deliveries pending.");
+  m.Describe("liasonpay_webhook_oldest_due_age_seconds", "gauge",
+             "Age of the oldest webhook delivery that is due.");
   m.Describe("liasonpay_store_commits_total", "counter", "Physical database commits (fsyncs).");
   m.Describe("liasonpay_store_transactions_total", "counter", "Logical write transactions.");
 }
 
-http::Router OpsRouter(store::Store& store, metrics::Registry& reg) {
+http::Router OpsRouter(store::Store& store, metrics::Registry& reg,
+                       webhook::Dispatcher& dispatcher) {
   http::Router r;
   r.Add("GET", "/healthz", "none", [](http::Request&) -> Task<http::Response> {
     co_return http::Response::Json(200, R"({"status":"ok"})");
@@ -143,8 +152,13 @@ http::Router OpsRouter(store::Store& store, metrics::Registry& reg) {
     }
     co_return http::Response::Json(200, R"({"status":"ready"})");
   });
-  r.Add("GET", "/metrics", "none", [&store, &reg](http::Request&) -> Task<http::Response> {
+  r.Add("GET", "/metrics", "none",
+        [&store, &reg, &dispatcher](http::Request&) -> Task<http::Response> {
     auto stats = store.Stats();
+    auto queue = co_await dispatcher.Stats();
+    reg.Set("liasonpay_webhook_queue_depth", {}, static_cast<double>(queue.pending));
+    reg.Set("liasonpay_webhook_oldest_due_age_seconds", {},
+            static_cast<double>(queue.oldest_due_age_s));
     std::string body = reg.Render();
     body += fmt::format(
         "# TYPE liasonpay_store_commits_total counter\nliasonpay_store_commits_total {}\n"
@@ -203,6 +217,9 @@ int Serve(const Config& c) {
   core::ApiKeyService keys(**store, std::string((*keyring)->ApiKeyPepper().view()), clock);
   core::PaymentService payments(**store, **connectors, clock, c.psp_timeout_ms);
   core::ConnectorAccountService accounts(**store, **keyring, clock, c.dev);
+  lp::net::OutboundPolicy outbound;
+  outbound.dev_mode = c.dev;
+  core::WebhookEndpointService webhooks(**store, **keyring, clock, outbound);
 
   metrics::Registry reg;
   DescribeMetrics(reg);
@@ -224,14 +241,18 @@ int Serve(const Config& c) {
   auto limiter = auth::MakeInProcessRateLimiter(clock);
   http::Router api_router;
   api::RegisterMerchantApi(
-      api_router, {keys, payments, accounts, **store, *limiter, clock, c.rate_limit_per_key, 20,
+      api_router, {keys, payments, accounts, webhooks, **store, *limiter, clock, c.rate_limit_per_key, 20,
                    trusted_proxies, c.dev, [&reg](std::string_view event) {
                      reg.Inc("liasonpay_security_events_total", {{"event", event}});
                    }});
-  http::Router dashboard_router;
-  http::Router ops_router = OpsRouter(**store, reg);
-
   net::io_context ioc;
+  webhook::DispatcherOptions dopt;
+  dopt.retry_scale = c.webhook_retry_scale;
+  dopt.policy = outbound;
+  webhook::Dispatcher dispatcher(ioc.get_executor(), **store, **keyring, clock, dopt);
+  http::Router dashboard_router;
+  http::Router ops_router = OpsRouter(**store, reg, dispatcher);
+
   http::Limits limits;
   limits.max_connections = static_cast<size_t>(c.max_connections);
   http::Server server(
@@ -360,6 +381,8 @@ int Serve(const Config& c) {
       },
       net::detached);
 
+  net::co_spawn(ioc, dispatcher.Run(), net::detached);
+
   net::signal_set signals(ioc, SIGINT, SIGTERM);
   net::signal_set hup(ioc, SIGHUP);
   std::function<void()> wait_hup = [&] {
@@ -382,6 +405,7 @@ int Serve(const Config& c) {
     if (ec) return;
     log::Info("shutdown", {{"signal", sig}});
     hup.cancel();
+    dispatcher.Stop();
     server.Shutdown([&ioc] { ioc.stop(); });
   });
 
@@ -541,6 +565,44 @@ int KeysRetire(const Config& c, uint32_t version) {
   fmt::print("retired key version {}\n", version);
   (*store)->Close();
   log::Flush();
+  return 0;
+}
+
+int VerifyWebhookCommand(const std::string& secret, int64_t tolerance_s) {
+  std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+  // Headers end at the first blank line (CRLF or LF); a request line is allowed and ignored.
+  size_t split = input.find("\r\n\r\n");
+  size_t body_at = split == std::string::npos ? std::string::npos : split + 4;
+  if (split == std::string::npos) {
+    split = input.find("\n\n");
+    body_at = split == std::string::npos ? std::string::npos : split + 2;
+  }
+  if (split == std::string::npos) {
+    fmt::print(stderr, "invalid: no blank line between headers and body\n");
+    return 1;
+  }
+  std::string id, ts, sig;
+  std::istringstream head(input.substr(0, split));
+  std::string line;
+  while (std::getline(head, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon);
+    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+    if (name == "webhook-id") id = value;
+    if (name == "webhook-timestamp") ts = value;
+    if (name == "webhook-signature") sig = value;
+  }
+  const std::string body = input.substr(body_at);
+  auto r = webhook::Verify({secret}, {id, ts, sig}, body, SystemClock().NowSeconds(), tolerance_s);
+  if (!r) {
+    fmt::print(stderr, "invalid: {}\n", r.error().message);
+    return 1;
+  }
+  fmt::print("valid\n");
   return 0;
 }
 

@@ -13,6 +13,8 @@ int Migrate(const Config& config);
 int Init(const Config& config);
 // `liasonpay merchant create`: prints {"merchant_id","api_key"} once.
 int CreateMerchantCommand(const Config& config, const std::string& name, const std::string& mode);
+// `liasonpay webhooks verify`: 0 when the request on stdin carries a valid signature.
+int VerifyWebhookCommand(const std::string& secret, int64_t tolerance_s);
 // `liasonpay keys status|rotate|retire`.
 int KeysStatus(const Config& config);
 int KeysRotate(const Config& config);

@@ -14,6 +14,8 @@ namespace json = boost::json;
 const std::vector<SealedColumn>& SealedColumns() {
   static const std::vector<SealedColumn> kColumns = {
       {"connector_accounts", "id", "credentials_sealed"},
+      {"webhook_endpoints", "id", "secret_sealed"},
+      {"webhook_endpoints", "id", "old_secret_sealed"},
   };
   return kColumns;
 }

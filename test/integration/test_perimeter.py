@@ -6,7 +6,6 @@ failed authentications."""
 from __future__ import annotations
 
 import http.client
-import json
 import math
 import socket
 import sqlite3
@@ -263,6 +262,21 @@ class TrustedProxyTest(PerimeterCase):
         _, key = self.new_key(allowed_cidrs=["203.0.113.0/24"])
         r = key.get("/v1/payments", headers={"X-Forwarded-For": "203.0.113.7, 198.51.100.1"})
         self.assertError(r, 403, code="ip_not_allowed")
+
+    def test_forwarded_for_over_several_header_lines_is_one_list(self):
+        """Proxies such as HAProxy (`option forwardfor`) append their own X-Forwarded-For line
+        instead of extending the client's; the lines form one list in order (RFC 9110 §5.3), so
+        the client's forged first line must not win."""
+        _, key = self.new_key(allowed_cidrs=["203.0.113.0/24"])
+        raw = ("GET /v1/payments HTTP/1.1\r\nHost: localhost\r\n"
+               f"Authorization: Bearer {key.api_key}\r\n"
+               "X-Forwarded-For: 203.0.113.7\r\n"     # sent by the client (forged)
+               "X-Forwarded-For: 198.51.100.1\r\n"    # appended by the trusted proxy
+               "Connection: close\r\n\r\n").encode()
+        r = self.srv.raw_exchange("api", raw)
+        self.assertEqual(r.status, 403, f"client spoofed its address with a second "
+                                        f"X-Forwarded-For line: {r}")
+        self.assertEqual(r.json()["error"]["code"], "ip_not_allowed")
 
     def test_no_forwarded_for_means_the_proxy_itself(self):
         _, key = self.new_key(allowed_cidrs=["203.0.113.0/24"])

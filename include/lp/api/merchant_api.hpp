@@ -10,6 +10,7 @@
 #include "lp/common/clock.hpp"
 #include "lp/core/api_keys.hpp"
 #include "lp/core/connector_accounts.hpp"
+#include "lp/core/webhook_endpoints.hpp"
 #include "lp/core/payments.hpp"
 #include "lp/http/router.hpp"
 #include "lp/store/store.hpp"
@@ -20,6 +21,7 @@ struct MerchantApiDeps {
   core::ApiKeyService& keys;
   core::PaymentService& payments;
   core::ConnectorAccountService& accounts;
+  core::WebhookEndpointService& webhooks;
   store::Store& store;  // audit records of refused requests
   auth::RateLimiter& limiter;
   const Clock& clock;

@@ -25,6 +25,22 @@ struct Request {
   std::vector<std::string> params;  // values of the route's {placeholders}, in order
   int64_t start_us = 0;             // monotonic start time
 
+  // Every line with this (lower-case) name joined with ", " (RFC 9110 §5.3), e.g. for
+  // X-Forwarded-For, where a proxy may append its own line.
+  std::optional<std::string> JoinedHeader(std::string_view lower_name) const {
+    std::optional<std::string> out;
+    for (const auto& [k, v] : headers) {
+      if (k != lower_name) continue;
+      if (out) {
+        *out += ", ";
+        *out += v;
+      } else {
+        out = v;
+      }
+    }
+    return out;
+  }
+
   // First header with this (lower-case) name.
   std::optional<std::string_view> Header(std::string_view lower_name) const {
     for (const auto& [k, v] : headers) {
