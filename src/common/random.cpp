@@ -2,6 +2,7 @@
 
 #include <openssl/rand.h>
 
+#include <chrono>
 #include <stdexcept>
 
 namespace lp {
@@ -46,7 +47,23 @@ std::string NewId(std::string_view prefix, size_t chars) {
   id.reserve(prefix.size() + 1 + chars);
   id.append(prefix);
   id.push_back('_');
-  id.append(RandomToken(chars));
+  if (chars >= 20) {
+    // 8 base62 digits of the millisecond clock first: ids sort by creation time, so database
+    // index inserts land at the right edge of the B-tree (few dirty pages per commit) instead
+    // of all over it. The remaining 16+ characters (>= 95 bits) keep the id unguessable.
+    uint64_t ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count());
+    char t[8];
+    for (int i = 7; i >= 0; --i) {
+      t[i] = kAlphabet[ms % 62];
+      ms /= 62;
+    }
+    id.append(t, 8);
+    id.append(RandomToken(chars - 8));
+  } else {
+    id.append(RandomToken(chars));
+  }
   return id;
 }
 

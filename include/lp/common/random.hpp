@@ -22,7 +22,9 @@ class Random {
 // Process-wide CSPRNG source; thread-safe.
 Random& SystemRandom();
 
-// "pay_" + 24 base62 characters (~142 bits) from the CSPRNG.
+// "pay_" + 24 base62 characters: 8 of the millisecond clock (ids sort by creation time, which
+// keeps database inserts local) then 16 from the CSPRNG (~95 bits; unguessable). Ids shorter
+// than 20 characters are all random.
 std::string NewId(std::string_view prefix, size_t chars = 24);
 // base62 random token of n characters.
 std::string RandomToken(size_t n);

@@ -1,6 +1,7 @@
 // SQLite backend: WAL, synchronous=FULL, foreign keys on. One writer thread group-commits
 // queued write transactions (each in its own SAVEPOINT, so one failure rolls back only itself);
 // reader threads serve read transactions on their own connections.
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include <atomic>
@@ -57,6 +58,7 @@ class Connection final : public Tx {
     if (!readonly) {
       if (auto r = c->ExecScript("PRAGMA journal_mode=WAL;"); !r) return r.error();
     }
+    c->path_ = path;
     return c;
   }
 
@@ -162,6 +164,10 @@ class Connection final : public Tx {
 
   sqlite3* db_;
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
+
+ public:
+  std::string path_;
+  sqlite3* handle() { return db_; }
 };
 
 struct Job {
@@ -222,6 +228,13 @@ class SqliteStore final : public Store {
       if (!r) return r.error();
       reader_conns_.push_back(std::move(*r));
     }
+    // Checkpoints run on their own connection and thread (PASSIVE: they never block the
+    // writer), so commits pay for the WAL fsync only.
+    (void)writer_conn_->ExecScript("PRAGMA wal_autocheckpoint=0;");
+    auto cp = Connection::Open(path_, false);
+    if (!cp) return cp.error();
+    checkpoint_conn_ = std::move(*cp);
+    checkpointer_ = std::thread([this] { CheckpointLoop(); });
     writer_ = std::thread([this] { WriterLoop(); });
     for (auto& c : reader_conns_) {
       readers_.emplace_back([this, conn = c.get()] { ReaderLoop(*conn); });
@@ -258,6 +271,12 @@ class SqliteStore final : public Store {
     if (closed_.exchange(true)) return;
     writes_.Close();
     reads_.Close();
+    {
+      std::lock_guard lk(cp_mu_);
+      cp_stop_ = true;
+    }
+    cp_cv_.notify_all();
+    if (checkpointer_.joinable()) checkpointer_.join();
     if (writer_.joinable()) writer_.join();
     for (auto& t : readers_) {
       if (t.joinable()) t.join();
@@ -317,6 +336,7 @@ class SqliteStore final : public Store {
   }
 
   void WriterLoop() {
+    pthread_setname_np(pthread_self(), "lp-writer");
     auto& c = *writer_conn_;
     std::vector<Job> batch;
     std::vector<Result<void>> results;
@@ -354,7 +374,24 @@ class SqliteStore final : public Store {
     }
   }
 
+  void CheckpointLoop() {
+    pthread_setname_np(pthread_self(), "lp-checkpoint");
+    std::unique_lock lk(cp_mu_);
+    while (!cp_stop_) {
+      cp_cv_.wait_for(lk, std::chrono::milliseconds(200));
+      if (cp_stop_) break;
+      lk.unlock();
+      int log_frames = 0, done_frames = 0;
+      sqlite3_wal_checkpoint_v2(checkpoint_conn_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                &log_frames, &done_frames);
+      lk.lock();
+    }
+    sqlite3_wal_checkpoint_v2(checkpoint_conn_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                              nullptr, nullptr);
+  }
+
   void ReaderLoop(Connection& c) {
+    pthread_setname_np(pthread_self(), "lp-reader");
     std::vector<Job> batch;
     for (;;) {
       batch.clear();
@@ -377,6 +414,11 @@ class SqliteStore final : public Store {
 
   std::string path_;
   std::unique_ptr<Connection> writer_conn_;
+  std::unique_ptr<Connection> checkpoint_conn_;
+  std::thread checkpointer_;
+  std::mutex cp_mu_;
+  std::condition_variable cp_cv_;
+  bool cp_stop_ = false;
   std::vector<std::unique_ptr<Connection>> reader_conns_;
   std::thread writer_;
   std::vector<std::thread> readers_;
