@@ -382,7 +382,9 @@ Result<int64_t> RewrapSecrets(store::Store& store, const crypto::KeyRing& keyrin
                                         nb.error().message);
         updates.emplace_back(id, std::move(blob), std::move(*nb));
       }
+      int64_t rewrapped = 0;
       auto w = store.WriteSync([&](store::Tx& tx) -> Result<void> {
+        rewrapped = 0;
         for (const auto& [id, old_blob, new_blob] : updates) {
           // Only if unchanged since it was read: a concurrent credential change wins.
           auto u = tx.Exec("UPDATE " + std::string(c.table) + " SET " + std::string(c.column) +
@@ -390,11 +392,12 @@ Result<int64_t> RewrapSecrets(store::Store& store, const crypto::KeyRing& keyrin
                                std::string(c.column) + " = ?",
                            {store::Value::Blob(new_blob), id, store::Value::Blob(old_blob)});
           if (!u) return u.error();
-          done += *u;
+          rewrapped += *u;
         }
         return {};
       });
       if (!w) return w.error();
+      done += rewrapped;
     }
   }
   return done;

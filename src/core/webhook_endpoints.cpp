@@ -351,11 +351,12 @@ Task<Result<ApiResult>> WebhookEndpointService::Redeliver(const Principal& p, st
     int64_t seq = 0;
     bool found = false;
     auto q = tx.Query(
-        "SELECT type, object_id, seq FROM events WHERE id = ? AND merchant_id = ? AND mode = ?",
+        "SELECT type, object_id, seq, data FROM events WHERE id = ? AND merchant_id = ? AND "
+        "mode = ?",
         {event_id, p.merchant_id, ToString(p.mode)}, [&](const store::Row& row) {
           found = true;
           type = row.Text(0);
-          object_id = row.Text(1);
+          object_id = webhook::OrderKey(row.Text(0), row.Text(1), row.Text(3));
           seq = row.Int(2);
           return false;
         });

@@ -38,6 +38,20 @@ Dispatcher::~Dispatcher() = default;
 
 void Dispatcher::Stop() { stopped_ = true; }
 
+// Deliveries to an endpoint go out in event order per payment: a refund's events are ordered
+// with the payment they refund.
+std::string OrderKey(const std::string& type, const std::string& object_id,
+                     const std::string& event_json) {
+  if (!type.starts_with("refund.")) return object_id;
+  boost::system::error_code ec;
+  auto v = json::parse(event_json, ec);
+  if (ec) return object_id;
+  auto* pay = v.is_object() ? v.as_object().if_contains("data") : nullptr;
+  pay = pay && pay->is_object() ? pay->as_object().if_contains("object") : nullptr;
+  pay = pay && pay->is_object() ? pay->as_object().if_contains("payment") : nullptr;
+  return pay && pay->is_string() ? std::string(pay->as_string()) : object_id;
+}
+
 namespace {
 bool Matches(const std::string& enabled_events_json, const std::string& type) {
   boost::system::error_code ec;
@@ -52,6 +66,7 @@ bool Matches(const std::string& enabled_events_json, const std::string& type) {
 
 Result<void> Dispatcher::FanOut(store::Tx& tx, size_t& created) {
   const int64_t now = clock_.NowMicros();
+  created = 0;  // the transaction may run twice
   {
     struct Row {
       int64_t outbox_seq;
@@ -60,11 +75,12 @@ Result<void> Dispatcher::FanOut(store::Tx& tx, size_t& created) {
     };
     std::vector<Row> rows;
     auto q = tx.Query(
-        "SELECT o.seq, e.id, e.merchant_id, e.mode, e.type, e.object_id, e.seq FROM outbox o "
-        "JOIN events e ON e.id = o.event_id WHERE o.state = 'pending' ORDER BY o.seq LIMIT 1000",
+        "SELECT o.seq, e.id, e.merchant_id, e.mode, e.type, e.object_id, e.seq, e.data "
+        "FROM outbox o JOIN events e ON e.id = o.event_id WHERE o.state = 'pending' "
+        "ORDER BY o.seq LIMIT 1000",
         {}, [&](const store::Row& row) {
           rows.push_back({row.Int(0), row.Text(1), row.Text(2), row.Text(3), row.Text(4),
-                          row.Text(5), row.Int(6)});
+                          OrderKey(row.Text(4), row.Text(5), row.Text(7)), row.Int(6)});
           return true;
         });
     if (!q) return q;
@@ -114,7 +130,10 @@ Task<size_t> Dispatcher::RunOnce() {
                                                         : 0;
   }
   if (budget == 0) co_return 0;
-  auto r = co_await store::Read(store_, [&](store::Tx& tx) -> Result<void> {
+  // The scan runs on the writer, after every attempt recorded so far: a delivery whose send
+  // just finished is either seen with its new state or still marked in flight, never re-sent.
+  auto r = co_await store::Write(store_, [&](store::Tx& tx) -> Result<void> {
+    due.clear();
     return tx.Query(
         "SELECT d.id, d.event_id, d.endpoint_id, d.attempts FROM webhook_deliveries d "
         "WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND NOT EXISTS ("

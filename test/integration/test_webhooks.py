@@ -8,7 +8,9 @@ checked three ways (recomputed here, the official `standardwebhooks` npm package
 node/verify.mjs, and `liasonpay webhooks verify`); event filters and disabled endpoints; the retry
 schedule scaled by --webhook-retry-scale; the delivery log; redelivery; secret rotation (two
 signatures, each under its own secret); redirects never followed; 8 failed attempts → failing;
-SIGKILL mid-schedule loses nothing; a 2,000-event backlog is delivered in order per payment.
+per-payment order (a payment's later events, its refunds' included, wait while an earlier one is
+retried); no duplicate sends to a healthy receiver; SIGKILL mid-schedule loses nothing; a
+2,000-event backlog is delivered in order per payment.
 
 Needs `node` and test/integration/node/node_modules: `cd test/integration/node && npm ci`. A
 missing library fails the tests that need it (never skips them).
@@ -48,6 +50,8 @@ EVENT_TYPES = ["payment.succeeded", "payment.failed", "payment.processing",
 SW_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 RETRY_DELAYS_S = [5, 300, 1800, 7200, 18000, 36000, 36000]  # after attempts 1..7 (PRODUCT.md §3)
 MAX_ATTEMPTS = 8
+# Sanitizer builds (LP_SANITIZED=1) run several times slower: wait longer, allow later retries.
+SLOW = 3.0 if os.environ.get("LP_SANITIZED") == "1" else 1.0
 SECRET_RE = re.compile(r"^whsec_([A-Za-z0-9+/]+={0,2})$")
 ONE_SIG_RE = re.compile(r"^v1,[A-Za-z0-9+/]{43}=$")
 
@@ -131,7 +135,6 @@ class WebhookTestCase(unittest.TestCase):
     """One server per class (retry schedule scaled by SCALE); each test gets its own merchant."""
 
     SCALE = 0.002
-    PER_TEST_MERCHANT = True
 
     @classmethod
     def setUpClass(cls):
@@ -147,8 +150,7 @@ class WebhookTestCase(unittest.TestCase):
         cls.srv.cleanup()
 
     def setUp(self):
-        self.m = (new_merchant(self.srv, f"wh {self._testMethodName}"[:60])
-                  if self.PER_TEST_MERCHANT else self.dev)
+        self.m = new_merchant(self.srv, f"wh {self._testMethodName}"[:60])
 
     # -- errors -------------------------------------------------------------------------------
     def assertError(self, r: Resp, status, param=None, code=None):
@@ -215,7 +217,7 @@ class WebhookTestCase(unittest.TestCase):
 
     def wait_deliveries(self, event_id, pred, timeout=10.0, m: Merchant | None = None) -> list:
         """Polls GET /v1/events/{id}/deliveries until pred(list) holds; returns the last list."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout * SLOW
         while True:
             ds = self.deliveries(event_id, m)
             if pred(ds) or time.monotonic() > deadline:
@@ -224,6 +226,7 @@ class WebhookTestCase(unittest.TestCase):
 
     def wait_ok(self, rx: WebhookReceiver, event_ids, timeout=10.0) -> dict:
         """Waits until every event id was answered 2xx by `rx`; returns {id: first 2xx request}."""
+        timeout *= SLOW
         want = set(event_ids)
         rx.wait_for(lambda reqs: want <= {q.webhook_id for q in reqs if 200 <= q.status < 300},
                     timeout)
@@ -312,6 +315,12 @@ class WebhookEndpointApiTest(WebhookTestCase):
         p = self.m.call("PATCH", f"/v1/webhook_endpoints/{ep['id']}", body={"description": "x"})
         assertNoSecret(p, "PATCH")
         self.assertNotIn(secret.encode(), self.srv.log_text().encode(), "secret in the server log")
+
+    def test_every_documented_event_type_and_the_wildcard_are_accepted(self):
+        ep = self.create_endpoint(self.loopback_url(), EVENT_TYPES)
+        self.assertEqual(ep["enabled_events"], EVENT_TYPES)
+        ep = self.create_endpoint(self.loopback_url(), ["*"])
+        self.assertEqual(ep["enabled_events"], ["*"])
 
     def test_each_endpoint_gets_its_own_random_secret(self):
         secrets = [self.create_endpoint(self.loopback_url(f"/h{i}"))["secret"] for i in range(8)]
@@ -711,7 +720,7 @@ class WebhookDeliveryTest(WebhookTestCase):
         for i, (gap, want) in enumerate(zip(gaps, expected[1:]), 1):
             with self.subTest(after_attempt=i, gap=round(gap, 3), expected=want):
                 self.assertGreaterEqual(gap, want * 0.8 - 0.005, f"retry too early: {gaps}")
-                self.assertLessEqual(gap, want * 1.25 + 0.5, f"retry too late: {gaps}")
+                self.assertLessEqual(gap, want * 1.25 + 0.5 * SLOW, f"retry too late: {gaps}")
         # Same webhook-id and body on every attempt, each freshly and validly signed.
         self.assertEqual({q.body for q in reqs}, {self.event_body(ev["id"])})
         stamps = [int(q.header("webhook-timestamp")) for q in reqs]
@@ -891,7 +900,7 @@ class WebhookDeliveryTest(WebhookTestCase):
         p = self.pay()
         ev = self.one_event(p["id"], "payment.succeeded")
         # Attempts 1-3 come within 5 s + 5 min scaled (0.61 s).
-        reqs = redirector.wait_count(3, timeout=8, where=lambda q: q.webhook_id == ev["id"])
+        reqs = redirector.wait_count(3, timeout=8 * SLOW, where=lambda q: q.webhook_id == ev["id"])
         self.assertGreaterEqual(len(reqs), 3, f"a 302 was not retried: {reqs}")
         self.assertTrue(all(q.status == 302 for q in reqs))
         self.assertEqual(target.snapshot(), [], "the redirect was followed")
@@ -935,7 +944,7 @@ class WebhookExhaustionTest(WebhookTestCase):
         p = self.pay()
         ev = self.one_event(p["id"], "payment.succeeded")
         total = sum(RETRY_DELAYS_S) * self.SCALE
-        reqs = rx.wait_count(MAX_ATTEMPTS, timeout=total * 1.5 + 10,
+        reqs = rx.wait_count(MAX_ATTEMPTS, timeout=(total * 1.5 + 10) * SLOW,
                              where=lambda q: q.webhook_id == ev["id"])
         self.assertEqual(len(reqs), MAX_ATTEMPTS, reqs)
         ds = self.wait_deliveries(ev["id"], lambda ds: ds and ds[0]["status"] == "failed")
@@ -953,7 +962,7 @@ class WebhookExhaustionTest(WebhookTestCase):
             want = RETRY_DELAYS_S[i] * self.SCALE
             with self.subTest(after_attempt=i + 1, gap=round(gaps[i], 3), expected=want):
                 self.assertGreaterEqual(gaps[i], want * 0.8 - 0.005, gaps)
-                self.assertLessEqual(gaps[i], want * 1.25 + 0.5, gaps)
+                self.assertLessEqual(gaps[i], want * 1.25 + 0.5 * SLOW, gaps)
         g = self.m.get(f"/v1/webhook_endpoints/{ep['id']}")
         self.assertEqual(g.json["status"], "failing", g)
         # A manual redelivery still goes out once the receiver is back.
@@ -1057,7 +1066,7 @@ class WebhookDurabilityTest(unittest.TestCase):
         self.assertEqual(len(early_events), 10, evs)
         # Wait until each early event has two failed attempts on record (the third is due
         # 5 min × scale later), then create more and SIGKILL right after the last answer.
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 10 * SLOW
         while True:
             ds = {e: m.get(f"/v1/events/{e}/deliveries").json["data"] for e in early_events}
             if all(d and len(d[0]["attempts"]) >= 2 for d in ds.values()):
@@ -1076,7 +1085,7 @@ class WebhookDurabilityTest(unittest.TestCase):
         self.assertEqual(len(late_events), 5, "events of answered payments lost by SIGKILL")
         want = set(early_events) | set(late_events)
         ok = rx.wait_for(lambda reqs: want <= {q.webhook_id for q in reqs if q.status == 200},
-                         timeout=20)
+                         timeout=20 * SLOW)
         delivered = {q.webhook_id for q in rx.snapshot() if q.status == 200}
         self.assertTrue(ok, f"lost after restart: {sorted(want - delivered)}")
         for e in early_events:
@@ -1103,7 +1112,7 @@ class WebhookDurabilityTest(unittest.TestCase):
         for e, q in last.items():
             self.assertEqual(q.body, m.get(f"/v1/events/{e}").body)
 
-    def test_backlog_of_2000_events_is_delivered_in_order_per_payment_once_the_receiver_is_up(self):
+    def test_backlog_of_2000_events_is_delivered_in_order_per_payment_after_recovery(self):
         scale = 0.0005  # 5 s → 2.5 ms, 5 min → 0.15 s, 30 min → 0.9 s, 2 h → 3.6 s, 5 h → 9 s
         n_payments = 1000
         srv = self.start(scale)
@@ -1124,7 +1133,7 @@ class WebhookDurabilityTest(unittest.TestCase):
         rx.up()
         t1 = time.monotonic()
         ok = rx.wait_for(lambda reqs: want <= {q.webhook_id for q in reqs
-                                               if 200 <= q.status < 300}, timeout=60)
+                                               if 200 <= q.status < 300}, timeout=60 * SLOW)
         reqs = rx.snapshot()
         delivered = {q.webhook_id for q in reqs if 200 <= q.status < 300}
         self.assertTrue(ok, f"{len(want - delivered)} of {len(want)} events never delivered "
@@ -1145,8 +1154,8 @@ class WebhookDurabilityTest(unittest.TestCase):
                          ["ok"] * len(sample))
 
     def test_healthy_receiver_gets_each_event_once_and_attempts_are_numbered_1_to_n(self):
-        """At-least-once allows a resend after a failure or a crash, never two concurrent sends
-        of one delivery to a receiver that answers 200 at once."""
+        # At-least-once allows a resend after a failure or a crash, never two concurrent sends
+        # of one delivery to a receiver that answers 200 at once.
         srv = self.start(0.002)
         m = dev_merchant(srv)
         rx = self.receiver()
@@ -1155,7 +1164,7 @@ class WebhookDurabilityTest(unittest.TestCase):
         pids = self.held_then_captured(srv, m, 400)
         by_payment = self.events_by_payment(m, pids)
         want = {t for types in by_payment.values() for t in types.values()}
-        ok = rx.wait_for(lambda reqs: want <= {q.webhook_id for q in reqs}, timeout=30)
+        ok = rx.wait_for(lambda reqs: want <= {q.webhook_id for q in reqs}, timeout=30 * SLOW)
         self.assertTrue(ok, f"{len(want - {q.webhook_id for q in rx.snapshot()})} events "
                             f"never delivered")
         time.sleep(0.5)
@@ -1167,11 +1176,11 @@ class WebhookDurabilityTest(unittest.TestCase):
         dups = {e: qs for e, qs in counts.items() if len(qs) > 1}
         examples = {e: [(q.index, round(q.time - reqs[0].time, 3), q.status) for q in qs]
                     for e, qs in list(dups.items())[:3]}
-        logs = {e: m.get(f"/v1/events/{e}/deliveries").json for e in examples}
+        logs = {e: m.get(f"/v1/events/{e}/deliveries").json["data"] for e in list(examples)[:1]}
         self.assertEqual(len(dups), 0,
                          f"{len(dups)} of {len(want)} events were sent more than once to a "
                          f"receiver that answered 200 every time; e.g. (arrival #, s, status) "
-                         f"{examples}; their delivery logs: {json.dumps(logs)[:3000]}")
+                         f"{examples}; delivery log of the first: {json.dumps(logs)[:1500]}")
         for e in list(want)[:40]:
             d = m.get(f"/v1/events/{e}/deliveries").json["data"]
             self.assertEqual([[a["attempt"] for a in x["attempts"]] for x in d], [[1]], d)

@@ -90,7 +90,9 @@ class Store {
  public:
   virtual ~Store() = default;
   // Queues a write transaction. `done` runs on a store thread after the commit is durable, or
-  // with the error (fn's own error rolls back only fn's work).
+  // with the error (fn's own error rolls back only fn's work). `fn` may run more than once
+  // (group commit retries a batch in which one job failed): it must touch only the database and
+  // state it resets itself, and only the run that commits is reported.
   virtual void SubmitWrite(TxFn fn, DoneFn done) = 0;
   // Queues a read-only transaction on a reader thread.
   virtual void SubmitRead(TxFn fn, DoneFn done) = 0;

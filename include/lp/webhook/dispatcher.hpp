@@ -70,6 +70,10 @@ class Dispatcher {
   std::map<std::string, size_t> per_endpoint_;
 };
 
+// The key deliveries are ordered by: the payment, also for refund events.
+std::string OrderKey(const std::string& type, const std::string& object_id,
+                     const std::string& event_json);
+
 // Associated data of the sealed webhook secrets (matches the key-ring rotation list).
 std::string SecretAd(std::string_view endpoint_id, bool old_secret);
 
