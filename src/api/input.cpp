@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "lp/common/json_canonical.hpp"
 #include "lp/common/pan.hpp"
 #include "lp/crypto/hash.hpp"
 
@@ -54,36 +55,6 @@ bool IsJsonContentType(std::optional<std::string_view> header) {
          std::equal(v.begin(), v.end(), kJson.begin(), [](char a, char b) {
            return std::tolower(static_cast<unsigned char>(a)) == b;
          });
-}
-
-// Serializes with object keys sorted, so equal parameters hash equally whatever their order
-// or whitespace.
-void Canonical(const json::value& v, std::string& out) {
-  if (v.is_object()) {
-    std::vector<const json::key_value_pair*> kvs;
-    for (const auto& kv : v.as_object()) kvs.push_back(&kv);
-    std::sort(kvs.begin(), kvs.end(),
-              [](auto* a, auto* b) { return a->key() < b->key(); });
-    out.push_back('{');
-    for (size_t i = 0; i < kvs.size(); ++i) {
-      if (i) out.push_back(',');
-      out += json::serialize(json::string(kvs[i]->key()));
-      out.push_back(':');
-      Canonical(kvs[i]->value(), out);
-    }
-    out.push_back('}');
-  } else if (v.is_array()) {
-    out.push_back('[');
-    bool first = true;
-    for (const auto& e : v.as_array()) {
-      if (!first) out.push_back(',');
-      first = false;
-      Canonical(e, out);
-    }
-    out.push_back(']');
-  } else {
-    out += json::serialize(v);
-  }
 }
 
 // Boost.JSON keeps the last of duplicate keys silently; a request with duplicates is ambiguous,
@@ -319,7 +290,7 @@ Result<core::Idempotency> IdempotencyOf(const http::Request& req) {
   if (ec) {
     material += req.body;
   } else {
-    Canonical(v, material);
+    material += CanonicalJson(v);
   }
   idem.request_hash = crypto::Hex(crypto::Sha256(material));
   return idem;

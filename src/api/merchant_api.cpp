@@ -9,6 +9,8 @@
 #include "lp/common/log.hpp"
 #include "lp/audit/audit.hpp"
 #include "lp/common/money.hpp"
+#include "lp/core/idempotency.hpp"
+#include "lp/crypto/hash.hpp"
 #include "lp/http/errors.hpp"
 
 namespace lp::api {
@@ -142,6 +144,50 @@ http::Handler Authed(MerchantApiDeps d, AuthedFn fn) {
     if (rate) SetRateHeaders(resp, *rate);
     co_return resp;
   };
+}
+
+
+// Idempotency for the POSTs whose services do not handle it. Responses that carry a secret (a
+// new API key or webhook secret) are stored sealed by the key ring, never in plaintext.
+using ApiFn = std::function<Task<Result<core::ApiResult>>()>;
+Task<Result<core::ApiResult>> Idempotent(MerchantApiDeps d, Request& req,
+                                         const core::Principal& p, bool secret_in_response,
+                                         ApiFn fn) {
+  auto idem = IdempotencyOf(req);
+  if (!idem) co_return idem.error();
+  if (idem->key.empty()) co_return co_await fn();
+  const std::string ad = "idempotency_keys:response_body:" + p.merchant_id + ":" + idem->key;
+  auto claimed = co_await core::ClaimIdempotencyKey(d.store, p, *idem, d.clock.NowMicros());
+  if (!claimed) co_return claimed.error();
+  if (*claimed) {
+    core::ApiResult replay = std::move(**claimed);
+    constexpr std::string_view kSealed = "sealed:";
+    if (replay.body.starts_with(kSealed)) {
+      std::string blob;
+      if (!d.keyring || !crypto::Base64Decode(replay.body.substr(kSealed.size()), blob)) {
+        co_return Error::Internal("stored idempotent response cannot be decoded");
+      }
+      auto opened = d.keyring->Open(blob, ad);
+      if (!opened) co_return opened.error();
+      replay.body = std::string(opened->view());
+    }
+    co_return replay;
+  }
+  auto r = co_await fn();
+  if (!r) {
+    (void)co_await core::ReleaseIdempotencyKey(d.store, p, *idem);
+    co_return r;
+  }
+  std::string stored = r->body;
+  if (secret_in_response) {
+    if (!d.keyring) co_return Error::Internal("no key ring to seal the idempotent response");
+    auto sealed = d.keyring->Seal(r->body, ad);
+    if (!sealed) co_return sealed.error();
+    stored = "sealed:" + crypto::Base64(*sealed);
+  }
+  auto f = co_await core::FinishIdempotencyKey(d.store, p, *idem, r->status, std::move(stored));
+  if (!f) co_return f.error();
+  co_return r;
 }
 
 core::Actor ActorOf(const Request& req, const core::Principal& p,
@@ -661,7 +707,9 @@ void RegisterMerchantApi(http::Router& r, MerchantApiDeps d) {
   r.Add("GET", "/v1/events/{id}", "events:read",
         Authed(d, [d](Request& req, P p) { return d.payments.GetEvent(p, req.params.at(0)); }));
   r.Add("POST", "/v1/connector_accounts", "connectors:write",
-        Authed(d, [d](Request& req, P p) { return CreateAccount(d, req, p); }));
+        Authed(d, [d](Request& req, P p) {
+          return Idempotent(d, req, p, false, [d, &req, &p] { return CreateAccount(d, req, p); });
+        }));
   r.Add("GET", "/v1/connector_accounts", "connectors:read",
         Authed(d, [d](Request& req, P p) { return ListAccounts(d, req, p); }));
   r.Add("GET", "/v1/connector_accounts/{id}", "connectors:read",
@@ -673,7 +721,9 @@ void RegisterMerchantApi(http::Router& r, MerchantApiDeps d) {
           return d.accounts.Delete(p, req.params.at(0), ActorOf(req, p, d.trusted_proxies));
         }));
   r.Add("POST", "/v1/webhook_endpoints", "webhooks:write",
-        Authed(d, [d](Request& req, P p) { return CreateEndpoint(d, req, p); }));
+        Authed(d, [d](Request& req, P p) {
+          return Idempotent(d, req, p, true, [d, &req, &p] { return CreateEndpoint(d, req, p); });
+        }));
   r.Add("GET", "/v1/webhook_endpoints", "webhooks:read",
         Authed(d, [d](Request& req, P p) { return ListEndpoints(d, req, p); }));
   r.Add("GET", "/v1/webhook_endpoints/{id}", "webhooks:read",
@@ -686,18 +736,27 @@ void RegisterMerchantApi(http::Router& r, MerchantApiDeps d) {
         }));
   r.Add("POST", "/v1/webhook_endpoints/{id}/rotate_secret", "webhooks:write",
         Authed(d, [d](Request& req, P p) {
-          return d.webhooks.RotateSecret(p, req.params.at(0), ActorOf(req, p, d.trusted_proxies));
+          return Idempotent(d, req, p, true, [d, &req, &p] {
+            return d.webhooks.RotateSecret(p, req.params.at(0),
+                                           ActorOf(req, p, d.trusted_proxies));
+          });
         }));
   r.Add("GET", "/v1/events/{id}/deliveries", "events:read",
         Authed(d, [d](Request& req, P p) { return d.webhooks.Deliveries(p, req.params.at(0)); }));
   r.Add("POST", "/v1/events/{id}/redeliver", "webhooks:write",
-        Authed(d, [d](Request& req, P p) { return Redeliver(d, req, p); }));
+        Authed(d, [d](Request& req, P p) {
+          return Idempotent(d, req, p, false, [d, &req, &p] { return Redeliver(d, req, p); });
+        }));
   r.Add("POST", "/v1/api_keys", "api_keys:write",
-        Authed(d, [d](Request& req, P p) { return CreateApiKey(d, req, p); }));
+        Authed(d, [d](Request& req, P p) {
+          return Idempotent(d, req, p, true, [d, &req, &p] { return CreateApiKey(d, req, p); });
+        }));
   r.Add("GET", "/v1/api_keys", "api_keys:write",
         Authed(d, [d](Request& req, P p) { return ListApiKeys(d, req, p); }));
   r.Add("POST", "/v1/api_keys/{id}/roll", "api_keys:write",
-        Authed(d, [d](Request& req, P p) { return RollApiKey(d, req, p); }));
+        Authed(d, [d](Request& req, P p) {
+          return Idempotent(d, req, p, true, [d, &req, &p] { return RollApiKey(d, req, p); });
+        }));
   r.Add("DELETE", "/v1/api_keys/{id}", "api_keys:write",
         Authed(d, [d](Request& req, P p) { return RevokeApiKey(d, req, p); }));
 }

@@ -242,9 +242,11 @@ int Serve(const Config& c) {
   http::Router api_router;
   api::RegisterMerchantApi(
       api_router, {keys, payments, accounts, webhooks, **store, *limiter, clock, c.rate_limit_per_key, 20,
-                   trusted_proxies, c.dev, [&reg](std::string_view event) {
+                   trusted_proxies, c.dev,
+                   [&reg](std::string_view event) {
                      reg.Inc("liasonpay_security_events_total", {{"event", event}});
-                   }});
+                   },
+                   keyring->get()});
   net::io_context ioc;
   webhook::DispatcherOptions dopt;
   dopt.retry_scale = c.webhook_retry_scale;

@@ -4,6 +4,7 @@
 
 #include "core/render.hpp"
 #include "lp/audit/audit.hpp"
+#include "lp/common/json_canonical.hpp"
 #include "lp/common/random.hpp"
 #include "lp/crypto/hash.hpp"
 
@@ -144,17 +145,20 @@ Result<SealedCredentials> SealCredentials(const crypto::KeyRing& keyring, std::s
   auto blob = keyring.Seal(creds_json, AssociatedData(CredentialsColumn(), account_id));
   if (!blob) return blob.error();
   out.blob = std::move(*blob);
-  const std::string mac = crypto::HmacSha256(
-      keyring.ApiKeyPepper().view(), std::string("connector-credentials-fingerprint:") +
-                                         std::string(creds_json));
-  out.fingerprint = "fp_" + crypto::Hex(mac).substr(0, 16);
   boost::system::error_code ec;
   auto v = json::parse(creds_json, ec);
+  // Over the canonical form: the same credentials in another key order keep their fingerprint.
+  const std::string mac = crypto::HmacSha256(
+      keyring.ApiKeyPepper().view(),
+      std::string("connector-credentials-fingerprint:") +
+          (ec ? std::string(creds_json) : CanonicalJson(v)));
+  out.fingerprint = "fp_" + crypto::Hex(mac).substr(0, 16);
   const Required* spec = SpecFor(connector);
   if (!ec && v.is_object() && spec) {
     if (auto* f = v.as_object().if_contains(spec->last4_field); f && f->is_string()) {
       std::string_view s = f->as_string();
-      out.last4 = std::string(s.substr(s.size() > 4 ? s.size() - 4 : 0));
+      // Short values would be shown whole: only long credentials get their last 4 shown.
+      if (s.size() >= 12) out.last4 = std::string(s.substr(s.size() - 4));
     }
   }
   return out;

@@ -4,6 +4,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "lp/common/log.hpp"
@@ -124,8 +125,10 @@ Task<size_t> Dispatcher::RunOnce() {
   const int64_t now = clock_.NowMicros();
   std::vector<Due> due;
   size_t budget;
+  uint64_t scan;
   {
     std::lock_guard lk(mu_);
+    scan = ++scan_counter_;
     budget = options_.max_in_flight > in_flight_.size() ? options_.max_in_flight - in_flight_.size()
                                                         : 0;
   }
@@ -151,11 +154,26 @@ Task<size_t> Dispatcher::RunOnce() {
     co_return 0;
   }
   size_t started = 0;
+  {
+    // Sends that finished before this scan began are reflected in its snapshot; forget them.
+    std::lock_guard lk(mu_);
+    for (auto it = finished_.begin(); it != finished_.end();) {
+      it = it->second < scan && !std::count_if(due.begin(), due.end(), [&](const Due& x) {
+             return x.delivery_id == it->first;
+           })
+               ? finished_.erase(it)
+               : std::next(it);
+    }
+  }
   for (auto& d : due) {
     {
       std::lock_guard lk(mu_);
       if (in_flight_.size() >= options_.max_in_flight) break;
       if (in_flight_.count(d.delivery_id)) continue;
+      // Finished while this scan ran: the snapshot may predate its recorded attempt.
+      if (auto f = finished_.find(d.delivery_id); f != finished_.end() && f->second >= scan) {
+        continue;
+      }
       auto& n = per_endpoint_[d.endpoint_id];
       if (n >= options_.max_per_endpoint) continue;
       ++n;
@@ -174,6 +192,7 @@ Task<void> Dispatcher::Send(Due d) {
     ~Release() {
       std::lock_guard lk(self->mu_);
       self->in_flight_.erase(delivery);
+      self->finished_[delivery] = self->scan_counter_;
       if (--self->per_endpoint_[endpoint] == 0) self->per_endpoint_.erase(endpoint);
     }
   } release{this, d.delivery_id, d.endpoint_id};

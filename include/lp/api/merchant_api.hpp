@@ -11,6 +11,7 @@
 #include "lp/core/api_keys.hpp"
 #include "lp/core/connector_accounts.hpp"
 #include "lp/core/webhook_endpoints.hpp"
+#include "lp/crypto/keyring.hpp"
 #include "lp/core/payments.hpp"
 #include "lp/http/router.hpp"
 #include "lp/store/store.hpp"
@@ -31,6 +32,8 @@ struct MerchantApiDeps {
   bool dev_mode = false;
   // Called for every security event ("ip_not_allowed", "auth_failed", "rate_limited").
   std::function<void(std::string_view event)> on_security_event;
+  // Seals stored idempotent responses that carry secrets.
+  const crypto::KeyRing* keyring = nullptr;
 };
 
 void RegisterMerchantApi(http::Router& router, MerchantApiDeps deps);

@@ -67,6 +67,10 @@ class Dispatcher {
   std::atomic<bool> stopped_{false};
   std::mutex mu_;
   std::set<std::string> in_flight_;
+  // Deliveries whose send finished, with the scan counter at that moment: a scan that started
+  // before a finish may still see the delivery as pending and must not send it again.
+  std::map<std::string, uint64_t> finished_;
+  uint64_t scan_counter_ = 0;
   std::map<std::string, size_t> per_endpoint_;
 };
 
