@@ -1112,9 +1112,11 @@ class WebhookDurabilityTest(unittest.TestCase):
         for e, q in last.items():
             self.assertEqual(q.body, m.get(f"/v1/events/{e}").body)
 
-    def test_backlog_of_2000_events_is_delivered_in_order_per_payment_after_recovery(self):
+    def test_backlog_of_10000_events_is_delivered_in_order_per_payment_after_recovery(self):
         scale = 0.0005  # 5 s → 2.5 ms, 5 min → 0.15 s, 30 min → 0.9 s, 2 h → 3.6 s, 5 h → 9 s
-        n_payments = 1000
+        # 5,000 payments held then captured = 10,000 events (issue 6). The sanitizer build runs
+        # the same path with a fifth of them to stay within CI time.
+        n_payments = 1000 if os.environ.get("LP_SANITIZED") == "1" else 5000
         srv = self.start(scale)
         m = dev_merchant(srv)
         rx = self.receiver()
@@ -1133,7 +1135,7 @@ class WebhookDurabilityTest(unittest.TestCase):
         rx.up()
         t1 = time.monotonic()
         ok = rx.wait_for(lambda reqs: want <= {q.webhook_id for q in reqs
-                                               if 200 <= q.status < 300}, timeout=60 * SLOW)
+                                               if 200 <= q.status < 300}, timeout=150 * SLOW)
         reqs = rx.snapshot()
         delivered = {q.webhook_id for q in reqs if 200 <= q.status < 300}
         self.assertTrue(ok, f"{len(want - delivered)} of {len(want)} events never delivered "

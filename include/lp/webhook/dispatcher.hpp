@@ -29,8 +29,8 @@ inline constexpr int kMaxAttempts = 8;
 
 struct DispatcherOptions {
   double retry_scale = 1.0;  // multiplies the schedule (tests use e.g. 0.01)
-  size_t max_in_flight = 64;
-  size_t max_per_endpoint = 8;
+  size_t max_in_flight = 128;
+  size_t max_per_endpoint = 32;
   net::OutboundPolicy policy;
 };
 
