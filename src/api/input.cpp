@@ -27,7 +27,8 @@ std::optional<std::string> FindPanIn(const json::value& v, const std::string& pa
       return std::nullopt;
     case json::kind::object:
       for (const auto& kv : v.as_object()) {
-        std::string child = path.empty() ? std::string(kv.key()) : path + "." + std::string(kv.key());
+        std::string child =
+            path.empty() ? std::string(kv.key()) : path + "." + std::string(kv.key());
         if (ContainsPan(std::string_view(kv.key()))) return child;
         if (auto p = FindPanIn(kv.value(), child)) return p;
       }
@@ -97,9 +98,11 @@ Result<json::object> ParseBody(const http::Request& req,
                                std::initializer_list<std::string_view> allowed) {
   if (req.body.empty()) return json::object();
   if (!IsJsonContentType(req.Header("content-type"))) {
-    return Error{ErrorType::kUnsupportedMedia, "unsupported_media_type",
+    return Error{ErrorType::kUnsupportedMedia,
+                 "unsupported_media_type",
                  "Send the request body as JSON with Content-Type: application/json.",
-                 "Content-Type", {}};
+                 "Content-Type",
+                 {}};
   }
   json::parse_options opt;
   opt.max_depth = 32;
@@ -172,15 +175,16 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseQuery(
     if (part.empty()) continue;
     size_t eq = part.find('=');
     auto key = DecodeComponent(part.substr(0, eq));
-    auto value = DecodeComponent(eq == std::string_view::npos ? std::string_view()
-                                                              : part.substr(eq + 1));
+    auto value =
+        DecodeComponent(eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1));
     if (!key || !value) {
       return Error::Invalid("invalid_query", "The query string has a malformed %-escape.");
     }
     if (ContainsPan(*key) || ContainsPan(*value)) return PanDetected(*key);
     bool ok = false;
     for (auto a : allowed) ok = ok || a == *key;
-    if (!ok) return Error::Invalid("parameter_unknown", "Received unknown parameter: " + *key, *key);
+    if (!ok)
+      return Error::Invalid("parameter_unknown", "Received unknown parameter: " + *key, *key);
     if (out.size() >= 50) return Error::Invalid("invalid_query", "Too many query parameters.");
     out.emplace_back(std::move(*key), std::move(*value));
   }
@@ -221,8 +225,8 @@ Result<core::ListParams> ParseListParams(
   p.starting_after = QueryValue(query, "starting_after");
   p.ending_before = QueryValue(query, "ending_before");
   if (p.starting_after && p.ending_before) {
-    return Error::Invalid("parameter_invalid",
-                          "Pass starting_after or ending_before, not both.", "ending_before");
+    return Error::Invalid("parameter_invalid", "Pass starting_after or ending_before, not both.",
+                          "ending_before");
   }
   if (auto v = QueryValue(query, "created[gte]")) {
     auto n = ParseIntParam(*v, "created[gte]", 0, 1LL << 40);
@@ -246,10 +250,10 @@ Result<std::optional<std::string>> OptString(const json::object& o, std::string_
                           std::string(name));
   }
   if (v->as_string().size() > max_len) {
-    return Error::Invalid("parameter_invalid",
-                          std::string(name) + " must be at most " + std::to_string(max_len) +
-                              " characters.",
-                          std::string(name));
+    return Error::Invalid(
+        "parameter_invalid",
+        std::string(name) + " must be at most " + std::to_string(max_len) + " characters.",
+        std::string(name));
   }
   return std::optional<std::string>(std::string(v->as_string()));
 }

@@ -5,9 +5,9 @@
 #include <algorithm>
 
 #include "api/input.hpp"
+#include "lp/audit/audit.hpp"
 #include "lp/common/clock.hpp"
 #include "lp/common/log.hpp"
-#include "lp/audit/audit.hpp"
 #include "lp/common/money.hpp"
 #include "lp/core/idempotency.hpp"
 #include "lp/crypto/hash.hpp"
@@ -23,9 +23,9 @@ namespace {
 
 void AddServerTiming(const Request& req, Response& resp, int64_t psp_us) {
   const int64_t total = MonotonicMicros() - req.start_us;
-  resp.SetHeader("Server-Timing", fmt::format("app;dur={:.3f}, psp;dur={:.3f}",
-                                              std::max<int64_t>(0, total - psp_us) / 1000.0,
-                                              psp_us / 1000.0));
+  resp.SetHeader("Server-Timing",
+                 fmt::format("app;dur={:.3f}, psp;dur={:.3f}",
+                             std::max<int64_t>(0, total - psp_us) / 1000.0, psp_us / 1000.0));
 }
 
 Response Respond(const Request& req, const Result<core::ApiResult>& r) {
@@ -57,8 +57,11 @@ void SetRateHeaders(Response& resp, const auth::RateDecision& d) {
 
 Response RateLimited(const Request& req, const auth::RateDecision& d) {
   Response resp = http::ErrorResponse(
-      Error{ErrorType::kRateLimited, "rate_limited",
-            "Too many requests; retry after " + std::to_string(d.retry_after_s) + " s.", {}, {}},
+      Error{ErrorType::kRateLimited,
+            "rate_limited",
+            "Too many requests; retry after " + std::to_string(d.retry_after_s) + " s.",
+            {},
+            {}},
       req.request_id);
   resp.SetHeader("Retry-After", std::to_string(d.retry_after_s));
   SetRateHeaders(resp, d);
@@ -81,8 +84,9 @@ void SecurityEvent(const MerchantApiDeps& d, const Request& req, std::string_vie
            .allowed) {
     return;
   }
-  audit::Record rec{"api_key",     p->key_id, "security." + std::string(event), req.route,
-                    p->merchant_id, "denied",  ip,                              req.request_id};
+  audit::Record rec{"api_key", p->key_id,      "security." + std::string(event),
+                    req.route, p->merchant_id, "denied",
+                    ip,        req.request_id};
   const int64_t now = d.clock.NowMicros();
   d.store.SubmitWrite([rec, now](store::Tx& tx) { return audit::Append(tx, rec, now); },
                       [](Result<void> r) {
@@ -94,8 +98,8 @@ void SecurityEvent(const MerchantApiDeps& d, const Request& req, std::string_vie
 // limit. Failed authentications count against the client IP's own limit.
 http::Handler Authed(MerchantApiDeps d, AuthedFn fn) {
   return [d, fn = std::move(fn)](Request& req) -> Task<Response> {
-    const std::string ip = auth::ClientIp(req.client_ip, req.JoinedHeader("x-forwarded-for"),
-                                          d.trusted_proxies);
+    const std::string ip =
+        auth::ClientIp(req.client_ip, req.JoinedHeader("x-forwarded-for"), d.trusted_proxies);
     auto principal = co_await d.keys.Authenticate(req.Header("authorization").value_or(""));
     if (!principal) {
       if (principal.error().type == ErrorType::kAuthentication && d.rate_limit_per_ip > 0) {
@@ -117,17 +121,22 @@ http::Handler Authed(MerchantApiDeps d, AuthedFn fn) {
       }
       if (!allowed) {
         SecurityEvent(d, req, "ip_not_allowed", &p, ip);
-        co_return Respond(req, Error{ErrorType::kPermission, "ip_not_allowed",
-                                     "This API key may not be used from " + ip + ".", {}, {}});
+        co_return Respond(req, Error{ErrorType::kPermission,
+                                     "ip_not_allowed",
+                                     "This API key may not be used from " + ip + ".",
+                                     {},
+                                     {}});
       }
     }
     if (!core::Grants(p, req.permission)) {
       co_return Respond(
-          req, Error{ErrorType::kPermission, "permission_denied",
+          req, Error{ErrorType::kPermission,
+                     "permission_denied",
                      p.key_type == "publishable"
                          ? std::string("Publishable keys cannot be used with this endpoint.")
                          : "This API key lacks the scope " + req.permission + ".",
-                     {}, {}});
+                     {},
+                     {}});
     }
     std::optional<auth::RateDecision> rate;
     const double limit = p.rate_limit.value_or(d.rate_limit_per_key);
@@ -146,13 +155,11 @@ http::Handler Authed(MerchantApiDeps d, AuthedFn fn) {
   };
 }
 
-
 // Idempotency for the POSTs whose services do not handle it. Responses that carry a secret (a
 // new API key or webhook secret) are stored sealed by the key ring, never in plaintext.
 using ApiFn = std::function<Task<Result<core::ApiResult>>()>;
-Task<Result<core::ApiResult>> Idempotent(MerchantApiDeps d, Request& req,
-                                         const core::Principal& p, bool secret_in_response,
-                                         ApiFn fn) {
+Task<Result<core::ApiResult>> Idempotent(MerchantApiDeps d, Request& req, const core::Principal& p,
+                                         bool secret_in_response, ApiFn fn) {
   auto idem = IdempotencyOf(req);
   if (!idem) co_return idem.error();
   if (idem->key.empty()) co_return co_await fn();
@@ -206,7 +213,8 @@ Result<std::string> Metadata(const json::object& body) {
   auto* v = body.if_contains("metadata");
   if (!v || v->is_null()) return std::string("{}");
   if (!v->is_object()) {
-    return Error::Invalid("parameter_invalid", "metadata must be an object of strings.", "metadata");
+    return Error::Invalid("parameter_invalid", "metadata must be an object of strings.",
+                          "metadata");
   }
   const auto& o = v->as_object();
   if (o.size() > 50) {
@@ -325,8 +333,8 @@ Task<Result<core::ApiResult>> CancelPayment(MerchantApiDeps d, Request& req,
 
 Task<Result<core::ApiResult>> ListPayments(MerchantApiDeps d, Request& req,
                                            const core::Principal& p) {
-  auto q = ParseQuery(req, {"limit", "starting_after", "ending_before", "status", "created[gte]",
-                            "created[lte]"});
+  auto q = ParseQuery(
+      req, {"limit", "starting_after", "ending_before", "status", "created[gte]", "created[lte]"});
   if (!q) co_return q.error();
   auto params = ParseListParams(*q);
   if (!params) co_return params.error();
@@ -385,8 +393,8 @@ Task<Result<core::ApiResult>> ListRefunds(MerchantApiDeps d, Request& req,
 
 Task<Result<core::ApiResult>> ListEvents(MerchantApiDeps d, Request& req,
                                          const core::Principal& p) {
-  auto q = ParseQuery(req, {"limit", "starting_after", "ending_before", "type", "created[gte]",
-                            "created[lte]"});
+  auto q = ParseQuery(
+      req, {"limit", "starting_after", "ending_before", "type", "created[gte]", "created[lte]"});
   if (!q) co_return q.error();
   auto params = ParseListParams(*q);
   if (!params) co_return params.error();
@@ -402,12 +410,15 @@ Task<Result<core::ApiResult>> CreateApiKey(MerchantApiDeps d, Request& req,
   if (!type) co_return type.error();
   o.type = type->value_or("secret");
   if (o.type != "secret" && o.type != "restricted" && o.type != "publishable") {
-    co_return Error::Invalid("parameter_invalid",
-                             "type must be secret, restricted or publishable.", "type");
+    co_return Error::Invalid("parameter_invalid", "type must be secret, restricted or publishable.",
+                             "type");
   }
   if (p.key_type != "secret" && o.type == "secret") {
-    co_return Error{ErrorType::kPermission, "permission_denied",
-                    "Only a secret key can create secret keys.", "type", {}};
+    co_return Error{ErrorType::kPermission,
+                    "permission_denied",
+                    "Only a secret key can create secret keys.",
+                    "type",
+                    {}};
   }
   if (auto* v = body->if_contains("scopes"); v && !v->is_null()) {
     if (o.type != "restricted") {
@@ -427,8 +438,11 @@ Task<Result<core::ApiResult>> CreateApiKey(MerchantApiDeps d, Request& req,
       const std::string scope(e.as_string());
       // A restricted key cannot mint a key stronger than itself.
       if (p.key_type != "secret" && !core::Grants(p, scope)) {
-        co_return Error{ErrorType::kPermission, "permission_denied",
-                        "A restricted key can only grant scopes it holds.", "scopes", {}};
+        co_return Error{ErrorType::kPermission,
+                        "permission_denied",
+                        "A restricted key can only grant scopes it holds.",
+                        "scopes",
+                        {}};
       }
       if (std::find(o.scopes.begin(), o.scopes.end(), scope) == o.scopes.end()) {
         o.scopes.push_back(scope);
@@ -528,14 +542,17 @@ Result<core::AccountParams> AccountParamsOf(const MerchantApiDeps& d, const json
   if (*base) {
     const bool https = (*base)->starts_with("https://");
     if (!https && !(d.dev_mode && (*base)->starts_with("http://"))) {
-      return Error::Invalid("parameter_invalid",
-                            d.dev_mode ? "base_url must be an http(s) URL."
-                                       : "base_url must be an https URL.",
-                            "base_url");
+      return Error::Invalid(
+          "parameter_invalid",
+          d.dev_mode ? "base_url must be an http(s) URL." : "base_url must be an https URL.",
+          "base_url");
     }
     if (!d.dev_mode) {
-      return Error{ErrorType::kPermission, "permission_denied",
-                   "base_url can be set in dev mode or by an operator only.", "base_url", {}};
+      return Error{ErrorType::kPermission,
+                   "permission_denied",
+                   "base_url can be set in dev mode or by an operator only.",
+                   "base_url",
+                   {}};
     }
     a.base_url = **base;
   }
@@ -543,10 +560,10 @@ Result<core::AccountParams> AccountParamsOf(const MerchantApiDeps& d, const json
   if (!status) return status.error();
   if (*status) {
     if (create || (**status != "active" && **status != "disabled")) {
-      return Error::Invalid("parameter_invalid",
-                            create ? "status is set by update only."
-                                   : "status must be active or disabled.",
-                            "status");
+      return Error::Invalid(
+          "parameter_invalid",
+          create ? "status is set by update only." : "status must be active or disabled.",
+          "status");
     }
     a.status = **status;
   }
@@ -612,9 +629,9 @@ Result<core::EndpointParams> EndpointParamsOf(const MerchantApiDeps& d, const js
     std::vector<std::string> events;
     for (const auto& x : v->as_array()) {
       const auto& known = core::EventTypes();
-      if (!x.is_string() || (x.as_string() != "*" &&
-                             std::find(known.begin(), known.end(),
-                                       std::string_view(x.as_string())) == known.end())) {
+      if (!x.is_string() ||
+          (x.as_string() != "*" &&
+           std::find(known.begin(), known.end(), std::string_view(x.as_string())) == known.end())) {
         return Error::Invalid("parameter_invalid",
                               "Unknown event type in enabled_events; see GET /v1/events types.",
                               "enabled_events");
@@ -632,10 +649,10 @@ Result<core::EndpointParams> EndpointParamsOf(const MerchantApiDeps& d, const js
   if (!status) return status.error();
   if (*status) {
     if (create || (**status != "enabled" && **status != "disabled")) {
-      return Error::Invalid("parameter_invalid",
-                            create ? "status is set by update only."
-                                   : "status must be enabled or disabled.",
-                            "status");
+      return Error::Invalid(
+          "parameter_invalid",
+          create ? "status is set by update only." : "status must be enabled or disabled.",
+          "status");
     }
     e.status = **status;
   }
@@ -670,8 +687,7 @@ Task<Result<core::ApiResult>> ListEndpoints(MerchantApiDeps d, Request& req,
   co_return co_await d.webhooks.List(p, std::move(*params));
 }
 
-Task<Result<core::ApiResult>> Redeliver(MerchantApiDeps d, Request& req,
-                                        const core::Principal& p) {
+Task<Result<core::ApiResult>> Redeliver(MerchantApiDeps d, Request& req, const core::Principal& p) {
   auto body = ParseBody(req, {"endpoint"});
   if (!body) co_return body.error();
   auto endpoint = OptString(*body, "endpoint", 255);
@@ -706,8 +722,7 @@ void RegisterMerchantApi(http::Router& r, MerchantApiDeps d) {
         Authed(d, [d](Request& req, P p) { return ListEvents(d, req, p); }));
   r.Add("GET", "/v1/events/{id}", "events:read",
         Authed(d, [d](Request& req, P p) { return d.payments.GetEvent(p, req.params.at(0)); }));
-  r.Add("POST", "/v1/connector_accounts", "connectors:write",
-        Authed(d, [d](Request& req, P p) {
+  r.Add("POST", "/v1/connector_accounts", "connectors:write", Authed(d, [d](Request& req, P p) {
           return Idempotent(d, req, p, false, [d, &req, &p] { return CreateAccount(d, req, p); });
         }));
   r.Add("GET", "/v1/connector_accounts", "connectors:read",
@@ -720,8 +735,7 @@ void RegisterMerchantApi(http::Router& r, MerchantApiDeps d) {
         Authed(d, [d](Request& req, P p) {
           return d.accounts.Delete(p, req.params.at(0), ActorOf(req, p, d.trusted_proxies));
         }));
-  r.Add("POST", "/v1/webhook_endpoints", "webhooks:write",
-        Authed(d, [d](Request& req, P p) {
+  r.Add("POST", "/v1/webhook_endpoints", "webhooks:write", Authed(d, [d](Request& req, P p) {
           return Idempotent(d, req, p, true, [d, &req, &p] { return CreateEndpoint(d, req, p); });
         }));
   r.Add("GET", "/v1/webhook_endpoints", "webhooks:read",
@@ -730,31 +744,26 @@ void RegisterMerchantApi(http::Router& r, MerchantApiDeps d) {
         Authed(d, [d](Request& req, P p) { return d.webhooks.Get(p, req.params.at(0)); }));
   r.Add("PATCH", "/v1/webhook_endpoints/{id}", "webhooks:write",
         Authed(d, [d](Request& req, P p) { return UpdateEndpoint(d, req, p); }));
-  r.Add("DELETE", "/v1/webhook_endpoints/{id}", "webhooks:write",
-        Authed(d, [d](Request& req, P p) {
+  r.Add("DELETE", "/v1/webhook_endpoints/{id}", "webhooks:write", Authed(d, [d](Request& req, P p) {
           return d.webhooks.Delete(p, req.params.at(0), ActorOf(req, p, d.trusted_proxies));
         }));
   r.Add("POST", "/v1/webhook_endpoints/{id}/rotate_secret", "webhooks:write",
         Authed(d, [d](Request& req, P p) {
           return Idempotent(d, req, p, true, [d, &req, &p] {
-            return d.webhooks.RotateSecret(p, req.params.at(0),
-                                           ActorOf(req, p, d.trusted_proxies));
+            return d.webhooks.RotateSecret(p, req.params.at(0), ActorOf(req, p, d.trusted_proxies));
           });
         }));
   r.Add("GET", "/v1/events/{id}/deliveries", "events:read",
         Authed(d, [d](Request& req, P p) { return d.webhooks.Deliveries(p, req.params.at(0)); }));
-  r.Add("POST", "/v1/events/{id}/redeliver", "webhooks:write",
-        Authed(d, [d](Request& req, P p) {
+  r.Add("POST", "/v1/events/{id}/redeliver", "webhooks:write", Authed(d, [d](Request& req, P p) {
           return Idempotent(d, req, p, false, [d, &req, &p] { return Redeliver(d, req, p); });
         }));
-  r.Add("POST", "/v1/api_keys", "api_keys:write",
-        Authed(d, [d](Request& req, P p) {
+  r.Add("POST", "/v1/api_keys", "api_keys:write", Authed(d, [d](Request& req, P p) {
           return Idempotent(d, req, p, true, [d, &req, &p] { return CreateApiKey(d, req, p); });
         }));
   r.Add("GET", "/v1/api_keys", "api_keys:write",
         Authed(d, [d](Request& req, P p) { return ListApiKeys(d, req, p); }));
-  r.Add("POST", "/v1/api_keys/{id}/roll", "api_keys:write",
-        Authed(d, [d](Request& req, P p) {
+  r.Add("POST", "/v1/api_keys/{id}/roll", "api_keys:write", Authed(d, [d](Request& req, P p) {
           return Idempotent(d, req, p, true, [d, &req, &p] { return RollApiKey(d, req, p); });
         }));
   r.Add("DELETE", "/v1/api_keys/{id}", "api_keys:write",

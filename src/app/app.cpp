@@ -2,8 +2,9 @@
 // for the precedence (defaults < TOML < LIASONPAY_* env < flags).
 #include "lp/app/app.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 
 #include "app/config.hpp"
 #include "app/serve.hpp"

@@ -10,9 +10,15 @@ namespace lp::app {
 std::string Config::DatabaseUrl() const {
   return database.empty() ? data_dir + "/liasonpay.db" : database;
 }
-std::string Config::CertFile() const { return tls_cert.empty() ? data_dir + "/tls/cert.pem" : tls_cert; }
-std::string Config::KeyFile() const { return tls_key.empty() ? data_dir + "/tls/key.pem" : tls_key; }
-std::string Config::KeyringFile() const { return keyring.empty() ? data_dir + "/keyring" : keyring; }
+std::string Config::CertFile() const {
+  return tls_cert.empty() ? data_dir + "/tls/cert.pem" : tls_cert;
+}
+std::string Config::KeyFile() const {
+  return tls_key.empty() ? data_dir + "/tls/key.pem" : tls_key;
+}
+std::string Config::KeyringFile() const {
+  return keyring.empty() ? data_dir + "/keyring" : keyring;
+}
 
 namespace {
 
@@ -39,10 +45,9 @@ Result<void> ParseInt(const std::string& key, const std::string& v, int64_t& out
     if (used != v.size() || n < lo || n > hi) throw std::out_of_range(key);
     out = n;
   } catch (...) {
-    return Error::Invalid("config_invalid",
-                          key + " must be an integer in " + std::to_string(lo) + ".." +
-                              std::to_string(hi),
-                          key);
+    return Error::Invalid(
+        "config_invalid",
+        key + " must be an integer in " + std::to_string(lo) + ".." + std::to_string(hi), key);
   }
   return {};
 }
@@ -143,8 +148,8 @@ Result<Config> LoadConfig(const std::string& config_file, const FlagValues& flag
     try {
       tbl = toml::parse_file(config_file);
     } catch (const toml::parse_error& e) {
-      return Error::Invalid("config_invalid", "cannot parse " + config_file + ": " +
-                                                  std::string(e.description()));
+      return Error::Invalid("config_invalid",
+                            "cannot parse " + config_file + ": " + std::string(e.description()));
     }
     for (const auto& [k, v] : tbl) {
       std::string key(k.str());
@@ -164,8 +169,8 @@ Result<Config> LoadConfig(const std::string& config_file, const FlagValues& flag
     }
   }
   for (const auto& [k, v] : flags) {
-    auto it = std::find_if(setters.begin(), setters.end(),
-                           [&](const Setter& s) { return s.key == k; });
+    auto it =
+        std::find_if(setters.begin(), setters.end(), [&](const Setter& s) { return s.key == k; });
     if (it == setters.end()) continue;
     if (auto r = it->set(v); !r) return r.error();
   }

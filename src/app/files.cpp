@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-
 #include "lp/common/random.hpp"
 
 namespace lp::app {

@@ -1,13 +1,13 @@
 // `liasonpay serve` and the other store-opening commands: build every object and wire them.
 #include "app/serve.hpp"
 
+#include <fmt/format.h>
 #include <malloc.h>
 #include <sys/stat.h>
 
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -15,11 +15,6 @@
 #include <thread>
 
 #include "app/files.hpp"
-#include "lp/core/connector_accounts.hpp"
-#include "lp/crypto/keyring.hpp"
-#include "lp/core/webhook_endpoints.hpp"
-#include "lp/webhook/dispatcher.hpp"
-#include "lp/webhook/signer.hpp"
 #include "lp/api/merchant_api.hpp"
 #include "lp/audit/audit.hpp"
 #include "lp/auth/ip_allowlist.hpp"
@@ -28,11 +23,16 @@
 #include "lp/common/log.hpp"
 #include "lp/connectors/connector.hpp"
 #include "lp/core/api_keys.hpp"
+#include "lp/core/connector_accounts.hpp"
 #include "lp/core/payments.hpp"
+#include "lp/core/webhook_endpoints.hpp"
+#include "lp/crypto/keyring.hpp"
 #include "lp/http/errors.hpp"
 #include "lp/http/server.hpp"
 #include "lp/metrics/registry.hpp"
 #include "lp/store/store.hpp"
+#include "lp/webhook/dispatcher.hpp"
+#include "lp/webhook/signer.hpp"
 
 namespace lp::app {
 
@@ -152,21 +152,22 @@ http::Router OpsRouter(store::Store& store, metrics::Registry& reg,
     }
     co_return http::Response::Json(200, R"({"status":"ready"})");
   });
-  r.Add("GET", "/metrics", "none",
-        [&store, &reg, &dispatcher](http::Request&) -> Task<http::Response> {
-    auto stats = store.Stats();
-    auto queue = co_await dispatcher.Stats();
-    reg.Set("liasonpay_webhook_queue_depth", {}, static_cast<double>(queue.pending));
-    reg.Set("liasonpay_webhook_oldest_due_age_seconds", {},
-            static_cast<double>(queue.oldest_due_age_s));
-    std::string body = reg.Render();
-    body += fmt::format(
-        "# TYPE liasonpay_store_commits_total counter\nliasonpay_store_commits_total {}\n"
-        "# TYPE liasonpay_store_transactions_total counter\nliasonpay_store_transactions_total "
-        "{}\n",
-        stats.commits, stats.transactions);
-    co_return http::Response::Text(200, std::move(body), "text/plain; version=0.0.4");
-  });
+  r.Add(
+      "GET", "/metrics", "none",
+      [&store, &reg, &dispatcher](http::Request&) -> Task<http::Response> {
+        auto stats = store.Stats();
+        auto queue = co_await dispatcher.Stats();
+        reg.Set("liasonpay_webhook_queue_depth", {}, static_cast<double>(queue.pending));
+        reg.Set("liasonpay_webhook_oldest_due_age_seconds", {},
+                static_cast<double>(queue.oldest_due_age_s));
+        std::string body = reg.Render();
+        body += fmt::format(
+            "# TYPE liasonpay_store_commits_total counter\nliasonpay_store_commits_total {}\n"
+            "# TYPE liasonpay_store_transactions_total counter\nliasonpay_store_transactions_total "
+            "{}\n",
+            stats.commits, stats.transactions);
+        co_return http::Response::Text(200, std::move(body), "text/plain; version=0.0.4");
+      });
   return r;
 }
 
@@ -193,8 +194,9 @@ int Serve(const Config& c) {
   mallopt(M_ARENA_MAX, 2);
   log::Init(ParseLevel(c.log_level), c.log_file);
   if (c.dev) {
-    log::Warn("dev_mode", {{"note", "DEV MODE: self-signed certificate, demo credentials, "
-                                    "sandbox PSP. Never use for real payments."}});
+    log::Warn("dev_mode", {{"note",
+                            "DEV MODE: self-signed certificate, demo credentials, "
+                            "sandbox PSP. Never use for real payments."}});
     if (auto r = EnsureDevDataDir(c); !r) return Fail(r.error().detail);
   }
   if (!fs::exists(c.CertFile()) || !fs::exists(c.KeyFile())) {
@@ -231,7 +233,6 @@ int Serve(const Config& c) {
     creds = *cr;
   }
 
-
   std::vector<auth::Cidr> trusted_proxies;
   for (const auto& t : c.trusted_proxies) {
     auto cidr = auth::Cidr::Parse(t);
@@ -240,13 +241,13 @@ int Serve(const Config& c) {
   }
   auto limiter = auth::MakeInProcessRateLimiter(clock);
   http::Router api_router;
-  api::RegisterMerchantApi(
-      api_router, {keys, payments, accounts, webhooks, **store, *limiter, clock, c.rate_limit_per_key, 20,
-                   trusted_proxies, c.dev,
-                   [&reg](std::string_view event) {
-                     reg.Inc("liasonpay_security_events_total", {{"event", event}});
-                   },
-                   keyring->get()});
+  api::RegisterMerchantApi(api_router,
+                           {keys, payments, accounts, webhooks, **store, *limiter, clock,
+                            c.rate_limit_per_key, 20, trusted_proxies, c.dev,
+                            [&reg](std::string_view event) {
+                              reg.Inc("liasonpay_security_events_total", {{"event", event}});
+                            },
+                            keyring->get()});
   net::io_context ioc;
   webhook::DispatcherOptions dopt;
   dopt.retry_scale = c.webhook_retry_scale;
@@ -324,8 +325,7 @@ int Serve(const Config& c) {
                "    -d '{{\"amount\":1000,\"currency\":\"usd\",\"payment_method\":\"tok_visa\","
                "\"confirm\":true}}'\n\n",
                host(c.api_addr), ports["api"], host(c.dashboard_addr), ports["dashboard"],
-               host(c.ops_addr), ports["ops"], c.data_dir, c.CertFile(), ports["api"],
-               c.data_dir);
+               host(c.ops_addr), ports["ops"], c.data_dir, c.CertFile(), ports["api"], c.data_dir);
     std::fflush(stdout);
   }
 
@@ -369,8 +369,8 @@ int Serve(const Config& c) {
             if (!r) {
               log::Error("keyring_reload_failed", {{"error", r.error().message}});
             } else if (*r) {
-              log::Info("keyring_reloaded", {{"active_version",
-                                              static_cast<int64_t>((*keyring)->ActiveVersion())}});
+              log::Info("keyring_reloaded",
+                        {{"active_version", static_cast<int64_t>((*keyring)->ActiveVersion())}});
             }
           }
           const size_t now = server.ActiveConnections();
@@ -527,12 +527,11 @@ int KeysRotate(const Config& c) {
   }
   log::Info("secrets_rewrapped", {{"rows", total}, {"version", static_cast<int64_t>(*added)}});
   (void)store->get()->WriteSync([&](store::Tx& tx) -> Result<void> {
-    return audit::Append(tx,
-                         audit::Record{"operator", "cli", "keys.rotate",
-                                       "keyring", "", "success", "local", "",
-                                       json::serialize(json::object{{"new_version", *added},
-                                                                    {"rewrapped", total}})},
-                         SystemClock().NowMicros());
+    return audit::Append(
+        tx,
+        audit::Record{"operator", "cli", "keys.rotate", "keyring", "", "success", "local", "",
+                      json::serialize(json::object{{"new_version", *added}, {"rewrapped", total}})},
+        SystemClock().NowMicros());
   });
   int rc = PrintSecrets(**store, **ring);
   (*store)->Close();

@@ -13,8 +13,8 @@ namespace {
 
 // Canonical content of a record: a JSON array in a fixed field order.
 std::string Canonical(int64_t seq, const std::string& id, int64_t time, const Record& r) {
-  json::array a{seq,         id,           time,       r.actor_type, r.actor_id, r.action,
-                r.target,    r.merchant_id, r.outcome, r.source_ip,  r.request_id, r.details};
+  json::array a{seq,           id,        time,        r.actor_type, r.actor_id, r.action, r.target,
+                r.merchant_id, r.outcome, r.source_ip, r.request_id, r.details};
   return json::serialize(a);
 }
 
@@ -53,7 +53,7 @@ Result<VerifyReport> Verify(store::Tx& tx) {
       "SELECT seq, id, time, actor_type, actor_id, action, target, merchant_id, outcome, "
       "source_ip, request_id, details, prev_hash, hash FROM audit_log ORDER BY seq",
       {}, [&](const store::Row& row) {
-        Record r{row.Text(3), row.Text(4), row.Text(5), row.Text(6), row.Text(7),
+        Record r{row.Text(3), row.Text(4), row.Text(5),  row.Text(6), row.Text(7),
                  row.Text(8), row.Text(9), row.Text(10), row.Text(11)};
         const int64_t seq = row.Int(0);
         ++rep.records;

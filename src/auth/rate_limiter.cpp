@@ -31,7 +31,8 @@ class InProcessRateLimiter final : public RateLimiter {
       d.allowed = true;
     } else {
       d.allowed = false;
-      d.retry_after_s = std::max<int64_t>(1, static_cast<int64_t>(std::ceil((1.0 - b.tokens) / rate)));
+      d.retry_after_s =
+          std::max<int64_t>(1, static_cast<int64_t>(std::ceil((1.0 - b.tokens) / rate)));
     }
     d.remaining = static_cast<int64_t>(std::floor(b.tokens));
     d.reset_s = static_cast<int64_t>(std::ceil((burst - b.tokens) / rate));

@@ -15,8 +15,7 @@ void Canonical(const json::value& v, std::string& out) {
   if (v.is_object()) {
     std::vector<const json::key_value_pair*> kvs;
     for (const auto& kv : v.as_object()) kvs.push_back(&kv);
-    std::sort(kvs.begin(), kvs.end(),
-              [](auto* a, auto* b) { return a->key() < b->key(); });
+    std::sort(kvs.begin(), kvs.end(), [](auto* a, auto* b) { return a->key() < b->key(); });
     out.push_back('{');
     for (size_t i = 0; i < kvs.size(); ++i) {
       if (i) out.push_back(',');

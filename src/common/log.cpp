@@ -1,5 +1,6 @@
 #include "lp/common/log.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/async.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -11,7 +12,6 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
-#include <fmt/format.h>
 #include <memory>
 
 #include "lp/common/pan.hpp"

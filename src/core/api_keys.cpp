@@ -16,18 +16,20 @@ namespace json = boost::json;
 
 const std::vector<std::string>& KnownScopes() {
   static const std::vector<std::string> kScopes = {
-      "payments:read", "payments:write", "refunds:write", "connectors:read", "connectors:write",
-      "routing:read",  "routing:write",  "webhooks:read", "webhooks:write",  "events:read",
-      "api_keys:write"};
+      "payments:read",    "payments:write", "refunds:write", "connectors:read",
+      "connectors:write", "routing:read",   "routing:write", "webhooks:read",
+      "webhooks:write",   "events:read",    "api_keys:write"};
   return kScopes;
 }
 
 namespace {
 
 Error Unauthenticated() {
-  return Error{ErrorType::kAuthentication, "invalid_api_key",
+  return Error{ErrorType::kAuthentication,
+               "invalid_api_key",
                "Invalid API key provided. Send a valid key as 'Authorization: Bearer <key>'.",
-               {}, {}};
+               {},
+               {}};
 }
 
 std::vector<std::string> StringArray(const std::optional<std::string>& text) {
@@ -64,7 +66,7 @@ json::object KeyJson(const store::Row& row, int64_t now) {
   };
   const auto expires = row.OptInt(7);
   const auto revoked = row.OptInt(8);
-  std::string status = revoked                    ? "revoked"
+  std::string status = revoked                      ? "revoked"
                        : expires && *expires <= now ? "expired"
                        : row.OptText(11)            ? "rolling"
                                                     : "active";
@@ -76,7 +78,7 @@ json::object KeyJson(const store::Row& row, int64_t now) {
   o["prefix"] = row.Text(2);
   o["last4"] = row.Text(3);
   o["scopes"] = row.Text(1) == "restricted" ? json::value(strs(StringArray(row.OptText(4))))
-                                             : json::value(nullptr);
+                                            : json::value(nullptr);
   o["allowed_cidrs"] = strs(StringArray(row.OptText(5)));
   o["status"] = status;
   o["created"] = row.Int(6) / 1'000'000;
@@ -110,9 +112,8 @@ Result<std::optional<json::object>> LoadKeyJson(store::Tx& tx, const Principal& 
 
 audit::Record AuditOf(const Actor& a, const Principal& p, std::string action, std::string target,
                       std::string details = "{}") {
-  return audit::Record{a.type,      a.id,        std::move(action),
-                       std::move(target), p.merchant_id, "success",
-                       a.source_ip, a.request_id, std::move(details)};
+  return audit::Record{a.type,    a.id,        std::move(action), std::move(target), p.merchant_id,
+                       "success", a.source_ip, a.request_id,      std::move(details)};
 }
 
 }  // namespace
@@ -128,9 +129,7 @@ std::string ApiKeyService::HashKey(std::string_view key) const {
 
 Result<IssuedKey> ApiKeyService::Create(store::Tx& tx, const std::string& merchant_id, Mode mode,
                                         const KeyOptions& o) {
-  std::string prefix = o.type == "restricted"    ? "rk_"
-                       : o.type == "publishable" ? "pk_"
-                                                 : "sk_";
+  std::string prefix = o.type == "restricted" ? "rk_" : o.type == "publishable" ? "pk_" : "sk_";
   prefix += mode == Mode::kLive ? "live_" : "test_";
   IssuedKey k;
   k.id = NewId("key");
@@ -247,8 +246,7 @@ Task<Result<ApiResult>> ApiKeyService::CreateKey(const Principal& p, KeyOptions 
     o["secret"] = k->secret;
     out.body = json::serialize(o);
     json::object details{{"type", options.type}};
-    return audit::Append(tx, AuditOf(actor, p, "api_key.create", k->id,
-                                     json::serialize(details)),
+    return audit::Append(tx, AuditOf(actor, p, "api_key.create", k->id, json::serialize(details)),
                          now);
   });
   if (!w) co_return w.error();
@@ -260,8 +258,8 @@ Task<Result<ApiResult>> ApiKeyService::ListKeys(const Principal& p, ListParams p
   const int64_t now = clock_.NowMicros();
   auto r = co_await store::Read(store_, [&](store::Tx& tx) -> Result<void> {
     std::vector<store::Value> args{p.merchant_id, ToString(p.mode)};
-    std::string sql = "SELECT " + std::string(kKeyCols) +
-                      " FROM api_keys WHERE merchant_id = ? AND mode = ?";
+    std::string sql =
+        "SELECT " + std::string(kKeyCols) + " FROM api_keys WHERE merchant_id = ? AND mode = ?";
     if (params.starting_after) {
       sql += " AND (created, id) < (SELECT created, id FROM api_keys WHERE id = ?)";
       args.emplace_back(*params.starting_after);
@@ -293,14 +291,20 @@ Task<Result<ApiResult>> ApiKeyService::RollKey(const Principal& p, std::string i
     if (!old) return old.error();
     if (!*old) return Error::NotFound("No such API key: '" + id + "'", "id");
     if (p.key_type != "secret" && options.type == "secret") {
-      return Error{ErrorType::kPermission, "permission_denied",
-                   "Only a secret key can roll a secret key.", {}, {}};
+      return Error{ErrorType::kPermission,
+                   "permission_denied",
+                   "Only a secret key can roll a secret key.",
+                   {},
+                   {}};
     }
     for (const auto& scope : options.scopes) {
       // Rolling mints a new secret: a restricted key may only do it within its own scopes.
       if (!Grants(p, scope)) {
-        return Error{ErrorType::kPermission, "permission_denied",
-                     "A restricted key can only roll keys whose scopes it holds.", {}, {}};
+        return Error{ErrorType::kPermission,
+                     "permission_denied",
+                     "A restricted key can only roll keys whose scopes it holds.",
+                     {},
+                     {}};
       }
     }
     const std::string status((**old).at("status").as_string());
@@ -326,16 +330,14 @@ Task<Result<ApiResult>> ApiKeyService::RollKey(const Principal& p, std::string i
     o["rolled_from"] = id;
     out.body = json::serialize(o);
     json::object details{{"new_key", k->id}, {"grace_period_hours", grace_hours}};
-    return audit::Append(tx, AuditOf(actor, p, "api_key.roll", id, json::serialize(details)),
-                         now);
+    return audit::Append(tx, AuditOf(actor, p, "api_key.roll", id, json::serialize(details)), now);
   });
   if (!w) co_return w.error();
   Forget(id);  // the old key's cached entry would not know its new expiry
   co_return out;
 }
 
-Task<Result<ApiResult>> ApiKeyService::RevokeKey(const Principal& p, std::string id,
-                                                 Actor actor) {
+Task<Result<ApiResult>> ApiKeyService::RevokeKey(const Principal& p, std::string id, Actor actor) {
   ApiResult out;
   const int64_t now = clock_.NowMicros();
   auto w = co_await store::Write(store_, [&](store::Tx& tx) -> Result<void> {
@@ -344,11 +346,14 @@ Task<Result<ApiResult>> ApiKeyService::RevokeKey(const Principal& p, std::string
     if (!old) return old.error();
     if (!*old) return Error::NotFound("No such API key: '" + id + "'", "id");
     if (p.key_type != "secret" && target.type == "secret") {
-      return Error{ErrorType::kPermission, "permission_denied",
-                   "Only a secret key can revoke a secret key.", {}, {}};
+      return Error{ErrorType::kPermission,
+                   "permission_denied",
+                   "Only a secret key can revoke a secret key.",
+                   {},
+                   {}};
     }
-    auto u = tx.Exec("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?",
-                     {now, id});
+    auto u =
+        tx.Exec("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", {now, id});
     if (!u) return u.error();
     auto obj = LoadKeyJson(tx, p, id, now);
     if (!obj) return obj.error();

@@ -75,8 +75,8 @@ json::object AccountJson(const store::Row& r) {
   return o;
 }
 
-Result<std::optional<std::string>> LoadJson(store::Tx& tx, const Principal& p,
-                                            std::string_view id, std::string* connector = nullptr) {
+Result<std::optional<std::string>> LoadJson(store::Tx& tx, const Principal& p, std::string_view id,
+                                            std::string* connector = nullptr) {
   std::optional<std::string> out;
   auto r = tx.Query("SELECT " + std::string(kCols) +
                         " FROM connector_accounts WHERE id = ? AND merchant_id = ? AND mode = ? "
@@ -95,8 +95,9 @@ Error NoSuchAccount(std::string_view id) {
 }
 
 audit::Record AuditOf(const Actor& a, const Principal& p, std::string action, std::string target) {
-  return audit::Record{a.type,    a.id,          std::move(action), std::move(target),
-                       p.merchant_id, "success", a.source_ip,       a.request_id, "{}"};
+  return audit::Record{a.type,        a.id,      std::move(action), std::move(target),
+                       p.merchant_id, "success", a.source_ip,       a.request_id,
+                       "{}"};
 }
 
 }  // namespace
@@ -130,8 +131,8 @@ Result<void> ValidateCredentials(std::string_view connector, const json::object&
 }
 
 ConnectorAccountService::ConnectorAccountService(store::Store& store,
-                                                 const crypto::KeyRing& keyring,
-                                                 const Clock& clock, bool dev_mode)
+                                                 const crypto::KeyRing& keyring, const Clock& clock,
+                                                 bool dev_mode)
     : store_(store), keyring_(keyring), clock_(clock), dev_mode_(dev_mode) {}
 
 namespace {
@@ -139,8 +140,9 @@ namespace {
 struct SealedCredentials {
   std::string blob, fingerprint, last4;
 };
-Result<SealedCredentials> SealCredentials(const crypto::KeyRing& keyring, std::string_view account_id,
-                                          std::string_view connector, std::string_view creds_json) {
+Result<SealedCredentials> SealCredentials(const crypto::KeyRing& keyring,
+                                          std::string_view account_id, std::string_view connector,
+                                          std::string_view creds_json) {
   SealedCredentials out;
   auto blob = keyring.Seal(creds_json, AssociatedData(CredentialsColumn(), account_id));
   if (!blob) return blob.error();
@@ -148,10 +150,9 @@ Result<SealedCredentials> SealCredentials(const crypto::KeyRing& keyring, std::s
   boost::system::error_code ec;
   auto v = json::parse(creds_json, ec);
   // Over the canonical form: the same credentials in another key order keep their fingerprint.
-  const std::string mac = crypto::HmacSha256(
-      keyring.ApiKeyPepper().view(),
-      std::string("connector-credentials-fingerprint:") +
-          (ec ? std::string(creds_json) : CanonicalJson(v)));
+  const std::string mac = crypto::HmacSha256(keyring.ApiKeyPepper().view(),
+                                             std::string("connector-credentials-fingerprint:") +
+                                                 (ec ? std::string(creds_json) : CanonicalJson(v)));
   out.fingerprint = "fp_" + crypto::Hex(mac).substr(0, 16);
   const Required* spec = SpecFor(connector);
   if (!ec && v.is_object() && spec) {
@@ -185,8 +186,8 @@ Task<Result<ApiResult>> ConnectorAccountService::Create(const Principal& p, Acco
          params.label.value_or(std::string(*params.connector)),
          sealed ? store::Value::Blob(sealed->blob) : store::Value(),
          sealed ? store::Value(sealed->fingerprint) : store::Value(),
-         sealed ? store::Value(sealed->last4) : store::Value(), params.base_url,
-         params.latency_ms, now, now});
+         sealed ? store::Value(sealed->last4) : store::Value(), params.base_url, params.latency_ms,
+         now, now});
     if (!r) return r.error();
     auto j = LoadJson(tx, p, id);
     if (!j) return j.error();
@@ -231,8 +232,8 @@ Task<Result<ApiResult>> ConnectorAccountService::Update(const Principal& p, std:
       if (!r) return r.error();
     }
     if (params.status) {
-      auto r = tx.Exec("UPDATE connector_accounts SET status = ? WHERE id = ?",
-                       {*params.status, id});
+      auto r =
+          tx.Exec("UPDATE connector_accounts SET status = ? WHERE id = ?", {*params.status, id});
       if (!r) return r.error();
     }
     if (params.latency_ms) {
@@ -252,12 +253,11 @@ Task<Result<ApiResult>> ConnectorAccountService::Update(const Principal& p, std:
     j = LoadJson(tx, p, id);
     if (!j) return j.error();
     out.body = **j;
-    return audit::Append(tx,
-                         AuditOf(actor, p,
-                                 sealed ? "connector_account.credentials_change"
-                                        : "connector_account.update",
-                                 id),
-                         now);
+    return audit::Append(
+        tx,
+        AuditOf(actor, p,
+                sealed ? "connector_account.credentials_change" : "connector_account.update", id),
+        now);
   });
   if (!w) co_return w.error();
   co_return out;
@@ -278,8 +278,8 @@ Task<Result<ApiResult>> ConnectorAccountService::Delete(const Principal& p, std:
         "updated = ? WHERE id = ?",
         {now, id});
     if (!r) return r.error();
-    out.body = json::serialize(json::object{{"id", id}, {"object", "connector_account"},
-                                            {"deleted", true}});
+    out.body = json::serialize(
+        json::object{{"id", id}, {"object", "connector_account"}, {"deleted", true}});
     return audit::Append(tx, AuditOf(actor, p, "connector_account.delete", id), now);
   });
   if (!w) co_return w.error();
@@ -382,8 +382,9 @@ Result<int64_t> RewrapSecrets(store::Store& store, const crypto::KeyRing& keyrin
       std::vector<std::tuple<std::string, std::string, std::string>> updates;
       for (auto& [id, blob] : batch) {
         auto nb = keyring.Rewrap(blob, AssociatedData(c, id));
-        if (!nb) return Error::Internal("cannot re-wrap " + std::string(c.table) + " " + id + ": " +
-                                        nb.error().message);
+        if (!nb)
+          return Error::Internal("cannot re-wrap " + std::string(c.table) + " " + id + ": " +
+                                 nb.error().message);
         updates.emplace_back(id, std::move(blob), std::move(*nb));
       }
       int64_t rewrapped = 0;

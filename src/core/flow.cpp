@@ -54,9 +54,9 @@ PaymentAction ActionOf(const Attempt& a) {
 }
 
 Task<Result<connectors::OperationResult>> CallPsp(const connectors::ConnectorRegistry& registry,
-                                                  const connectors::Account& account,
-                                                  Operation op, connectors::OperationRequest req,
-                                                  bool sync, int64_t timeout_ms, int64_t& psp_us) {
+                                                  const connectors::Account& account, Operation op,
+                                                  connectors::OperationRequest req, bool sync,
+                                                  int64_t timeout_ms, int64_t& psp_us) {
   using namespace boost::asio::experimental::awaitable_operators;
   auto* c = registry.Find(account.connector);
   if (!c) {
@@ -71,13 +71,15 @@ Task<Result<connectors::OperationResult>> CallPsp(const connectors::ConnectorReg
   if (sync) {
     raced = co_await (c->Sync(account, op, req) || deadline.async_wait(boost::asio::use_awaitable));
   } else {
-    raced = co_await (c->Execute(account, op, req) ||
-                      deadline.async_wait(boost::asio::use_awaitable));
+    raced =
+        co_await (c->Execute(account, op, req) || deadline.async_wait(boost::asio::use_awaitable));
   }
   psp_us += MonotonicMicros() - t0;
   if (raced.index() == 1) {
-    co_return Error{ErrorType::kUnavailable, std::string(connectors::kPspTimeout),
-                    "The payment provider did not answer in time.", {},
+    co_return Error{ErrorType::kUnavailable,
+                    std::string(connectors::kPspTimeout),
+                    "The payment provider did not answer in time.",
+                    {},
                     "deadline of " + std::to_string(timeout_ms) + " ms passed"};
   }
   co_return std::move(std::get<0>(raced));
@@ -124,8 +126,8 @@ std::string_view EventFor(PaymentAction action, PaymentStatus before, PaymentSta
 }  // namespace
 
 Result<void> ApplyOutcome(store::Tx& tx, Payment& p, Attempt& a, std::optional<Refund>& refund,
-                          const Result<connectors::OperationResult>& result,
-                          int64_t psp_latency_us, int64_t now) {
+                          const Result<connectors::OperationResult>& result, int64_t psp_latency_us,
+                          int64_t now) {
   const PaymentAction action = ActionOf(a);
   // "No record at the PSP" (from a sync) means the call never took effect: a clear failure.
   const bool no_record = !result && result.error().code == connectors::kPspUnknown;
@@ -160,15 +162,16 @@ Result<void> ApplyOutcome(store::Tx& tx, Payment& p, Attempt& a, std::optional<R
     }
     if (auto r = repo::UpdateRefund(tx, *refund); !r) return r;
     std::string obj = Render(RefundJson(*refund));
-    return repo::EmitEvent(tx, p.merchant_id, p.mode,
-                           refund->status == RefundStatus::kSucceeded ? "refund.succeeded"
-                                                                      : "refund.failed",
-                           refund->id, obj, now);
+    return repo::EmitEvent(
+        tx, p.merchant_id, p.mode,
+        refund->status == RefundStatus::kSucceeded ? "refund.succeeded" : "refund.failed",
+        refund->id, obj, now);
   }
 
   // Status before the action started (the payment sits in `processing` while the PSP works).
-  const PaymentStatus before = action == PaymentAction::kConfirm ? PaymentStatus::kRequiresConfirmation
-                                                                  : PaymentStatus::kRequiresCapture;
+  const PaymentStatus before = action == PaymentAction::kConfirm
+                                   ? PaymentStatus::kRequiresConfirmation
+                                   : PaymentStatus::kRequiresCapture;
   PaymentStatus next = StatusAfter(action, outcome, p.capture_method, before);
   if (!IsAllowedTransition(p.status, next)) {
     return Error::Internal("state machine refused " + std::string(ToString(p.status)) + " -> " +
@@ -199,11 +202,11 @@ Result<void> ApplyOutcome(store::Tx& tx, Payment& p, Attempt& a, std::optional<R
   }
   if (outcome == PspOutcome::kDeclined) {
     if (no_record) {
-      p.last_error = LastError{"psp_error", "", "The payment provider could not process the request."};
-    } else {
       p.last_error =
-          LastError{action == PaymentAction::kConfirm ? "card_declined" : "psp_declined",
-                    a.decline_code.value_or(""), result ? result->message : ""};
+          LastError{"psp_error", "", "The payment provider could not process the request."};
+    } else {
+      p.last_error = LastError{action == PaymentAction::kConfirm ? "card_declined" : "psp_declined",
+                               a.decline_code.value_or(""), result ? result->message : ""};
     }
   } else if (outcome != PspOutcome::kUnclear) {
     p.last_error.reset();

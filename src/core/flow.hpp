@@ -27,8 +27,8 @@ Task<Result<connectors::OperationResult>> CallPsp(const connectors::ConnectorReg
 // with the events it causes. `p` must have been loaded inside `tx` (fresh version).
 // `psp_latency_us` is stored on the attempt.
 Result<void> ApplyOutcome(store::Tx& tx, Payment& p, Attempt& a, std::optional<Refund>& refund,
-                          const Result<connectors::OperationResult>& result,
-                          int64_t psp_latency_us, int64_t now);
+                          const Result<connectors::OperationResult>& result, int64_t psp_latency_us,
+                          int64_t now);
 
 PaymentAction ActionOf(const Attempt& a);
 

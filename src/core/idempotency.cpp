@@ -4,8 +4,7 @@
 
 namespace lp::core {
 
-Task<Result<std::optional<ApiResult>>> ClaimIdempotencyKey(store::Store& store,
-                                                           const Principal& p,
+Task<Result<std::optional<ApiResult>>> ClaimIdempotencyKey(store::Store& store, const Principal& p,
                                                            const Idempotency& idem, int64_t now) {
   std::optional<ApiResult> replay;
   auto r = co_await store::Write(store, [&](store::Tx& tx) {
@@ -18,9 +17,8 @@ Task<Result<std::optional<ApiResult>>> ClaimIdempotencyKey(store::Store& store,
 
 Task<Result<void>> FinishIdempotencyKey(store::Store& store, const Principal& p,
                                         const Idempotency& idem, int status, std::string body) {
-  co_return co_await store::Write(store, [&](store::Tx& tx) {
-    return repo::FinishIdempotency(tx, p, idem, "", status, body);
-  });
+  co_return co_await store::Write(
+      store, [&](store::Tx& tx) { return repo::FinishIdempotency(tx, p, idem, "", status, body); });
 }
 
 Task<Result<void>> ReleaseIdempotencyKey(store::Store& store, const Principal& p,

@@ -49,8 +49,7 @@ Result<std::pair<connectors::Account, std::string>> Route(
     if (accepts(a)) return std::make_pair(a, std::string("default_order"));
   }
   return Error::Invalid("no_connector_available",
-                        "No active connector account takes this payment method.",
-                        "payment_method");
+                        "No active connector account takes this payment method.", "payment_method");
 }
 
 Result<connectors::Account> AccountOf(Tx& tx, const Payment& p) {
@@ -73,8 +72,7 @@ void ReplaceAttempt(Payment& p, const Attempt& a) {
 
 }  // namespace
 
-PaymentService::PaymentService(store::Store& store,
-                               const connectors::ConnectorRegistry& connectors,
+PaymentService::PaymentService(store::Store& store, const connectors::ConnectorRegistry& connectors,
                                const Clock& clock, int64_t psp_timeout_ms)
     : store_(store), connectors_(connectors), clock_(clock), psp_timeout_ms_(psp_timeout_ms) {}
 
@@ -87,11 +85,12 @@ struct PaymentService::Impl {
                                         connectors::Account account, Idempotency idem,
                                         std::optional<Refund> refund) {
     ApiResult out;
-    const Operation op = a.operation == "capture" ? Operation::kCapture
-                         : a.operation == "void"  ? Operation::kVoid
+    const Operation op = a.operation == "capture"  ? Operation::kCapture
+                         : a.operation == "void"   ? Operation::kVoid
                          : a.operation == "refund" ? Operation::kRefund
                                                    : Operation::kAuthorize;
-    auto result = co_await flow::CallPsp(s.connectors_, account, op, req, false, s.psp_timeout_ms_, out.psp_us);
+    auto result = co_await flow::CallPsp(s.connectors_, account, op, req, false, s.psp_timeout_ms_,
+                                         out.psp_us);
     const int64_t now = s.clock_.NowMicros();
     auto w = co_await store::Write(s.store_, [&](Tx& tx) -> Result<void> {
       auto fresh = repo::LoadPaymentById(tx, payment_id);
@@ -139,7 +138,8 @@ Task<Result<ApiResult>> PaymentService::Create(const Principal& principal,
   Attempt a;
   connectors::Account account;
   auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
-    if (auto r = repo::ClaimIdempotency(tx, principal, idem, p.id, now, replay); !r || replay) return r;
+    if (auto r = repo::ClaimIdempotency(tx, principal, idem, p.id, now, replay); !r || replay)
+      return r;
     if (params.confirm) {
       auto route = Route(tx, connectors_, principal, p.payment_method.value_or(""),
                          params.connector_account);
@@ -158,8 +158,8 @@ Task<Result<ApiResult>> PaymentService::Create(const Principal& principal,
   if (!w) co_return w.error();
   if (replay) co_return *replay;
   if (!params.confirm) co_return out;
-  co_return co_await Impl::Finish(*this, principal, p.id, flow::RequestFor(p, a), a, account,
-                                  idem, std::nullopt);
+  co_return co_await Impl::Finish(*this, principal, p.id, flow::RequestFor(p, a), a, account, idem,
+                                  std::nullopt);
 }
 
 Task<Result<ApiResult>> PaymentService::Confirm(const Principal& principal, std::string id,
@@ -171,7 +171,8 @@ Task<Result<ApiResult>> PaymentService::Confirm(const Principal& principal, std:
   Attempt a;
   connectors::Account account;
   auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
-    if (auto r = repo::ClaimIdempotency(tx, principal, idem, id, now, replay); !r || replay) return r;
+    if (auto r = repo::ClaimIdempotency(tx, principal, idem, id, now, replay); !r || replay)
+      return r;
     auto loaded = repo::LoadPayment(tx, principal.merchant_id, principal.mode, id);
     if (!loaded) return loaded.error();
     if (!*loaded) return NoSuch("payment", id);
@@ -205,8 +206,8 @@ Task<Result<ApiResult>> PaymentService::Confirm(const Principal& principal, std:
   });
   if (!w) co_return w.error();
   if (replay) co_return *replay;
-  co_return co_await Impl::Finish(*this, principal, p.id, flow::RequestFor(p, a), a, account,
-                                  idem, std::nullopt);
+  co_return co_await Impl::Finish(*this, principal, p.id, flow::RequestFor(p, a), a, account, idem,
+                                  std::nullopt);
 }
 
 Task<Result<ApiResult>> PaymentService::Capture(const Principal& principal, std::string id,
@@ -218,7 +219,8 @@ Task<Result<ApiResult>> PaymentService::Capture(const Principal& principal, std:
   Attempt a;
   connectors::Account account;
   auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
-    if (auto r = repo::ClaimIdempotency(tx, principal, idem, id, now, replay); !r || replay) return r;
+    if (auto r = repo::ClaimIdempotency(tx, principal, idem, id, now, replay); !r || replay)
+      return r;
     auto loaded = repo::LoadPayment(tx, principal.merchant_id, principal.mode, id);
     if (!loaded) return loaded.error();
     if (!*loaded) return NoSuch("payment", id);
@@ -242,8 +244,8 @@ Task<Result<ApiResult>> PaymentService::Capture(const Principal& principal, std:
   });
   if (!w) co_return w.error();
   if (replay) co_return *replay;
-  co_return co_await Impl::Finish(*this, principal, p.id, flow::RequestFor(p, a), a, account,
-                                  idem, std::nullopt);
+  co_return co_await Impl::Finish(*this, principal, p.id, flow::RequestFor(p, a), a, account, idem,
+                                  std::nullopt);
 }
 
 Task<Result<ApiResult>> PaymentService::Cancel(const Principal& principal, std::string id,
@@ -256,7 +258,8 @@ Task<Result<ApiResult>> PaymentService::Cancel(const Principal& principal, std::
   bool needs_void = false;
   connectors::Account account;
   auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
-    if (auto r = repo::ClaimIdempotency(tx, principal, idem, id, now, replay); !r || replay) return r;
+    if (auto r = repo::ClaimIdempotency(tx, principal, idem, id, now, replay); !r || replay)
+      return r;
     auto loaded = repo::LoadPayment(tx, principal.merchant_id, principal.mode, id);
     if (!loaded) return loaded.error();
     if (!*loaded) return NoSuch("payment", id);
@@ -269,8 +272,7 @@ Task<Result<ApiResult>> PaymentService::Cancel(const Principal& principal, std::
       if (!acc) return acc.error();
       account = *acc;
       p.status = PaymentStatus::kProcessing;
-      a = flow::NewAttempt(p, Operation::kVoid, account, p.amount_capturable, "authorization",
-                           now);
+      a = flow::NewAttempt(p, Operation::kVoid, account, p.amount_capturable, "authorization", now);
       if (auto r = repo::UpdatePayment(tx, p, now); !r) return r;
       return repo::InsertAttempt(tx, a);
     }
@@ -288,8 +290,8 @@ Task<Result<ApiResult>> PaymentService::Cancel(const Principal& principal, std::
   if (!w) co_return w.error();
   if (replay) co_return *replay;
   if (!needs_void) co_return out;
-  co_return co_await Impl::Finish(*this, principal, p.id, flow::RequestFor(p, a), a, account,
-                                  idem, std::nullopt);
+  co_return co_await Impl::Finish(*this, principal, p.id, flow::RequestFor(p, a), a, account, idem,
+                                  std::nullopt);
 }
 
 Task<Result<ApiResult>> PaymentService::Get(const Principal& principal, std::string id) {
@@ -314,8 +316,8 @@ struct Page {
 };
 
 Result<Page> ListIds(Tx& tx, std::string_view table, const Principal& principal,
-                     const ListParams& params, const std::vector<std::pair<std::string,
-                                                                           std::string>>& eq) {
+                     const ListParams& params,
+                     const std::vector<std::pair<std::string, std::string>>& eq) {
   std::string sql = "SELECT id FROM " + std::string(table) + " WHERE merchant_id = ? AND mode = ?";
   std::vector<store::Value> args{principal.merchant_id, ToString(principal.mode)};
   for (const auto& [col, val] : eq) {
@@ -345,13 +347,15 @@ Result<Page> ListIds(Tx& tx, std::string_view table, const Principal& principal,
                         return false;
                       });
     if (!r) return r.error();
-    if (!found) return Error::Invalid("resource_missing", "No such object: '" + *cursor + "'", param);
+    if (!found)
+      return Error::Invalid("resource_missing", "No such object: '" + *cursor + "'", param);
     sql += params.starting_after ? " AND (created, id) < (?, ?)" : " AND (created, id) > (?, ?)";
     args.emplace_back(created);
     args.emplace_back(*cursor);
   }
   const bool reverse = params.ending_before.has_value() && !params.starting_after;
-  sql += reverse ? " ORDER BY created ASC, id ASC LIMIT ?" : " ORDER BY created DESC, id DESC LIMIT ?";
+  sql +=
+      reverse ? " ORDER BY created ASC, id ASC LIMIT ?" : " ORDER BY created DESC, id DESC LIMIT ?";
   args.emplace_back(static_cast<int64_t>(params.limit) + 1);
   Page page;
   auto r = tx.QueryV(sql, args, [&](const store::Row& row) {
@@ -399,7 +403,8 @@ Task<Result<ApiResult>> PaymentService::CreateRefund(const Principal& principal,
   refund.id = NewId("re");
   connectors::Account account;
   auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
-    if (auto r = repo::ClaimIdempotency(tx, principal, idem, refund.id, now, replay); !r || replay) return r;
+    if (auto r = repo::ClaimIdempotency(tx, principal, idem, refund.id, now, replay); !r || replay)
+      return r;
     auto loaded = repo::LoadPayment(tx, principal.merchant_id, principal.mode, params.payment_id);
     if (!loaded) return loaded.error();
     if (!*loaded) return NoSuch("payment", params.payment_id, "payment");
@@ -438,8 +443,8 @@ Task<Result<ApiResult>> PaymentService::CreateRefund(const Principal& principal,
   });
   if (!w) co_return w.error();
   if (replay) co_return *replay;
-  co_return co_await Impl::Finish(*this, principal, p.id, flow::RequestFor(p, a), a, account,
-                                  idem, refund);
+  co_return co_await Impl::Finish(*this, principal, p.id, flow::RequestFor(p, a), a, account, idem,
+                                  refund);
 }
 
 Task<Result<ApiResult>> PaymentService::GetRefund(const Principal& principal, std::string id) {
@@ -481,13 +486,13 @@ Task<Result<ApiResult>> PaymentService::GetEvent(const Principal& principal, std
   ApiResult out;
   auto r = co_await store::Read(store_, [&](Tx& tx) -> Result<void> {
     bool found = false;
-    auto q = tx.Query("SELECT data FROM events WHERE id = ? AND merchant_id = ? AND mode = ?",
-                      {id, principal.merchant_id, ToString(principal.mode)},
-                      [&](const store::Row& row) {
-                        found = true;
-                        out.body = row.Text(0);
-                        return false;
-                      });
+    auto q =
+        tx.Query("SELECT data FROM events WHERE id = ? AND merchant_id = ? AND mode = ?",
+                 {id, principal.merchant_id, ToString(principal.mode)}, [&](const store::Row& row) {
+                   found = true;
+                   out.body = row.Text(0);
+                   return false;
+                 });
     if (!q) return q.error();
     if (!found) return NoSuch("event", id);
     return {};
@@ -598,8 +603,8 @@ Task<size_t> PaymentService::Recover(bool include_pending, int64_t updated_befor
       return {};
     });
     if (!load || !ok) continue;
-    const Operation op = a.operation == "capture" ? Operation::kCapture
-                         : a.operation == "void"  ? Operation::kVoid
+    const Operation op = a.operation == "capture"  ? Operation::kCapture
+                         : a.operation == "void"   ? Operation::kVoid
                          : a.operation == "refund" ? Operation::kRefund
                                                    : Operation::kAuthorize;
     int64_t psp_us = 0;
@@ -641,7 +646,8 @@ Task<size_t> PaymentService::Recover(bool include_pending, int64_t updated_befor
       return {};
     });
     if (!w) {
-      log::Error("recovery_apply_failed", {{"attempt", item.attempt_id}, {"detail", w.error().detail}});
+      log::Error("recovery_apply_failed",
+                 {{"attempt", item.attempt_id}, {"detail", w.error().detail}});
       continue;
     }
     if (applied) {

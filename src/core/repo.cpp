@@ -127,10 +127,26 @@ Result<void> InsertPayment(Tx& tx, const Payment& p) {
       "payment_method, description, metadata, amount_capturable, amount_received, "
       "amount_refunded, connector_account_id, connector, psp_reference, last_error, routing, "
       "version, created, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-      {p.id, p.merchant_id, ToString(p.mode), p.amount, p.currency, ToString(p.status),
-       ToString(p.capture_method), p.payment_method, p.description, p.metadata,
-       p.amount_capturable, p.amount_received, p.amount_refunded, p.connector_account_id,
-       p.connector, p.psp_reference, LastErrorText(p), p.routing, p.version, p.created,
+      {p.id,
+       p.merchant_id,
+       ToString(p.mode),
+       p.amount,
+       p.currency,
+       ToString(p.status),
+       ToString(p.capture_method),
+       p.payment_method,
+       p.description,
+       p.metadata,
+       p.amount_capturable,
+       p.amount_received,
+       p.amount_refunded,
+       p.connector_account_id,
+       p.connector,
+       p.psp_reference,
+       LastErrorText(p),
+       p.routing,
+       p.version,
+       p.created,
        p.updated});
   if (!r) return r.error();
   return {};
@@ -255,8 +271,8 @@ Result<void> EmitEvent(Tx& tx, const std::string& merchant_id, Mode mode, std::s
   std::string body;
   body.reserve(object_json.size() + 128);
   body += "{\"id\":\"" + id + "\",\"object\":\"event\",\"type\":\"" + std::string(type) +
-          "\",\"created\":" + std::to_string(now / 1'000'000) + ",\"livemode\":" +
-          (mode == Mode::kLive ? "true" : "false") + ",\"data\":{\"object\":";
+          "\",\"created\":" + std::to_string(now / 1'000'000) +
+          ",\"livemode\":" + (mode == Mode::kLive ? "true" : "false") + ",\"data\":{\"object\":";
   body += object_json;
   body += "}}";
   auto r = tx.Exec(
@@ -293,10 +309,12 @@ Result<void> ClaimIdempotency(Tx& tx, const Principal& p, const Idempotency& ide
   if (!r) return r.error();
   if (found) {
     if (hash != idem.request_hash) {
-      return Error{ErrorType::kIdempotency, "idempotency_error",
+      return Error{ErrorType::kIdempotency,
+                   "idempotency_error",
                    "Keys for idempotent requests can only be used with the same parameters they "
                    "were first used with.",
-                   "Idempotency-Key", {}};
+                   "Idempotency-Key",
+                   {}};
     }
     if (state != "done") {
       return Error::Conflict("idempotency_in_progress",

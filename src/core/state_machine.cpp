@@ -40,8 +40,8 @@ Result<void> CheckAction(PaymentStatus from, PaymentAction action) {
       break;
   }
   if (ok) return {};
-  return Error::Conflict("invalid_state", "This payment's status is " + std::string(ToString(from)) +
-                                              "; it cannot be " +
+  return Error::Conflict("invalid_state", "This payment's status is " +
+                                              std::string(ToString(from)) + "; it cannot be " +
                                               (action == PaymentAction::kConfirm   ? "confirmed"
                                                : action == PaymentAction::kCapture ? "captured"
                                                : action == PaymentAction::kCancel  ? "cancelled"

@@ -14,9 +14,9 @@ namespace json = boost::json;
 
 const std::vector<std::string>& EventTypes() {
   static const std::vector<std::string> kTypes = {
-      "payment.succeeded", "payment.failed",   "payment.processing", "payment.requires_capture",
-      "payment.captured",  "payment.cancelled", "refund.succeeded",  "refund.failed",
-      "security.alert"};
+      "payment.succeeded",        "payment.failed",   "payment.processing",
+      "payment.requires_capture", "payment.captured", "payment.cancelled",
+      "refund.succeeded",         "refund.failed",    "security.alert"};
   return kTypes;
 }
 
@@ -69,14 +69,14 @@ std::string EventsJson(const std::vector<std::string>& events) {
 
 audit::Record AuditOf(const Actor& a, const Principal& p, std::string action, std::string target) {
   return audit::Record{a.type,        a.id,      std::move(action), std::move(target),
-                       p.merchant_id, "success", a.source_ip,       a.request_id, "{}"};
+                       p.merchant_id, "success", a.source_ip,       a.request_id,
+                       "{}"};
 }
 
 }  // namespace
 
-WebhookEndpointService::WebhookEndpointService(store::Store& store,
-                                               const crypto::KeyRing& keyring, const Clock& clock,
-                                               net::OutboundPolicy policy)
+WebhookEndpointService::WebhookEndpointService(store::Store& store, const crypto::KeyRing& keyring,
+                                               const Clock& clock, net::OutboundPolicy policy)
     : store_(store), keyring_(keyring), clock_(clock), policy_(std::move(policy)) {}
 
 Result<void> WebhookEndpointService::CheckUrl(std::string_view url) const {
@@ -287,16 +287,16 @@ Result<json::array> DeliveriesOf(store::Tx& tx, std::string_view event_id,
       "SELECT id, endpoint_id, state, attempts, next_attempt_at, last_status, last_error, "
       "created FROM webhook_deliveries WHERE event_id = ? ORDER BY created, id",
       {event_id}, [&](const store::Row& row) {
-        json::object o{{"id", row.Text(0)},
-                       {"object", "webhook_delivery"},
-                       {"event", std::string(event_id)},
-                       {"endpoint", row.Text(1)},
-                       {"status", row.Text(2)},
-                       {"attempt_count", row.Int(3)},
-                       {"next_attempt_at", row.Text(2) == "pending"
-                                               ? json::value(row.Int(4) / 1'000'000)
-                                               : json::value(nullptr)},
-                       {"created", row.Int(7) / 1'000'000}};
+        json::object o{
+            {"id", row.Text(0)},
+            {"object", "webhook_delivery"},
+            {"event", std::string(event_id)},
+            {"endpoint", row.Text(1)},
+            {"status", row.Text(2)},
+            {"attempt_count", row.Int(3)},
+            {"next_attempt_at",
+             row.Text(2) == "pending" ? json::value(row.Int(4) / 1'000'000) : json::value(nullptr)},
+            {"created", row.Int(7) / 1'000'000}};
         ids.push_back(row.Text(0));
         items.push_back(std::move(o));
         return true;

@@ -20,8 +20,7 @@ std::vector<std::string_view> Split(std::string_view path) {
 
 }  // namespace
 
-void Router::Add(std::string method, std::string pattern, std::string permission,
-                 Handler handler) {
+void Router::Add(std::string method, std::string pattern, std::string permission, Handler handler) {
   Compiled c;
   for (auto seg : Split(pattern)) {
     c.segments.emplace_back(seg.size() > 1 && seg.front() == '{' ? std::string("{}")

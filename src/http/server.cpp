@@ -1,6 +1,8 @@
 // Beast/Asio HTTPS server. Patterned on Beast's advanced_server_flex_awaitable example
 // (boost-1.81.0): one coroutine per connection on its own strand, stream timeouts, body limits,
 // two-step shutdown (stop accepting and close idle connections, then close the rest after grace).
+#include "lp/http/server.hpp"
+
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -17,7 +19,6 @@
 #include "lp/common/log.hpp"
 #include "lp/common/random.hpp"
 #include "lp/http/errors.hpp"
-#include "lp/http/server.hpp"
 
 namespace lp::http {
 
@@ -56,7 +57,8 @@ Result<std::shared_ptr<ssl::context>> MakeTlsContext(const TlsFiles& files) {
   SSL_CTX_sess_set_cache_size(ctx->native_handle(), 4096);  // bounded memory
   boost::system::error_code ec;
   ctx->use_certificate_chain_file(files.cert_file, ec);
-  if (ec) return Error::Internal("cannot load TLS certificate " + files.cert_file + ": " + ec.message());
+  if (ec)
+    return Error::Internal("cannot load TLS certificate " + files.cert_file + ": " + ec.message());
   ctx->use_private_key_file(files.key_file, ssl::context::pem, ec);
   if (ec) return Error::Internal("cannot load TLS key " + files.key_file + ": " + ec.message());
   if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
@@ -69,7 +71,8 @@ Result<tcp::endpoint> ParseAddress(const std::string& addr) {
   auto colon = addr.rfind(':');
   if (colon == std::string::npos) return Error::Internal("address '" + addr + "' is not host:port");
   std::string host = addr.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   int port = -1;
   try {
     size_t used = 0;
@@ -215,8 +218,7 @@ net::awaitable<void> Server::Impl::Session(Listener* l, tcp::socket socket) {
   auto ctx = Context();
   beast::ssl_stream<beast::tcp_stream> tls(std::move(stream), *ctx);
   handle->stream = &tls.next_layer();
-  auto [hec, used] =
-      co_await tls.async_handshake(ssl::stream_base::server, buf.data(), kTuple);
+  auto [hec, used] = co_await tls.async_handshake(ssl::stream_base::server, buf.data(), kTuple);
   if (hec) co_return;
   buf.consume(used);
   bool clean = co_await Serve(l, tls, buf, *handle, peer, over_limit);
@@ -261,12 +263,18 @@ net::awaitable<bool> Server::Impl::Serve(Listener* l, Stream& s, beast::flat_buf
     if (hec) {
       if (hec == bhttp::error::body_limit) {
         // Content-Length larger than the body limit: refuse without reading the body.
-        resp = ErrorResponse(Error{ErrorType::kPayloadTooLarge, "body_too_large",
-                                   "The request body exceeds 1 MiB.", {}, {}},
+        resp = ErrorResponse(Error{ErrorType::kPayloadTooLarge,
+                                   "body_too_large",
+                                   "The request body exceeds 1 MiB.",
+                                   {},
+                                   {}},
                              req.request_id);
       } else if (hec == bhttp::error::header_limit) {
-        resp = ErrorResponse(Error{ErrorType::kInvalidRequest, "request_header_too_large",
-                                   "The request head exceeds 16 KiB.", {}, {}},
+        resp = ErrorResponse(Error{ErrorType::kInvalidRequest,
+                                   "request_header_too_large",
+                                   "The request head exceeds 16 KiB.",
+                                   {},
+                                   {}},
                              req.request_id);
         resp.status = 431;
       } else if (hec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
@@ -280,22 +288,30 @@ net::awaitable<bool> Server::Impl::Serve(Listener* l, Stream& s, beast::flat_buf
       auto& h = parser.get();
       auto cl = parser.content_length();
       if (cl && *cl > limits.body_limit) {
-        resp = ErrorResponse(Error{ErrorType::kPayloadTooLarge, "body_too_large",
-                                   "The request body exceeds 1 MiB.", {}, {}},
+        resp = ErrorResponse(Error{ErrorType::kPayloadTooLarge,
+                                   "body_too_large",
+                                   "The request body exceeds 1 MiB.",
+                                   {},
+                                   {}},
                              req.request_id);
       } else {
         if (!parser.is_done()) {
           lowest.expires_after(limits.body_timeout);
           auto [bec, bn] = co_await bhttp::async_read(s, buf, parser, kTuple);
           if (bec == bhttp::error::body_limit) {
-            resp = ErrorResponse(Error{ErrorType::kPayloadTooLarge, "body_too_large",
-                                       "The request body exceeds 1 MiB.", {}, {}},
+            resp = ErrorResponse(Error{ErrorType::kPayloadTooLarge,
+                                       "body_too_large",
+                                       "The request body exceeds 1 MiB.",
+                                       {},
+                                       {}},
                                  req.request_id);
-          } else if (bec && bec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+          } else if (bec &&
+                     bec.category() ==
+                         bhttp::make_error_code(bhttp::error::bad_method).category() &&
                      bec != bhttp::error::end_of_stream && bec != bhttp::error::partial_message) {
-            resp = ErrorResponse(
-                Error::Invalid("malformed_request", "The HTTP request is malformed."),
-                req.request_id);
+            resp =
+                ErrorResponse(Error::Invalid("malformed_request", "The HTTP request is malformed."),
+                              req.request_id);
           } else if (bec) {
             co_return false;
           } else {
@@ -319,8 +335,8 @@ net::awaitable<bool> Server::Impl::Serve(Listener* l, Stream& s, beast::flat_buf
     }
     if (have_request) {
       if (over_limit) {
-        resp = ErrorResponse(Error::Unavailable("Too many connections; retry later."),
-                             req.request_id);
+        resp =
+            ErrorResponse(Error::Unavailable("Too many connections; retry later."), req.request_id);
         keep_alive = false;
       } else {
         resp = co_await Dispatch(l, req);
@@ -359,21 +375,24 @@ net::awaitable<Response> Server::Impl::Dispatch(Listener* l, Request& req) {
   req.path = req.target.substr(0, q);
   if (q != std::string::npos) req.query = req.target.substr(q + 1);
   if (req.path.empty() || req.path[0] != '/') {
-    co_return ErrorResponse(Error::Invalid("malformed_request", "The request target must be a path."),
-                            req.request_id);
+    co_return ErrorResponse(
+        Error::Invalid("malformed_request", "The request target must be a path."), req.request_id);
   }
   auto match = l->spec.router->Find(req.method, req.path, req.params);
   if (!match.route) {
     if (!match.allow.empty()) {
-      auto r = ErrorResponse(Error{ErrorType::kMethodNotAllowed, "method_not_allowed",
-                                   "Method " + req.method + " is not allowed on this path.", {}, {}},
+      auto r = ErrorResponse(Error{ErrorType::kMethodNotAllowed,
+                                   "method_not_allowed",
+                                   "Method " + req.method + " is not allowed on this path.",
+                                   {},
+                                   {}},
                              req.request_id);
       r.SetHeader("Allow", match.allow);
       co_return r;
     }
-    co_return ErrorResponse(Error::NotFound("Unrecognized request URL (" + req.method + " " +
-                                            req.path + ")."),
-                            req.request_id);
+    co_return ErrorResponse(
+        Error::NotFound("Unrecognized request URL (" + req.method + " " + req.path + ")."),
+        req.request_id);
   }
   req.route = match.route->pattern;
   req.permission = match.route->permission;
@@ -383,8 +402,8 @@ net::awaitable<Response> Server::Impl::Dispatch(Listener* l, Request& req) {
   } catch (const std::exception& e) {
     failure = e.what();
   }
-  log::Error("handler_exception", {{"route", req.route}, {"request_id", req.request_id},
-                                   {"error", failure}});
+  log::Error("handler_exception",
+             {{"route", req.route}, {"request_id", req.request_id}, {"error", failure}});
   co_return ErrorResponse(Error::Internal(failure), req.request_id);
 }
 

@@ -65,7 +65,8 @@ Result<void> WriteSelfSignedCert(const std::string& cert_file, const std::string
   if (fd < 0) return Error::Internal("cannot write " + key_file);
   ::fchmod(fd, 0600);
   std::unique_ptr<FILE, Free> kf(fdopen(fd, "wb"));
-  if (!kf || PEM_write_PrivateKey(kf.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+  if (!kf ||
+      PEM_write_PrivateKey(kf.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     return Error::Internal("cannot write " + key_file);
   }
   std::unique_ptr<FILE, Free> cf(std::fopen(cert_file.c_str(), "wb"));

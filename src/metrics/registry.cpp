@@ -1,10 +1,10 @@
 #include "lp/metrics/registry.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <array>
 #include <cstdio>
-#include <fmt/format.h>
 #include <mutex>
 
 #include "lp/common/clock.hpp"
@@ -13,10 +13,9 @@ namespace lp::metrics {
 
 namespace {
 // Fine below 1 ms: the app-time target is a fraction of a millisecond.
-constexpr std::array<double, 20> kBuckets = {0.00005, 0.0001, 0.00015, 0.0002, 0.00025,
-                                             0.0003,  0.0004, 0.0005,  0.00075, 0.001,
-                                             0.0025,  0.005,  0.01,    0.025,  0.05,
-                                             0.1,     0.25,   0.5,     1.0,    2.5};
+constexpr std::array<double, 20> kBuckets = {
+    0.00005, 0.0001, 0.00015, 0.0002, 0.00025, 0.0003, 0.0004, 0.0005, 0.00075, 0.001,
+    0.0025,  0.005,  0.01,    0.025,  0.05,    0.1,    0.25,   0.5,    1.0,     2.5};
 void AppendEscaped(std::string& out, std::string_view v) {
   for (char c : v) {
     if (c == '\\' || c == '"') {

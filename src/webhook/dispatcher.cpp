@@ -1,10 +1,10 @@
 #include "lp/webhook/dispatcher.hpp"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <algorithm>
 #include <boost/json.hpp>
 
 #include "lp/common/log.hpp"
@@ -105,8 +105,8 @@ Result<void> Dispatcher::FanOut(store::Tx& tx, size_t& created) {
             "INSERT INTO webhook_deliveries (id, event_id, event_seq, object_id, endpoint_id, "
             "merchant_id, state, attempts, next_attempt_at, created, updated) "
             "VALUES (?,?,?,?,?,?,'pending',0,?,?,?)",
-            {NewId("whd"), row.event_id, row.event_seq, row.object_id, endpoint_id,
-             row.merchant_id, now, now, now});
+            {NewId("whd"), row.event_id, row.event_seq, row.object_id, endpoint_id, row.merchant_id,
+             now, now, now});
         if (!ins) return ins.error();
         ++created;
       }
@@ -129,8 +129,8 @@ Task<size_t> Dispatcher::RunOnce() {
   {
     std::lock_guard lk(mu_);
     scan = ++scan_counter_;
-    budget = options_.max_in_flight > in_flight_.size() ? options_.max_in_flight - in_flight_.size()
-                                                        : 0;
+    budget =
+        options_.max_in_flight > in_flight_.size() ? options_.max_in_flight - in_flight_.size() : 0;
   }
   if (budget == 0) co_return 0;
   // The scan runs on the writer, after every attempt recorded so far: a delivery whose send
@@ -158,9 +158,9 @@ Task<size_t> Dispatcher::RunOnce() {
     // Sends that finished before this scan began are reflected in its snapshot; forget them.
     std::lock_guard lk(mu_);
     for (auto it = finished_.begin(); it != finished_.end();) {
-      it = it->second < scan && !std::count_if(due.begin(), due.end(), [&](const Due& x) {
-             return x.delivery_id == it->first;
-           })
+      it = it->second < scan &&
+                   !std::count_if(due.begin(), due.end(),
+                                  [&](const Due& x) { return x.delivery_id == it->first; })
                ? finished_.erase(it)
                : std::next(it);
     }
@@ -262,8 +262,8 @@ Task<void> Dispatcher::Send(Due d) {
   const bool final_failure = !ok && (attempt >= kMaxAttempts || error.starts_with("endpoint_"));
   int64_t next = now;
   if (!ok && !final_failure) {
-    next = now + static_cast<int64_t>(kRetryDelaysSeconds[attempt - 1] * options_.retry_scale *
-                                      1e6);
+    next =
+        now + static_cast<int64_t>(kRetryDelaysSeconds[attempt - 1] * options_.retry_scale * 1e6);
   }
   auto w = co_await store::Write(store_, [&](store::Tx& tx) -> Result<void> {
     auto a = tx.Exec(
@@ -276,8 +276,10 @@ Task<void> Dispatcher::Send(Due d) {
     auto u = tx.Exec(
         "UPDATE webhook_deliveries SET state = ?, attempts = ?, next_attempt_at = ?, "
         "last_status = ?, last_error = ?, updated = ? WHERE id = ?",
-        {ok ? "succeeded" : final_failure ? "failed" : "pending", attempt, next,
-         status_code ? store::Value(status_code) : store::Value(),
+        {ok              ? "succeeded"
+         : final_failure ? "failed"
+                         : "pending",
+         attempt, next, status_code ? store::Value(status_code) : store::Value(),
          ok ? store::Value() : store::Value(error), now, d.delivery_id});
     if (!u) return u.error();
     if (ok) {
@@ -294,8 +296,9 @@ Task<void> Dispatcher::Send(Due d) {
     }
     return {};
   });
-  if (!w) log::Error("webhook_attempt_not_recorded", {{"delivery", d.delivery_id},
-                                                      {"detail", w.error().detail}});
+  if (!w)
+    log::Error("webhook_attempt_not_recorded",
+               {{"delivery", d.delivery_id}, {"detail", w.error().detail}});
   if (!ok) {
     log::Info("webhook_attempt_failed", {{"delivery", d.delivery_id},
                                          {"attempt", attempt},

@@ -44,7 +44,8 @@ class AuditTest : public ::testing::Test {
 
   void AppendN(int n) {
     for (int i = 1; i <= n; ++i) {
-      auto r = store_->WriteSync([&](store::Tx& tx) { return Append(tx, Rec(i), 1'700'000'000'000'000 + i); });
+      auto r = store_->WriteSync(
+          [&](store::Tx& tx) { return Append(tx, Rec(i), 1'700'000'000'000'000 + i); });
       ASSERT_TRUE(r) << r.error().detail;
     }
   }
@@ -137,7 +138,8 @@ TEST_F(AuditTest, AppendsChainAndVerify) {
   EXPECT_EQ(Int("SELECT time FROM audit_log WHERE seq = 3"), 1'700'000'000'000'003);
   EXPECT_EQ(Text("SELECT substr(id, 1, 4) FROM audit_log WHERE seq = 3"), "aud_");
   // Appending after a verify continues the chain.
-  auto r = store_->WriteSync([&](store::Tx& tx) { return Append(tx, Rec(6), 1'700'000'000'000'006); });
+  auto r =
+      store_->WriteSync([&](store::Tx& tx) { return Append(tx, Rec(6), 1'700'000'000'000'006); });
   ASSERT_TRUE(r);
   rep = Check();
   EXPECT_TRUE(rep.ok) << rep.problem;
@@ -173,14 +175,14 @@ TEST_F(AuditTest, EditingAnyFieldIsDetected) {
                           "source_ip", "request_id", "details", "id"}) {
     SCOPED_TRACE(col);
     const std::string before = Text(std::string("SELECT ") + col + " FROM audit_log WHERE seq = 2");
-    ASSERT_TRUE(Tamper(std::string("UPDATE audit_log SET ") + col + " = " + col +
-                       " || 'x' WHERE seq = 2"));
+    ASSERT_TRUE(
+        Tamper(std::string("UPDATE audit_log SET ") + col + " = " + col + " || 'x' WHERE seq = 2"));
     auto rep = Check();
     EXPECT_FALSE(rep.ok);
     EXPECT_EQ(rep.first_bad_seq, 2);
     EXPECT_NE(rep.problem.find("edited"), std::string::npos) << rep.problem;
-    ASSERT_TRUE(Tamper(std::string("UPDATE audit_log SET ") + col + " = '" + before +
-                       "' WHERE seq = 2"));
+    ASSERT_TRUE(
+        Tamper(std::string("UPDATE audit_log SET ") + col + " = '" + before + "' WHERE seq = 2"));
     EXPECT_TRUE(Check().ok);
   }
   ASSERT_TRUE(Tamper("UPDATE audit_log SET time = time + 1 WHERE seq = 2"));
@@ -197,12 +199,21 @@ TEST_F(AuditTest, EditingARowAndRecomputingItsHashBreaksTheNextLink) {
   const int64_t time = Int("SELECT time FROM audit_log WHERE seq = 2");
   Record forged = Rec(2);
   forged.outcome = "failure";
-  boost::json::array canon{int64_t{2},        id,        time,               forged.actor_type,
-                           forged.actor_id,   forged.action, forged.target, forged.merchant_id,
-                           forged.outcome,    forged.source_ip, forged.request_id, forged.details};
+  boost::json::array canon{int64_t{2},
+                           id,
+                           time,
+                           forged.actor_type,
+                           forged.actor_id,
+                           forged.action,
+                           forged.target,
+                           forged.merchant_id,
+                           forged.outcome,
+                           forged.source_ip,
+                           forged.request_id,
+                           forged.details};
   const std::string hash = crypto::Hex(crypto::Sha256(prev + boost::json::serialize(canon)));
-  ASSERT_TRUE(Tamper("UPDATE audit_log SET outcome = 'failure', hash = '" + hash +
-                     "' WHERE seq = 2"));
+  ASSERT_TRUE(
+      Tamper("UPDATE audit_log SET outcome = 'failure', hash = '" + hash + "' WHERE seq = 2"));
   auto rep = Check();
   EXPECT_FALSE(rep.ok);
   EXPECT_EQ(rep.first_bad_seq, 3);

@@ -25,15 +25,17 @@ OperationRequest Req(std::string token, std::string key = "k1", bool auto_captur
 
 TEST(SandboxDecide, TokensMapToDeterministicOutcomes) {
   EXPECT_EQ(SandboxConnector::Decide(Operation::kAuthorize, Req("tok_visa")).outcome, "captured");
-  EXPECT_EQ(SandboxConnector::Decide(Operation::kAuthorize, Req("tok_mastercard", "k", false)).outcome,
-            "authorized");
+  EXPECT_EQ(
+      SandboxConnector::Decide(Operation::kAuthorize, Req("tok_mastercard", "k", false)).outcome,
+      "authorized");
   EXPECT_EQ(SandboxConnector::Decide(Operation::kAuthorize, Req("tok_3ds_required")).outcome,
             "requires_action");
   auto d = SandboxConnector::Decide(Operation::kAuthorize, Req("tok_decline_stolen"));
   EXPECT_EQ(d.outcome, "declined");
   EXPECT_EQ(d.decline_code, "stolen_card");
-  EXPECT_EQ(SandboxConnector::Decide(Operation::kAuthorize, Req("tok_decline_do_not_honor")).decline_code,
-            "do_not_honor");
+  EXPECT_EQ(
+      SandboxConnector::Decide(Operation::kAuthorize, Req("tok_decline_do_not_honor")).decline_code,
+      "do_not_honor");
   EXPECT_EQ(SandboxConnector::Decide(Operation::kAuthorize, Req("tok_decline_insufficient_funds"))
                 .decline_code,
             "insufficient_funds");

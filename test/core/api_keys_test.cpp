@@ -176,22 +176,24 @@ TEST_F(ApiKeysTest, KeysAreDistinctAndUnguessable) {
 
 TEST_F(ApiKeysTest, AnythingElseIsOne401) {
   Key k = MakeKey();
-  for (std::string h : {std::string(""), std::string("Bearer"), std::string("Bearer "),
-                        "Basic " + k.secret, k.secret, "Bearer  " + k.secret,
-                        "Bearer " + k.secret + "x", "Bearer " + k.secret.substr(0, k.secret.size() - 1),
-                        "Bearer xk_test_" + k.secret.substr(8), "Bearer " + std::string(400, 'a'),
-                        "Bearer sk_test_" + std::string(300, 'a')}) {
+  for (std::string h :
+       {std::string(""), std::string("Bearer"), std::string("Bearer "), "Basic " + k.secret,
+        k.secret, "Bearer  " + k.secret, "Bearer " + k.secret + "x",
+        "Bearer " + k.secret.substr(0, k.secret.size() - 1), "Bearer xk_test_" + k.secret.substr(8),
+        "Bearer " + std::string(400, 'a'), "Bearer sk_test_" + std::string(300, 'a')}) {
     auto p = RunTask(keys_->Authenticate(h));
     ASSERT_FALSE(p) << h;
     EXPECT_EQ(p.error().type, ErrorType::kAuthentication);
     EXPECT_EQ(p.error().code, "invalid_api_key");
-    EXPECT_EQ(p.error().message, "Invalid API key provided. Send a valid key as 'Authorization: Bearer <key>'.");
+    EXPECT_EQ(p.error().message,
+              "Invalid API key provided. Send a valid key as 'Authorization: Bearer <key>'.");
   }
 }
 
 TEST_F(ApiKeysTest, KeyIsStoredOnlyAsAKeyedHash) {
   Key k = MakeKey();
-  EXPECT_EQ(keys_->HashKey(k.secret), crypto::Hex(crypto::HmacSha256(std::string(32, 'p'), k.secret)));
+  EXPECT_EQ(keys_->HashKey(k.secret),
+            crypto::Hex(crypto::HmacSha256(std::string(32, 'p'), k.secret)));
   std::string hash, last4, prefix;
   int64_t columns_with_secret = -1;
   auto r = store_->ReadSync([&](store::Tx& tx) -> Result<void> {

@@ -9,9 +9,14 @@ namespace lp::core {
 namespace {
 
 using S = PaymentStatus;
-const S kAll[] = {S::kRequiresPaymentMethod, S::kRequiresConfirmation, S::kRequiresAction,
-                  S::kProcessing,            S::kRequiresCapture,      S::kSucceeded,
-                  S::kFailed,                S::kCancelled};
+const S kAll[] = {S::kRequiresPaymentMethod,
+                  S::kRequiresConfirmation,
+                  S::kRequiresAction,
+                  S::kProcessing,
+                  S::kRequiresCapture,
+                  S::kSucceeded,
+                  S::kFailed,
+                  S::kCancelled};
 
 TEST(StateMachine, EveryTransitionIsAllowedOrForbiddenExactlyAsSpecified) {
   const std::set<std::pair<S, S>> allowed = {
@@ -37,8 +42,7 @@ TEST(StateMachine, EveryTransitionIsAllowedOrForbiddenExactlyAsSpecified) {
   for (S from : kAll) {
     for (S to : kAll) {
       const bool expect = from == to || allowed.count({from, to}) > 0;
-      EXPECT_EQ(IsAllowedTransition(from, to), expect)
-          << ToString(from) << " -> " << ToString(to);
+      EXPECT_EQ(IsAllowedTransition(from, to), expect) << ToString(from) << " -> " << ToString(to);
     }
   }
 }

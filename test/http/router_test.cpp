@@ -48,9 +48,8 @@ TEST(Router, UnknownPathsEmptySegmentsAndTrailingSlashesDoNotMatch) {
 TEST(Errors, ErrorBodyHasTypeCodeMessageParamAndRequestId) {
   auto resp = ErrorResponse(Error::Invalid("parameter_invalid", "bad amount", "amount"), "req_1");
   EXPECT_EQ(resp.status, 400);
-  EXPECT_EQ(resp.body,
-            R"({"error":{"type":"invalid_request_error","code":"parameter_invalid",)"
-            R"("message":"bad amount","param":"amount","request_id":"req_1"}})");
+  EXPECT_EQ(resp.body, R"({"error":{"type":"invalid_request_error","code":"parameter_invalid",)"
+                       R"("message":"bad amount","param":"amount","request_id":"req_1"}})");
   EXPECT_EQ(ErrorResponse(Error::Internal("secret detail"), "r").body.find("secret detail"),
             std::string::npos);
   EXPECT_EQ(StatusFor(ErrorType::kConflict), 409);

@@ -161,8 +161,7 @@ std::string TempSqlite() {
   return (dir / "test.db").string();
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoreContract,
-                         ::testing::Values(Backend{"sqlite", TempSqlite}),
+INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::Values(Backend{"sqlite", TempSqlite}),
                          [](const auto& info) { return info.param.name; });
 
 }  // namespace

@@ -10,9 +10,9 @@
 #include "lp/common/clock.hpp"
 #include "lp/core/api_keys.hpp"
 #include "lp/core/connector_accounts.hpp"
+#include "lp/core/payments.hpp"
 #include "lp/core/webhook_endpoints.hpp"
 #include "lp/crypto/keyring.hpp"
-#include "lp/core/payments.hpp"
 #include "lp/http/router.hpp"
 #include "lp/store/store.hpp"
 

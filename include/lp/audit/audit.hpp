@@ -15,10 +15,10 @@ namespace lp::audit {
 struct Record {
   std::string actor_type;  // "api_key" | "user" | "operator" | "system"
   std::string actor_id;
-  std::string action;      // e.g. "api_key.create", "api_key.roll", "security.ip_not_allowed"
-  std::string target;      // id of what was acted on
+  std::string action;  // e.g. "api_key.create", "api_key.roll", "security.ip_not_allowed"
+  std::string target;  // id of what was acted on
   std::string merchant_id;
-  std::string outcome;     // "success" | "denied" | "failure"
+  std::string outcome;  // "success" | "denied" | "failure"
   std::string source_ip;
   std::string request_id;
   std::string details = "{}";  // JSON object text, never secrets

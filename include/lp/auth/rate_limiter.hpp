@@ -13,9 +13,9 @@ namespace lp::auth {
 
 struct RateDecision {
   bool allowed = true;
-  int64_t limit = 0;        // bucket size (burst)
-  int64_t remaining = 0;    // whole tokens left after this request
-  int64_t reset_s = 0;      // seconds until the bucket is full again
+  int64_t limit = 0;          // bucket size (burst)
+  int64_t remaining = 0;      // whole tokens left after this request
+  int64_t reset_s = 0;        // seconds until the bucket is full again
   int64_t retry_after_s = 0;  // when refused: seconds until one token is available
 };
 

@@ -9,18 +9,18 @@
 namespace lp {
 
 enum class ErrorType {
-  kInvalidRequest,   // 400 invalid_request_error
-  kAuthentication,   // 401 authentication_error
-  kPermission,       // 403 permission_error
-  kNotFound,         // 404 invalid_request_error
-  kMethodNotAllowed, // 405
-  kConflict,         // 409 (invalid_state, idempotency_in_progress)
-  kPayloadTooLarge,  // 413
-  kUnsupportedMedia, // 415
-  kRateLimited,      // 429
-  kIdempotency,      // 400 idempotency_error
-  kUnavailable,      // 503
-  kInternal,         // 500 api_error
+  kInvalidRequest,    // 400 invalid_request_error
+  kAuthentication,    // 401 authentication_error
+  kPermission,        // 403 permission_error
+  kNotFound,          // 404 invalid_request_error
+  kMethodNotAllowed,  // 405
+  kConflict,          // 409 (invalid_state, idempotency_in_progress)
+  kPayloadTooLarge,   // 413
+  kUnsupportedMedia,  // 415
+  kRateLimited,       // 429
+  kIdempotency,       // 400 idempotency_error
+  kUnavailable,       // 503
+  kInternal,          // 500 api_error
 };
 
 struct Error {
@@ -40,12 +40,15 @@ struct Error {
     return {ErrorType::kConflict, std::move(code), std::move(message), {}, {}};
   }
   static Error Internal(std::string detail) {
-    return {ErrorType::kInternal, "internal_error", "An internal error occurred.", {},
+    return {ErrorType::kInternal,
+            "internal_error",
+            "An internal error occurred.",
+            {},
             std::move(detail)};
   }
   static Error Unavailable(std::string message, std::string detail = {}) {
-    return {ErrorType::kUnavailable, "service_unavailable", std::move(message), {},
-            std::move(detail)};
+    return {
+        ErrorType::kUnavailable, "service_unavailable", std::move(message), {}, std::move(detail)};
   }
 };
 

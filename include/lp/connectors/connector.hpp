@@ -31,7 +31,7 @@ struct OperationRequest {
   int64_t amount = 0;           // minor units
   std::string currency;         // ISO 4217, upper case
   bool auto_capture = true;
-  std::string psp_reference;    // capture/void/refund: the authorization's reference
+  std::string psp_reference;  // capture/void/refund: the authorization's reference
 };
 
 enum class Outcome { kAuthorized, kCaptured, kRequiresAction, kDeclined, kVoided, kRefunded };

@@ -15,8 +15,7 @@ namespace lp::core {
 
 // The stored response when the same request ran before; nullopt when this call claimed the key.
 // 400 idempotency_error for other parameters under the key, 409 while the first still runs.
-Task<Result<std::optional<ApiResult>>> ClaimIdempotencyKey(store::Store& store,
-                                                           const Principal& p,
+Task<Result<std::optional<ApiResult>>> ClaimIdempotencyKey(store::Store& store, const Principal& p,
                                                            const Idempotency& idem, int64_t now);
 Task<Result<void>> FinishIdempotencyKey(store::Store& store, const Principal& p,
                                         const Idempotency& idem, int status, std::string body);

@@ -6,7 +6,7 @@
 
 namespace lp::crypto {
 
-std::string Sha256(std::string_view data);  // 32 raw bytes
+std::string Sha256(std::string_view data);                            // 32 raw bytes
 std::string HmacSha256(std::string_view key, std::string_view data);  // 32 raw bytes
 std::string Hex(std::string_view bytes);
 std::string Base64(std::string_view bytes);

@@ -11,17 +11,17 @@
 namespace lp::http {
 
 struct Request {
-  std::string listener;  // "api" | "dashboard" | "ops"
-  std::string method;    // upper case, e.g. "POST"
-  std::string target;    // raw request target
-  std::string path;      // target without the query
-  std::string query;     // raw query string (no '?')
+  std::string listener;                                      // "api" | "dashboard" | "ops"
+  std::string method;                                        // upper case, e.g. "POST"
+  std::string target;                                        // raw request target
+  std::string path;                                          // target without the query
+  std::string query;                                         // raw query string (no '?')
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
-  std::string client_ip;   // peer address of the socket
-  std::string request_id;  // "req_…", also sent back as Request-Id
-  std::string route;       // matched route template, e.g. "/v1/payments/{id}"
-  std::string permission;  // what the matched route requires, e.g. "payments:write"
+  std::string client_ip;            // peer address of the socket
+  std::string request_id;           // "req_…", also sent back as Request-Id
+  std::string route;                // matched route template, e.g. "/v1/payments/{id}"
+  std::string permission;           // what the matched route requires, e.g. "payments:write"
   std::vector<std::string> params;  // values of the route's {placeholders}, in order
   int64_t start_us = 0;             // monotonic start time
 

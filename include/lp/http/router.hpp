@@ -26,8 +26,8 @@ class Router {
   void Add(std::string method, std::string pattern, std::string permission, Handler handler);
 
   struct Match {
-    const Route* route = nullptr;   // set when path and method matched
-    std::string allow;              // set when only the path matched: "GET, POST"
+    const Route* route = nullptr;  // set when path and method matched
+    std::string allow;             // set when only the path matched: "GET, POST"
   };
   // On a match, fills `params` with the placeholder values.
   Match Find(std::string_view method, std::string_view path,

@@ -31,7 +31,7 @@ struct Limits {
 };
 
 struct ListenerSpec {
-  std::string name;  // "api" | "dashboard" | "ops"
+  std::string name;     // "api" | "dashboard" | "ops"
   std::string address;  // host:port; port 0 picks a free one
   const Router* router = nullptr;
   // Extra headers added to every response of this listener (e.g. CSP on the dashboard).

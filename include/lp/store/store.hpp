@@ -4,8 +4,8 @@
 // This header owns the interface only: no SQLite, no libpq.
 #pragma once
 
-#include <boost/asio/async_result.hpp>
 #include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cstdint>
@@ -111,8 +111,8 @@ class Store {
 using StorePtr = std::unique_ptr<Store>;
 
 struct StoreOptions {
-  std::string url;   // "sqlite:///path/to.db", a plain path, or "postgresql://…"
-  int readers = 2;   // reader threads
+  std::string url;  // "sqlite:///path/to.db", a plain path, or "postgresql://…"
+  int readers = 2;  // reader threads
   bool migrate = true;
 };
 

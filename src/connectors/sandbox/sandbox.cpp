@@ -29,9 +29,9 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path) {
         auto* p = o.if_contains(k);
         return p && p->is_string() ? std::string(p->as_string()) : std::string();
       };
-      LedgerEntry e{str("idempotency_key"), str("operation"), str("payment_id"),
-                    str("payment_method"),  0,                  str("currency"),
-                    str("psp_reference"),   str("outcome"),     str("decline_code")};
+      LedgerEntry e{
+          str("idempotency_key"), str("operation"),     str("payment_id"), str("payment_method"), 0,
+          str("currency"),        str("psp_reference"), str("outcome"),    str("decline_code")};
       if (auto* a = o.if_contains("amount"); a && a->is_int64()) e.amount = a->as_int64();
       l->entries_.emplace(e.idempotency_key, std::move(e));
     }
@@ -163,16 +163,22 @@ Task<Result<OperationResult>> SandboxConnector::Execute(const Account& account, 
   co_await Sleep(account.latency_ms >= 0 ? account.latency_ms : default_latency_ms_);
   if (auto prior = ledger_.Find(req.idempotency_key)) co_return ToResult(*prior);
   if (op == Operation::kAuthorize && req.payment_method == "tok_psp_error") {
-    co_return Error{ErrorType::kUnavailable, std::string(kPspError),
-                    "The payment provider returned an error.", {}, "sandbox 500"};
+    co_return Error{ErrorType::kUnavailable,
+                    std::string(kPspError),
+                    "The payment provider returned an error.",
+                    {},
+                    "sandbox 500"};
   }
   LedgerEntry e = ledger_.Record(Decide(op, req));
   if (op == Operation::kAuthorize && req.payment_method == "tok_timeout") {
     // The PSP processed the charge but its answer never arrives: the caller's deadline ends the
     // wait (timeout_ms_ bounds it for callers without one).
     co_await Sleep(timeout_ms_ * 10);
-    co_return Error{ErrorType::kUnavailable, std::string(kPspTimeout),
-                    "The payment provider did not answer in time.", {}, "sandbox timeout"};
+    co_return Error{ErrorType::kUnavailable,
+                    std::string(kPspTimeout),
+                    "The payment provider did not answer in time.",
+                    {},
+                    "sandbox timeout"};
   }
   co_return ToResult(e);
 }
@@ -181,8 +187,11 @@ Task<Result<OperationResult>> SandboxConnector::Sync(const Account& account, Ope
                                                      const OperationRequest& req) {
   co_await Sleep(account.latency_ms >= 0 ? account.latency_ms : default_latency_ms_);
   if (auto prior = ledger_.Find(req.idempotency_key)) co_return ToResult(*prior);
-  co_return Error{ErrorType::kNotFound, std::string(kPspUnknown),
-                  "The payment provider has no record of this operation.", {}, {}};
+  co_return Error{ErrorType::kNotFound,
+                  std::string(kPspUnknown),
+                  "The payment provider has no record of this operation.",
+                  {},
+                  {}};
 }
 
 }  // namespace lp::connectors::sandbox

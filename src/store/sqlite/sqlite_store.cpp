@@ -118,8 +118,8 @@ class Connection final : public Tx {
   }
 
   Error StepError(std::string_view sql, int rc) {
-    Error e = Error::Internal("sqlite step: " + std::string(sqlite3_errmsg(db_)) + " in: " +
-                              std::string(sql.substr(0, 80)));
+    Error e = Error::Internal("sqlite step: " + std::string(sqlite3_errmsg(db_)) +
+                              " in: " + std::string(sql.substr(0, 80)));
     if ((rc & 0xff) == SQLITE_CONSTRAINT) e.code = "constraint";
     return e;
   }
@@ -132,8 +132,8 @@ class Connection final : public Tx {
     } else {
       if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                              SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK) {
-        return Error::Internal("sqlite prepare: " + std::string(sqlite3_errmsg(db_)) + " in: " +
-                               std::string(sql));
+        return Error::Internal("sqlite prepare: " + std::string(sqlite3_errmsg(db_)) +
+                               " in: " + std::string(sql));
       }
       cache_.emplace(std::string(sql), st);
     }
@@ -242,7 +242,9 @@ class SqliteStore final : public Store {
     return {};
   }
 
-  void SubmitWrite(TxFn fn, DoneFn done) override { writes_.Push({std::move(fn), std::move(done)}); }
+  void SubmitWrite(TxFn fn, DoneFn done) override {
+    writes_.Push({std::move(fn), std::move(done)});
+  }
   void SubmitRead(TxFn fn, DoneFn done) override { reads_.Push({std::move(fn), std::move(done)}); }
 
   Result<void> WriteSync(TxFn fn) override { return Sync(true, std::move(fn)); }
@@ -326,8 +328,8 @@ class SqliteStore final : public Store {
       }
       if (!r) {
         (void)c.ExecScript("ROLLBACK");
-        return Error::Internal("migration " + std::to_string(m.version) + " failed: " +
-                               r.error().detail);
+        return Error::Internal("migration " + std::to_string(m.version) +
+                               " failed: " + r.error().detail);
       }
       if (auto cr = c.ExecScript("COMMIT"); !cr) return cr;
       log::Info("migration_applied", {{"version", m.version}, {"name", m.name}});
