@@ -52,6 +52,17 @@ Result<std::pair<connectors::Account, std::string>> Route(
                         "No active connector account takes this payment method.", "payment_method");
 }
 
+// The head of a payment action's first transaction: the caller's payment (404 when it is not
+// theirs, naming `param`) and the state machine's answer whether `action` may start now.
+Result<void> LoadForAction(Tx& tx, const Principal& principal, std::string_view id,
+                           std::string param, PaymentAction action, Payment& out) {
+  auto loaded = repo::LoadPayment(tx, principal.merchant_id, principal.mode, id);
+  if (!loaded) return loaded.error();
+  if (!*loaded) return NoSuch("payment", id, std::move(param));
+  out = std::move(**loaded);
+  return CheckAction(out.status, action);
+}
+
 Result<connectors::Account> AccountOf(Tx& tx, const Payment& p) {
   if (!p.connector_account_id) return Error::Internal("payment " + p.id + " has no account");
   auto a = repo::LoadAccount(tx, *p.connector_account_id);
@@ -173,11 +184,7 @@ Task<Result<ApiResult>> PaymentService::Confirm(const Principal& principal, std:
   auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
     if (auto r = repo::ClaimIdempotency(tx, principal, idem, id, now, replay); !r || replay)
       return r;
-    auto loaded = repo::LoadPayment(tx, principal.merchant_id, principal.mode, id);
-    if (!loaded) return loaded.error();
-    if (!*loaded) return NoSuch("payment", id);
-    p = std::move(**loaded);
-    if (auto r = CheckAction(p.status, PaymentAction::kConfirm); !r) return r;
+    if (auto r = LoadForAction(tx, principal, id, "id", PaymentAction::kConfirm, p); !r) return r;
     if (payment_method) p.payment_method = payment_method;
     if (!p.payment_method) {
       return Error::Invalid("parameter_missing",
@@ -221,11 +228,7 @@ Task<Result<ApiResult>> PaymentService::Capture(const Principal& principal, std:
   auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
     if (auto r = repo::ClaimIdempotency(tx, principal, idem, id, now, replay); !r || replay)
       return r;
-    auto loaded = repo::LoadPayment(tx, principal.merchant_id, principal.mode, id);
-    if (!loaded) return loaded.error();
-    if (!*loaded) return NoSuch("payment", id);
-    p = std::move(**loaded);
-    if (auto r = CheckAction(p.status, PaymentAction::kCapture); !r) return r;
+    if (auto r = LoadForAction(tx, principal, id, "id", PaymentAction::kCapture, p); !r) return r;
     const int64_t amount = amount_to_capture.value_or(p.amount_capturable);
     if (amount > p.amount_capturable) {
       return Error::Invalid("amount_too_large",
@@ -260,11 +263,7 @@ Task<Result<ApiResult>> PaymentService::Cancel(const Principal& principal, std::
   auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
     if (auto r = repo::ClaimIdempotency(tx, principal, idem, id, now, replay); !r || replay)
       return r;
-    auto loaded = repo::LoadPayment(tx, principal.merchant_id, principal.mode, id);
-    if (!loaded) return loaded.error();
-    if (!*loaded) return NoSuch("payment", id);
-    p = std::move(**loaded);
-    if (auto r = CheckAction(p.status, PaymentAction::kCancel); !r) return r;
+    if (auto r = LoadForAction(tx, principal, id, "id", PaymentAction::kCancel, p); !r) return r;
     if (p.status == PaymentStatus::kRequiresCapture) {
       // Funds are held at the PSP: release them (void) before the payment is cancelled.
       needs_void = true;
@@ -405,11 +404,8 @@ Task<Result<ApiResult>> PaymentService::CreateRefund(const Principal& principal,
   auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
     if (auto r = repo::ClaimIdempotency(tx, principal, idem, refund.id, now, replay); !r || replay)
       return r;
-    auto loaded = repo::LoadPayment(tx, principal.merchant_id, principal.mode, params.payment_id);
-    if (!loaded) return loaded.error();
-    if (!*loaded) return NoSuch("payment", params.payment_id, "payment");
-    p = std::move(**loaded);
-    if (auto r = CheckAction(p.status, PaymentAction::kRefund); !r) return r;
+    auto r = LoadForAction(tx, principal, params.payment_id, "payment", PaymentAction::kRefund, p);
+    if (!r) return r;
     // amount_refunded includes pending refunds: they reserve their amount until they settle.
     const int64_t remaining = p.amount_received - p.amount_refunded;
     const int64_t amount = params.amount.value_or(remaining);
