@@ -24,7 +24,8 @@ Task<Result<connectors::OperationResult>> CallPsp(const connectors::ConnectorReg
                                                   int64_t timeout_ms, int64_t& psp_us);
 
 // Applies a PSP outcome to the payment, the attempt and (for refunds) the refund inside `tx`,
-// with the events it causes. `p` must have been loaded inside `tx` (fresh version).
+// with the events it causes. A stale `p` is refused with "concurrent_update" (the version check
+// in UpdatePayment) before anything that depends on it is written; the caller reloads and retries.
 // `psp_latency_us` is stored on the attempt.
 Result<void> ApplyOutcome(store::Tx& tx, Payment& p, Attempt& a, std::optional<Refund>& refund,
                           const Result<connectors::OperationResult>& result, int64_t psp_latency_us,

@@ -88,36 +88,46 @@ PaymentService::PaymentService(store::Store& store, const connectors::ConnectorR
     : store_(store), connectors_(connectors), clock_(clock), psp_timeout_ms_(psp_timeout_ms) {}
 
 // Phase two of every PSP-backed operation: call the PSP, then record the outcome, the events and
-// the idempotent response in one transaction.
+// the idempotent response in one transaction. `carried` is the payment as phase one committed it
+// (status `processing`, or a refund's reservation); the outcome is applied to it without reading
+// it back, and the optimistic version check in UpdatePayment falls back to a fresh read when
+// something changed it meanwhile (a concurrent refund on the same payment).
 struct PaymentService::Impl {
   static Task<Result<ApiResult>> Finish(PaymentService& s, const Principal& principal,
-                                        const std::string& payment_id,
-                                        connectors::OperationRequest req, Attempt a,
-                                        connectors::Account account, Idempotency idem,
-                                        std::optional<Refund> refund) {
+                                        Payment carried, Attempt a, connectors::Account account,
+                                        Idempotency idem, std::optional<Refund> refund) {
     ApiResult out;
     const Operation op = a.operation == "capture"  ? Operation::kCapture
                          : a.operation == "void"   ? Operation::kVoid
                          : a.operation == "refund" ? Operation::kRefund
                                                    : Operation::kAuthorize;
-    auto result = co_await flow::CallPsp(s.connectors_, account, op, req, false, s.psp_timeout_ms_,
-                                         out.psp_us);
+    auto result = co_await flow::CallPsp(s.connectors_, account, op, flow::RequestFor(carried, a),
+                                         false, s.psp_timeout_ms_, out.psp_us);
     const int64_t now = s.clock_.NowMicros();
     auto w = co_await store::Write(s.store_, [&](Tx& tx) -> Result<void> {
-      auto fresh = repo::LoadPaymentById(tx, payment_id);
-      if (!fresh) return fresh.error();
-      if (!*fresh) return Error::Internal("payment vanished: " + payment_id);
-      Payment& p = **fresh;
+      // Runs again from the same inputs if the group commit retries its batch.
+      Payment p = carried;
+      Attempt at = a;
       std::optional<Refund> rf = refund;
-      if (auto r = flow::ApplyOutcome(tx, p, a, rf, result, out.psp_us, now); !r) return r;
-      ReplaceAttempt(p, a);
+      auto applied = flow::ApplyOutcome(tx, p, at, rf, result, out.psp_us, now);
+      if (!applied && applied.error().code == "concurrent_update") {
+        auto fresh = repo::LoadPaymentById(tx, carried.id);
+        if (!fresh) return fresh.error();
+        if (!*fresh) return Error::Internal("payment vanished: " + carried.id);
+        p = std::move(**fresh);
+        at = a;
+        rf = refund;
+        applied = flow::ApplyOutcome(tx, p, at, rf, result, out.psp_us, now);
+      }
+      if (!applied) return applied;
+      ReplaceAttempt(p, at);
       out.body = rf ? Render(RefundJson(*rf)) : Render(PaymentJson(p));
       return repo::FinishIdempotency(tx, principal, idem, rf ? rf->id : p.id, 200, out.body);
     });
     if (!w) {
       // The attempt stays pending; the recovery pass settles it.
       log::Error("psp_outcome_not_recorded",
-                 {{"payment", payment_id}, {"attempt", a.id}, {"detail", w.error().detail}});
+                 {{"payment", carried.id}, {"attempt", a.id}, {"detail", w.error().detail}});
       co_return w.error();
     }
     co_return out;
@@ -169,8 +179,7 @@ Task<Result<ApiResult>> PaymentService::Create(const Principal& principal,
   if (!w) co_return w.error();
   if (replay) co_return *replay;
   if (!params.confirm) co_return out;
-  co_return co_await Impl::Finish(*this, principal, p.id, flow::RequestFor(p, a), a, account, idem,
-                                  std::nullopt);
+  co_return co_await Impl::Finish(*this, principal, std::move(p), a, account, idem, std::nullopt);
 }
 
 Task<Result<ApiResult>> PaymentService::Confirm(const Principal& principal, std::string id,
@@ -213,8 +222,7 @@ Task<Result<ApiResult>> PaymentService::Confirm(const Principal& principal, std:
   });
   if (!w) co_return w.error();
   if (replay) co_return *replay;
-  co_return co_await Impl::Finish(*this, principal, p.id, flow::RequestFor(p, a), a, account, idem,
-                                  std::nullopt);
+  co_return co_await Impl::Finish(*this, principal, std::move(p), a, account, idem, std::nullopt);
 }
 
 Task<Result<ApiResult>> PaymentService::Capture(const Principal& principal, std::string id,
@@ -247,8 +255,7 @@ Task<Result<ApiResult>> PaymentService::Capture(const Principal& principal, std:
   });
   if (!w) co_return w.error();
   if (replay) co_return *replay;
-  co_return co_await Impl::Finish(*this, principal, p.id, flow::RequestFor(p, a), a, account, idem,
-                                  std::nullopt);
+  co_return co_await Impl::Finish(*this, principal, std::move(p), a, account, idem, std::nullopt);
 }
 
 Task<Result<ApiResult>> PaymentService::Cancel(const Principal& principal, std::string id,
@@ -289,8 +296,7 @@ Task<Result<ApiResult>> PaymentService::Cancel(const Principal& principal, std::
   if (!w) co_return w.error();
   if (replay) co_return *replay;
   if (!needs_void) co_return out;
-  co_return co_await Impl::Finish(*this, principal, p.id, flow::RequestFor(p, a), a, account, idem,
-                                  std::nullopt);
+  co_return co_await Impl::Finish(*this, principal, std::move(p), a, account, idem, std::nullopt);
 }
 
 Task<Result<ApiResult>> PaymentService::Get(const Principal& principal, std::string id) {
@@ -439,8 +445,7 @@ Task<Result<ApiResult>> PaymentService::CreateRefund(const Principal& principal,
   });
   if (!w) co_return w.error();
   if (replay) co_return *replay;
-  co_return co_await Impl::Finish(*this, principal, p.id, flow::RequestFor(p, a), a, account, idem,
-                                  refund);
+  co_return co_await Impl::Finish(*this, principal, std::move(p), a, account, idem, refund);
 }
 
 Task<Result<ApiResult>> PaymentService::GetRefund(const Principal& principal, std::string id) {

@@ -126,7 +126,7 @@ class Connection final : public Tx {
 
   Result<sqlite3_stmt*> Prepare(std::string_view sql, const Value* params, size_t n) {
     sqlite3_stmt* st = nullptr;
-    auto it = cache_.find(std::string(sql));
+    auto it = cache_.find(sql);
     if (it != cache_.end()) {
       st = it->second;
     } else {
@@ -163,7 +163,12 @@ class Connection final : public Tx {
   }
 
   sqlite3* db_;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  // Prepared statements by SQL text, looked up without building a string.
+  struct SqlHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> cache_;
 
  public:
   std::string path_;
@@ -266,7 +271,10 @@ class SqliteStore final : public Store {
     });
   }
   int SchemaVersion() override { return schema_version_; }
-  StoreStats Stats() const override { return {commits_.load(), transactions_.load()}; }
+  StoreStats Stats() const override {
+    return {commits_.load(), transactions_.load(), exec_us_.load(), commit_us_.load(),
+            idle_us_.load()};
+  }
   std::string_view Backend() const override { return "sqlite"; }
 
   void Close() override {
@@ -352,7 +360,10 @@ class SqliteStore final : public Store {
     std::vector<Result<void>> results;
     for (;;) {
       batch.clear();
+      const int64_t t_idle = MonotonicMicros();
       if (!writes_.PopBatch(batch, 512)) break;
+      const int64_t t_exec = MonotonicMicros();
+      idle_us_.fetch_add(t_exec - t_idle, std::memory_order_relaxed);
       results.clear();
       auto begin = c.ExecScript("BEGIN IMMEDIATE");
       if (!begin) {
@@ -388,7 +399,10 @@ class SqliteStore final : public Store {
           results.push_back(std::move(r));
         }
       }
+      const int64_t t_commit = MonotonicMicros();
+      exec_us_.fetch_add(t_commit - t_exec, std::memory_order_relaxed);
       auto commit = c.ExecScript("COMMIT");
+      commit_us_.fetch_add(MonotonicMicros() - t_commit, std::memory_order_relaxed);
       if (!commit) {
         (void)c.ExecScript("ROLLBACK");
         log::Error("store_commit_failed", {{"detail", commit.error().detail}});
@@ -452,6 +466,7 @@ class SqliteStore final : public Store {
   JobQueue writes_, reads_;
   std::atomic<bool> closed_{false};
   std::atomic<uint64_t> commits_{0}, transactions_{0};
+  std::atomic<uint64_t> exec_us_{0}, commit_us_{0}, idle_us_{0};
   int schema_version_ = 0;
 };
 
