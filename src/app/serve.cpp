@@ -148,7 +148,8 @@ void DescribeMetrics(metrics::Registry& m) {
   m.Describe("liasonpay_webhook_queue_depth", "gauge", "Webhook deliveries pending.");
   m.Describe("liasonpay_webhook_oldest_due_age_seconds", "gauge",
              "Age of the oldest webhook delivery that is due.");
-  m.Describe("liasonpay_store_commits_total", "counter", "Physical database commits (fsyncs).");
+  m.Describe("liasonpay_store_commits_total", "counter",
+             "Database commits (each holds a batch of write transactions).");
   m.Describe("liasonpay_store_transactions_total", "counter", "Logical write transactions.");
 }
 
@@ -184,9 +185,13 @@ http::Router OpsRouter(store::Store& store, metrics::Registry& reg,
             "# TYPE liasonpay_store_writer_seconds_total counter\n"
             "liasonpay_store_writer_seconds_total{{phase=\"exec\"}} {:.6f}\n"
             "liasonpay_store_writer_seconds_total{{phase=\"commit\"}} {:.6f}\n"
-            "liasonpay_store_writer_seconds_total{{phase=\"idle\"}} {:.6f}\n",
+            "liasonpay_store_writer_seconds_total{{phase=\"idle\"}} {:.6f}\n"
+            "# TYPE liasonpay_store_syncs_total counter\nliasonpay_store_syncs_total {}\n"
+            "# TYPE liasonpay_store_sync_seconds_total counter\n"
+            "liasonpay_store_sync_seconds_total {:.6f}\n",
             stats.commits, stats.transactions, stats.writer_exec_us / 1e6,
-            stats.writer_commit_us / 1e6, stats.writer_idle_us / 1e6);
+            stats.writer_commit_us / 1e6, stats.writer_idle_us / 1e6, stats.syncs,
+            stats.sync_us / 1e6);
         co_return http::Response::Text(200, std::move(body), "text/plain; version=0.0.4");
       });
   return r;

@@ -280,6 +280,19 @@ Result<void> EmitEvent(Tx& tx, const std::string& merchant_id, Mode mode, std::s
       "VALUES (?,?,?,?,?,?,?)",
       {id, merchant_id, ToString(mode), type, object_id, body, now});
   if (!r) return r.error();
+  // The outbox row (what the dispatcher fans out to endpoints) only when the merchant has an
+  // endpoint in this mode now: an event goes to the endpoints that exist when it happens, and a
+  // merchant without webhooks costs the writer no fan-out work.
+  bool has_endpoint = false;
+  auto e = tx.Query(
+      "SELECT 1 FROM webhook_endpoints WHERE merchant_id = ? AND mode = ? AND "
+      "status IN ('enabled', 'failing') LIMIT 1",
+      {merchant_id, ToString(mode)}, [&](const store::Row&) {
+        has_endpoint = true;
+        return false;
+      });
+  if (!e) return e.error();
+  if (!has_endpoint) return {};
   r = tx.Exec(
       "INSERT INTO outbox (event_id, merchant_id, state, next_attempt_at, created) "
       "VALUES (?,?,'pending',?,?)",
@@ -292,6 +305,14 @@ Result<void> ClaimIdempotency(Tx& tx, const Principal& p, const Idempotency& ide
                               std::string_view resource_id, int64_t now,
                               std::optional<ApiResult>& replay) {
   if (idem.key.empty()) return {};
+  // Claim first (the common case: a new key), read the existing record only when taken.
+  auto ins = tx.Exec(
+      "INSERT INTO idempotency_keys (merchant_id, mode, key, request_hash, state, resource_id, "
+      "created) VALUES (?,?,?,?,'in_progress',?,?) "
+      "ON CONFLICT (merchant_id, mode, key) DO NOTHING",
+      {p.merchant_id, ToString(p.mode), idem.key, idem.request_hash, resource_id, now});
+  if (!ins) return ins.error();
+  if (*ins == 1) return {};
   bool found = false;
   std::string hash, state, body;
   int64_t status = 0;
@@ -307,28 +328,21 @@ Result<void> ClaimIdempotency(Tx& tx, const Principal& p, const Idempotency& ide
         return false;
       });
   if (!r) return r.error();
-  if (found) {
-    if (hash != idem.request_hash) {
-      return Error{ErrorType::kIdempotency,
-                   "idempotency_error",
-                   "Keys for idempotent requests can only be used with the same parameters they "
-                   "were first used with.",
-                   "Idempotency-Key",
-                   {}};
-    }
-    if (state != "done") {
-      return Error::Conflict("idempotency_in_progress",
-                             "A request with this Idempotency-Key is still being processed; "
-                             "retry later.");
-    }
-    replay = ApiResult{static_cast<int>(status), std::move(body), true, 0};
-    return {};
+  if (!found) return Error::Internal("idempotency key neither inserted nor found");
+  if (hash != idem.request_hash) {
+    return Error{ErrorType::kIdempotency,
+                 "idempotency_error",
+                 "Keys for idempotent requests can only be used with the same parameters they "
+                 "were first used with.",
+                 "Idempotency-Key",
+                 {}};
   }
-  auto ins = tx.Exec(
-      "INSERT INTO idempotency_keys (merchant_id, mode, key, request_hash, state, resource_id, "
-      "created) VALUES (?,?,?,?,'in_progress',?,?)",
-      {p.merchant_id, ToString(p.mode), idem.key, idem.request_hash, resource_id, now});
-  if (!ins) return ins.error();
+  if (state != "done") {
+    return Error::Conflict("idempotency_in_progress",
+                           "A request with this Idempotency-Key is still being processed; "
+                           "retry later.");
+  }
+  replay = ApiResult{static_cast<int>(status), std::move(body), true, 0};
   return {};
 }
 

@@ -32,7 +32,8 @@ Result<std::optional<Refund>> LoadRefundByAttempt(Tx& tx, const Attempt& a);
 Result<void> InsertRefund(Tx& tx, const Refund& r);
 Result<void> UpdateRefund(Tx& tx, const Refund& r);
 
-// Writes the event and its outbox row (delivery comes from the webhook dispatcher).
+// Writes the event, and its outbox row when the merchant has a webhook endpoint in that mode
+// (delivery comes from the webhook dispatcher).
 Result<void> EmitEvent(Tx& tx, const std::string& merchant_id, Mode mode, std::string_view type,
                        std::string_view object_id, std::string_view object_json, int64_t now);
 

@@ -82,13 +82,15 @@ using TxFn = std::function<Result<void>(Tx&)>;
 using DoneFn = std::function<void(Result<void>)>;
 
 struct StoreStats {
-  uint64_t commits = 0;       // physical commits (fsyncs)
+  uint64_t commits = 0;       // physical commits (each holds a batch of transactions)
   uint64_t transactions = 0;  // logical write transactions
   // Where the writer's time went (microseconds): running transactions, committing them
   // (including the fsync), waiting for work. Tells a writer-bound load from an idle one.
   uint64_t writer_exec_us = 0;
   uint64_t writer_commit_us = 0;
   uint64_t writer_idle_us = 0;
+  uint64_t syncs = 0;    // fsyncs that made commits durable (one may cover several commits)
+  uint64_t sync_us = 0;  // time spent in them
 };
 
 class Store {
