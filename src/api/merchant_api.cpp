@@ -481,7 +481,7 @@ Task<Result<core::ApiResult>> CreateApiKey(MerchantApiDeps d, Request& req,
 
 Task<Result<core::ApiResult>> ListApiKeys(MerchantApiDeps d, Request& req,
                                           const core::Principal& p) {
-  auto q = ParseQuery(req, {"limit", "starting_after"});
+  auto q = ParseQuery(req, {"limit", "starting_after", "ending_before"});
   if (!q) co_return q.error();
   auto params = ParseListParams(*q);
   if (!params) co_return params.error();
@@ -602,7 +602,7 @@ Task<Result<core::ApiResult>> UpdateAccount(MerchantApiDeps d, Request& req,
 
 Task<Result<core::ApiResult>> ListAccounts(MerchantApiDeps d, Request& req,
                                            const core::Principal& p) {
-  auto q = ParseQuery(req, {"limit", "starting_after"});
+  auto q = ParseQuery(req, {"limit", "starting_after", "ending_before"});
   if (!q) co_return q.error();
   auto params = ParseListParams(*q);
   if (!params) co_return params.error();
@@ -680,7 +680,7 @@ Task<Result<core::ApiResult>> UpdateEndpoint(MerchantApiDeps d, Request& req,
 
 Task<Result<core::ApiResult>> ListEndpoints(MerchantApiDeps d, Request& req,
                                             const core::Principal& p) {
-  auto q = ParseQuery(req, {"limit", "starting_after"});
+  auto q = ParseQuery(req, {"limit", "starting_after", "ending_before"});
   if (!q) co_return q.error();
   auto params = ParseListParams(*q);
   if (!params) co_return params.error();

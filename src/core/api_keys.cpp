@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "core/render.hpp"
+#include "core/pagination.hpp"
 #include "core/repo.hpp"
 #include "lp/audit/audit.hpp"
 #include "lp/common/log.hpp"
@@ -257,23 +258,11 @@ Task<Result<ApiResult>> ApiKeyService::ListKeys(const Principal& p, ListParams p
   ApiResult out;
   const int64_t now = clock_.NowMicros();
   auto r = co_await store::Read(store_, [&](store::Tx& tx) -> Result<void> {
-    std::vector<store::Value> args{p.merchant_id, ToString(p.mode)};
-    std::string sql =
-        "SELECT " + std::string(kKeyCols) + " FROM api_keys WHERE merchant_id = ? AND mode = ?";
-    if (params.starting_after) {
-      sql += " AND (created, id) < (SELECT created, id FROM api_keys WHERE id = ?)";
-      args.emplace_back(*params.starting_after);
-    }
-    sql += " ORDER BY created DESC, id DESC LIMIT ?";
-    args.emplace_back(static_cast<int64_t>(params.limit) + 1);
     json::array items;
-    auto q = tx.QueryV(sql, args, [&](const store::Row& row) {
-      items.push_back(KeyJson(row, now));
-      return true;
-    });
-    if (!q) return q;
-    const bool has_more = static_cast<int>(items.size()) > params.limit;
-    if (has_more) items.pop_back();
+    auto more = ListPage(tx, {"api_keys", kKeyCols, {}, {}, false}, p, params,
+                         [&](const store::Row& row) { items.push_back(KeyJson(row, now)); });
+    if (!more) return more.error();
+    const bool has_more = *more;
     out.body = RenderList(std::move(items), has_more, "/v1/api_keys");
     return {};
   });

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "core/render.hpp"
+#include "core/pagination.hpp"
 #include "lp/audit/audit.hpp"
 #include "lp/common/json_canonical.hpp"
 #include "lp/common/random.hpp"
@@ -302,24 +303,12 @@ Task<Result<ApiResult>> ConnectorAccountService::Get(const Principal& p, std::st
 Task<Result<ApiResult>> ConnectorAccountService::List(const Principal& p, ListParams params) {
   ApiResult out;
   auto r = co_await store::Read(store_, [&](store::Tx& tx) -> Result<void> {
-    std::vector<store::Value> args{p.merchant_id, ToString(p.mode)};
-    std::string sql = "SELECT " + std::string(kCols) +
-                      " FROM connector_accounts WHERE merchant_id = ? AND mode = ? AND status != "
-                      "'deleted'";
-    if (params.starting_after) {
-      sql += " AND (created, id) > (SELECT created, id FROM connector_accounts WHERE id = ?)";
-      args.emplace_back(*params.starting_after);
-    }
-    sql += " ORDER BY created, id LIMIT ?";  // routing order
-    args.emplace_back(static_cast<int64_t>(params.limit) + 1);
     json::array items;
-    auto q = tx.QueryV(sql, args, [&](const store::Row& row) {
-      items.push_back(AccountJson(row));
-      return true;
-    });
-    if (!q) return q;
-    const bool more = static_cast<int>(items.size()) > params.limit;
-    if (more) items.pop_back();
+    // Oldest first: the order routing tries them.
+    auto listed = ListPage(tx, {"connector_accounts", kCols, {}, "status != 'deleted'", true}, p,
+                           params, [&](const store::Row& row) { items.push_back(AccountJson(row)); });
+    if (!listed) return listed.error();
+    const bool more = *listed;
     out.body = RenderList(std::move(items), more, "/v1/connector_accounts");
     return {};
   });

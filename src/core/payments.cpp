@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "core/flow.hpp"
+#include "core/pagination.hpp"
 #include "core/render.hpp"
 #include "core/repo.hpp"
 #include "lp/common/log.hpp"
@@ -314,7 +315,7 @@ Task<Result<ApiResult>> PaymentService::Get(const Principal& principal, std::str
 
 namespace {
 
-// Cursor pagination over (created, id), newest first, for payments and refunds.
+// A page of payment or refund ids (the objects are then loaded with their attempts).
 struct Page {
   std::vector<std::string> ids;
   bool has_more = false;
@@ -322,57 +323,13 @@ struct Page {
 
 Result<Page> ListIds(Tx& tx, std::string_view table, const Principal& principal,
                      const ListParams& params,
-                     const std::vector<std::pair<std::string, std::string>>& eq) {
-  std::string sql = "SELECT id FROM " + std::string(table) + " WHERE merchant_id = ? AND mode = ?";
-  std::vector<store::Value> args{principal.merchant_id, ToString(principal.mode)};
-  for (const auto& [col, val] : eq) {
-    sql += " AND " + col + " = ?";
-    args.emplace_back(val);
-  }
-  if (params.created_gte) {
-    sql += " AND created >= ?";
-    args.emplace_back(*params.created_gte * 1'000'000);
-  }
-  if (params.created_lte) {
-    sql += " AND created <= ?";
-    args.emplace_back(*params.created_lte * 1'000'000 + 999'999);
-  }
-  const std::optional<std::string>& cursor =
-      params.starting_after ? params.starting_after : params.ending_before;
-  if (cursor) {
-    const std::string param = params.starting_after ? "starting_after" : "ending_before";
-    bool found = false;
-    int64_t created = 0;
-    auto r = tx.Query("SELECT created FROM " + std::string(table) +
-                          " WHERE id = ? AND merchant_id = ? AND mode = ?",
-                      {*cursor, principal.merchant_id, ToString(principal.mode)},
-                      [&](const store::Row& row) {
-                        found = true;
-                        created = row.Int(0);
-                        return false;
-                      });
-    if (!r) return r.error();
-    if (!found)
-      return Error::Invalid("resource_missing", "No such object: '" + *cursor + "'", param);
-    sql += params.starting_after ? " AND (created, id) < (?, ?)" : " AND (created, id) > (?, ?)";
-    args.emplace_back(created);
-    args.emplace_back(*cursor);
-  }
-  const bool reverse = params.ending_before.has_value() && !params.starting_after;
-  sql +=
-      reverse ? " ORDER BY created ASC, id ASC LIMIT ?" : " ORDER BY created DESC, id DESC LIMIT ?";
-  args.emplace_back(static_cast<int64_t>(params.limit) + 1);
+                     std::vector<std::pair<std::string, std::string>> eq) {
   Page page;
-  auto r = tx.QueryV(sql, args, [&](const store::Row& row) {
-    page.ids.push_back(row.Text(0));
-    return true;
-  });
-  if (!r) return r.error();
-  if (static_cast<int>(page.ids.size()) > params.limit) {
-    page.has_more = true;
-    page.ids.pop_back();
-  }
-  if (reverse) std::reverse(page.ids.begin(), page.ids.end());
+  ListSpec spec{table, "id", std::move(eq), {}, false};
+  auto more = ListPage(tx, spec, principal, params,
+                       [&](const store::Row& row) { page.ids.push_back(row.Text(0)); });
+  if (!more) return more.error();
+  page.has_more = *more;
   return page;
 }
 

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "core/render.hpp"
+#include "core/pagination.hpp"
 #include "lp/audit/audit.hpp"
 #include "lp/common/random.hpp"
 #include "lp/webhook/dispatcher.hpp"
@@ -192,24 +193,12 @@ Task<Result<ApiResult>> WebhookEndpointService::Get(const Principal& p, std::str
 Task<Result<ApiResult>> WebhookEndpointService::List(const Principal& p, ListParams params) {
   ApiResult out;
   auto r = co_await store::Read(store_, [&](store::Tx& tx) -> Result<void> {
-    std::vector<store::Value> args{p.merchant_id, ToString(p.mode)};
-    std::string sql = "SELECT " + std::string(kCols) +
-                      " FROM webhook_endpoints WHERE merchant_id = ? AND mode = ? AND status != "
-                      "'deleted'";
-    if (params.starting_after) {
-      sql += " AND (created, id) < (SELECT created, id FROM webhook_endpoints WHERE id = ?)";
-      args.emplace_back(*params.starting_after);
-    }
-    sql += " ORDER BY created DESC, id DESC LIMIT ?";
-    args.emplace_back(static_cast<int64_t>(params.limit) + 1);
     json::array items;
-    auto q = tx.QueryV(sql, args, [&](const store::Row& row) {
-      items.push_back(EndpointJson(row));
-      return true;
-    });
-    if (!q) return q;
-    const bool more = static_cast<int>(items.size()) > params.limit;
-    if (more) items.pop_back();
+    auto listed =
+        ListPage(tx, {"webhook_endpoints", kCols, {}, "status != 'deleted'", false}, p, params,
+                 [&](const store::Row& row) { items.push_back(EndpointJson(row)); });
+    if (!listed) return listed.error();
+    const bool more = *listed;
     out.body = RenderList(std::move(items), more, "/v1/webhook_endpoints");
     return {};
   });

@@ -222,7 +222,15 @@ class ApiKeysTest(unittest.TestCase):
         r2 = self.m.get(f"/v1/api_keys?limit=2&starting_after={r.json['data'][-1]['id']}")
         self.assertEqual(r2.status, 200, r2)
         self.assertEqual(r2.json["data"][0]["id"], ids[0])
+        # Back again: the page before ids[0], newest first.
+        r3 = self.m.get(f"/v1/api_keys?limit=2&ending_before={ids[0]}")
+        self.assertEqual(r3.status, 200, r3)
+        self.assertEqual([d["id"] for d in r3.json["data"]], [ids[2], ids[1]])
         self.assertError(self.m.get("/v1/api_keys?limit=0"), 400, param="limit")
+        self.assertError(self.m.get("/v1/api_keys?starting_after=key_nope"), 400,
+                         param="starting_after")
+        self.assertError(self.m.get("/v1/api_keys?ending_before=key_nope"), 400,
+                         param="ending_before")
 
     # -- rolling ------------------------------------------------------------------------------
     def test_roll_default_grace_keeps_the_old_key_for_24h(self):

@@ -450,6 +450,21 @@ class ConnectorAccountsApiTest(PaymentsTestCase):
         self.assertError(self.m.call("DELETE", f"{ACCOUNTS}/{aid}"), 404, code="resource_missing")
         self.assertError(self.m.get(f"{ACCOUNTS}/ca_doesnotexist"), 404, code="resource_missing")
 
+    def test_list_is_oldest_first_and_pages_both_ways(self):
+        made = [self.m.post(ACCOUNTS, {"connector": "sandbox", "label": f"s{i}"}).json["id"]
+                for i in range(3)]
+        everything = self.account_ids()  # the merchant's default sandbox account comes first
+        self.assertEqual(everything[-3:], made)
+        r = self.m.get(f"{ACCOUNTS}?limit=2&starting_after={made[0]}")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual([a["id"] for a in r.json["data"]], made[1:])
+        self.assertFalse(r.json["has_more"])
+        r = self.m.get(f"{ACCOUNTS}?limit=2&ending_before={made[2]}")
+        self.assertEqual([a["id"] for a in r.json["data"]], made[:2])
+        self.assertTrue(r.json["has_more"])
+        self.assertError(self.m.get(f"{ACCOUNTS}?ending_before=ca_nope"), 400,
+                         code="resource_missing")
+
     def test_another_merchants_account_is_404_and_untouched(self):
         b = new_merchant(self.srv, name="B")
         sk = canary("sk_live_CANARY_")

@@ -336,6 +336,13 @@ class WebhookEndpointApiTest(WebhookTestCase):
         self.assertEqual(set(self.endpoint_ids()), {a["id"], b["id"]})
         self.assertEqual(self.m.get(f"/v1/webhook_endpoints/{b['id']}").json["enabled_events"],
                          ["*"])
+        # Cursor pagination, newest first, both ways; a cursor that is not ours is a 400.
+        older = self.m.get(f"/v1/webhook_endpoints?limit=1&starting_after={b['id']}")
+        self.assertEqual([e["id"] for e in older.json["data"]], [a["id"]], older)
+        newer = self.m.get(f"/v1/webhook_endpoints?limit=1&ending_before={a['id']}")
+        self.assertEqual([e["id"] for e in newer.json["data"]], [b["id"]], newer)
+        self.assertError(self.m.get("/v1/webhook_endpoints?starting_after=we_nope"), 400,
+                         param="starting_after")
 
         new_url = self.loopback_url("/a2")
         r = self.m.call("PATCH", f"/v1/webhook_endpoints/{a['id']}",
