@@ -464,6 +464,9 @@ class SqliteStore final : public Store {
   void MaybeRestartWal(Connection& c) {
     if (wal_frames_ < kWalRestartFrames) return;
     const int64_t t0 = MonotonicMicros();
+    // A checkpoint already running on the checkpointer's connection would make this one return
+    // SQLITE_BUSY at once (and the WAL keep growing): wait for it, then copy what is left.
+    std::lock_guard run(cp_run_mu_);
     sqlite3_wal_checkpoint_v2(c.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     wal_checkpoint_us_.fetch_add(MonotonicMicros() - t0, std::memory_order_relaxed);
     wal_frames_ = 0;  // the hook reports the real count after the next commit
@@ -519,11 +522,15 @@ class SqliteStore final : public Store {
       cp_cv_.wait_for(lk, std::chrono::milliseconds(200));
       if (cp_stop_) break;
       lk.unlock();
-      int log_frames = 0, done_frames = 0;
-      sqlite3_wal_checkpoint_v2(checkpoint_conn_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
-                                &log_frames, &done_frames);
+      {
+        std::lock_guard run(cp_run_mu_);
+        sqlite3_wal_checkpoint_v2(checkpoint_conn_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                  nullptr, nullptr);
+      }
       lk.lock();
     }
+    lk.unlock();
+    std::lock_guard run(cp_run_mu_);
     sqlite3_wal_checkpoint_v2(checkpoint_conn_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
                               nullptr, nullptr);
   }
@@ -555,6 +562,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<Connection> checkpoint_conn_;
   std::thread checkpointer_;
   std::mutex cp_mu_;
+  std::mutex cp_run_mu_;  // held while a checkpoint runs (checkpointer or writer)
   std::condition_variable cp_cv_;
   bool cp_stop_ = false;
   std::vector<std::unique_ptr<Connection>> reader_conns_;
