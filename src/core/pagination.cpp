@@ -4,6 +4,18 @@
 
 namespace lp::core {
 
+void AppendCreatedBounds(const ListParams& params, std::string& sql,
+                         std::vector<store::Value>& args) {
+  if (params.created_gte) {
+    sql += " AND created >= ?";
+    args.emplace_back(*params.created_gte * 1'000'000);
+  }
+  if (params.created_lte) {
+    sql += " AND created <= ?";
+    args.emplace_back(*params.created_lte * 1'000'000 + 999'999);
+  }
+}
+
 Result<bool> ListPage(store::Tx& tx, const ListSpec& spec, const Principal& principal,
                       const ListParams& params,
                       const std::function<void(const store::Row&)>& row) {
@@ -16,14 +28,7 @@ Result<bool> ListPage(store::Tx& tx, const ListSpec& spec, const Principal& prin
     sql += " AND " + col + " = ?";
     args.emplace_back(val);
   }
-  if (params.created_gte) {
-    sql += " AND created >= ?";
-    args.emplace_back(*params.created_gte * 1'000'000);
-  }
-  if (params.created_lte) {
-    sql += " AND created <= ?";
-    args.emplace_back(*params.created_lte * 1'000'000 + 999'999);
-  }
+  AppendCreatedBounds(params, sql, args);
   // ending_before reads backwards from the cursor (nearest first), then flips to page order.
   const bool backwards = params.ending_before.has_value() && !params.starting_after;
   const bool ascending = spec.oldest_first != backwards;

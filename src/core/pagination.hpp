@@ -22,6 +22,11 @@ struct ListSpec {
   bool oldest_first = false;  // page order; newest first unless a list has a natural order
 };
 
+// Appends the `created[gte]` / `created[lte]` bounds (seconds, inclusive) as conditions on a
+// `created` column in microseconds.
+void AppendCreatedBounds(const ListParams& params, std::string& sql,
+                         std::vector<store::Value>& args);
+
 // Calls `row` for the page's rows in page order and returns has_more. `starting_after` gives
 // the rows after that id in page order, `ending_before` those before it; an id that is not the
 // caller's (in this table and mode) is `400 resource_missing` naming the parameter.

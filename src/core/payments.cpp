@@ -469,14 +469,7 @@ Task<Result<ApiResult>> PaymentService::ListEvents(const Principal& principal, L
       sql += " AND type = ?";
       args.emplace_back(*type);
     }
-    if (params.created_gte) {
-      sql += " AND created >= ?";
-      args.emplace_back(*params.created_gte * 1'000'000);
-    }
-    if (params.created_lte) {
-      sql += " AND created <= ?";
-      args.emplace_back(*params.created_lte * 1'000'000 + 999'999);
-    }
+    AppendCreatedBounds(params, sql, args);
     const std::optional<std::string>& cursor =
         params.starting_after ? params.starting_after : params.ending_before;
     const bool reverse = params.ending_before.has_value() && !params.starting_after;

@@ -378,6 +378,8 @@ class PaymentLifecycleTest(PaymentsTestCase):
         back = self.m.get(f"/v1/events?limit=1&ending_before={page2['data'][0]['id']}").json
         self.assertEqual(back["data"], page1["data"])
         self.assertEqual(self.m.get("/v1/events/evt_nope").status, 404)
+        self.assertError(self.m.get("/v1/events?starting_after=evt_nope"), 400,
+                         code="resource_missing", param="starting_after")
 
 
 class PaymentListTest(PaymentsTestCase):
