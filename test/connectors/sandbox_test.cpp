@@ -52,6 +52,11 @@ class SandboxTest : public ::testing::Test {
     ASSERT_TRUE(l);
     ledger_ = std::move(*l);
   }
+  void TearDown() override {
+    ledger_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
   Result<OperationResult> Run(SandboxConnector& c, bool sync, OperationRequest req) {
     boost::asio::io_context ioc;
     Account acct{"ca_1", "sandbox", "Sandbox", "", 0};

@@ -28,6 +28,12 @@ class StoreContract : public ::testing::TestWithParam<Backend> {
   }
   void TearDown() override {
     if (store_) store_->Close();
+    store_.reset();
+    // The backend's scratch database (SQLite: a file in a temp directory of its own).
+    if (GetParam().name == "sqlite") {
+      std::error_code ec;
+      std::filesystem::remove_all(std::filesystem::path(url_).parent_path(), ec);
+    }
   }
   void Reopen() {
     store_->Close();
