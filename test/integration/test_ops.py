@@ -86,6 +86,22 @@ class OpsTest(unittest.TestCase):
         self.assertGreaterEqual(up[0], 0)
         self.assertLess(up[0], time.monotonic() - self.server.started_at + 5)
 
+    def test_store_metrics_show_commits_their_fsyncs_and_the_writer_phases(self):
+        # --dev start-up writes (merchant, key, accounts), so there are commits to count.
+        _, samples = self.metrics()
+        value = {(n, tuple(sorted(l.items()))): v for n, l, v in samples}
+        def one(name, **labels):
+            return value[(name, tuple(sorted(labels.items())))]
+        commits = one("liasonpay_store_commits_total")
+        syncs = one("liasonpay_store_syncs_total")
+        self.assertGreater(commits, 0)
+        self.assertGreater(syncs, 0)
+        self.assertLessEqual(syncs, commits, "one fsync may cover several commits, never fewer")
+        self.assertGreaterEqual(one("liasonpay_store_transactions_total"), commits)
+        self.assertGreaterEqual(one("liasonpay_store_sync_seconds_total"), 0)
+        for phase in ("exec", "commit", "idle"):
+            self.assertGreaterEqual(one("liasonpay_store_writer_seconds_total", phase=phase), 0)
+
     def test_metrics_histogram_is_well_formed(self):
         self.server.request("ops", "GET", "/healthz")
         _, samples = self.metrics()
