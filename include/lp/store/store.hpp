@@ -89,6 +89,7 @@ struct StoreStats {
   uint64_t writer_exec_us = 0;
   uint64_t writer_commit_us = 0;
   uint64_t writer_idle_us = 0;
+  uint64_t writer_checkpoint_us = 0;  // rewinding the WAL (see the SQLite backend)
   uint64_t syncs = 0;    // fsyncs that made commits durable (one may cover several commits)
   uint64_t sync_us = 0;  // time spent in them
 };

@@ -292,8 +292,16 @@ class SqliteStore final : public Store {
   }
   int SchemaVersion() override { return schema_version_; }
   StoreStats Stats() const override {
-    return {commits_.load(), transactions_.load(), exec_us_.load(), commit_us_.load(),
-            idle_us_.load(),    syncs_.load(),        sync_us_.load()};
+    StoreStats st;
+    st.commits = commits_.load();
+    st.transactions = transactions_.load();
+    st.writer_exec_us = exec_us_.load();
+    st.writer_commit_us = commit_us_.load();
+    st.writer_idle_us = idle_us_.load();
+    st.writer_checkpoint_us = wal_checkpoint_us_.load();
+    st.syncs = syncs_.load();
+    st.sync_us = sync_us_.load();
+    return st;
   }
   std::string_view Backend() const override { return "sqlite"; }
 
