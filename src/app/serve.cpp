@@ -189,11 +189,13 @@ http::Router OpsRouter(store::Store& store, metrics::Registry& reg,
             "liasonpay_store_writer_seconds_total{{phase=\"checkpoint\"}} {:.6f}\n"
             "# TYPE liasonpay_store_syncs_total counter\nliasonpay_store_syncs_total {}\n"
             "# TYPE liasonpay_store_sync_seconds_total counter\n"
-            "liasonpay_store_sync_seconds_total {:.6f}\n",
+            "liasonpay_store_sync_seconds_total {:.6f}\n"
+            "# HELP liasonpay_store_memory_bytes Heap the database library holds (page caches).\n"
+            "# TYPE liasonpay_store_memory_bytes gauge\nliasonpay_store_memory_bytes {}\n",
             stats.commits, stats.transactions, stats.writer_exec_us / 1e6,
             stats.writer_commit_us / 1e6, stats.writer_idle_us / 1e6,
             stats.writer_checkpoint_us / 1e6, stats.syncs,
-            stats.sync_us / 1e6);
+            stats.sync_us / 1e6, stats.memory_bytes);
         co_return http::Response::Text(200, std::move(body), "text/plain; version=0.0.4");
       });
   return r;

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <filesystem>
+#include <fstream>
 
 #include "lp/common/random.hpp"
 
@@ -117,6 +118,55 @@ TEST_F(SandboxTest, TheLedgerSurvivesAReopen) {
   ASSERT_TRUE(e.has_value());
   EXPECT_EQ(e->outcome, "captured");
   EXPECT_EQ(e->amount, 1000);
+}
+
+TEST_F(SandboxTest, ManyEntriesAreFoundByKeyFromTheFileAfterAReopen) {
+  constexpr int kEntries = 2000;
+  for (int i = 0; i < kEntries; ++i) {
+    LedgerEntry e;
+    e.idempotency_key = "k" + std::to_string(i);
+    e.operation = "authorize";
+    e.amount = i;
+    e.outcome = "captured";
+    ledger_->Record(e);
+  }
+  LedgerEntry again;
+  again.idempotency_key = "k7";
+  again.amount = 999999;  // a repeated key keeps the first record
+  EXPECT_EQ(ledger_->Record(again).amount, 7);
+  ledger_.reset();
+  auto l = Ledger::Open(path_);
+  ASSERT_TRUE(l);
+  EXPECT_EQ((*l)->Size(), static_cast<size_t>(kEntries));
+  for (int i : {0, 1, 7, 1234, kEntries - 1}) {
+    auto e = (*l)->Find("k" + std::to_string(i));
+    ASSERT_TRUE(e.has_value()) << i;
+    EXPECT_EQ(e->amount, i);
+  }
+  EXPECT_FALSE((*l)->Find("k" + std::to_string(kEntries)).has_value());
+  ledger_ = std::move(*l);
+}
+
+TEST_F(SandboxTest, ATornLastLineIsEndedSoTheNextEntryStaysReadable) {
+  ledger_->Record(LedgerEntry{"whole", "authorize", "pay_1", "tok_visa", 1, "usd", "r1", "captured", ""});
+  ledger_.reset();
+  {
+    std::ofstream torn(path_, std::ios::app);
+    torn << R"({"idempotency_key":"torn","operat)";  // killed mid-write
+  }
+  auto l = Ledger::Open(path_);
+  ASSERT_TRUE(l);
+  (*l)->Record(LedgerEntry{"after", "authorize", "pay_2", "tok_visa", 2, "usd", "r2", "captured", ""});
+  EXPECT_FALSE((*l)->Find("torn").has_value());
+  l->reset();
+  auto again = Ledger::Open(path_);
+  ASSERT_TRUE(again);
+  EXPECT_EQ((*again)->Size(), 2u);
+  ASSERT_TRUE((*again)->Find("whole").has_value());
+  auto after = (*again)->Find("after");
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(after->psp_reference, "r2");
+  ledger_ = std::move(*again);
 }
 
 }  // namespace

@@ -99,6 +99,7 @@ class OpsTest(unittest.TestCase):
         self.assertLessEqual(syncs, commits, "one fsync may cover several commits, never fewer")
         self.assertGreaterEqual(one("liasonpay_store_transactions_total"), commits)
         self.assertGreaterEqual(one("liasonpay_store_sync_seconds_total"), 0)
+        self.assertGreater(one("liasonpay_store_memory_bytes"), 0)
         for phase in ("exec", "commit", "checkpoint", "idle"):
             self.assertGreaterEqual(one("liasonpay_store_writer_seconds_total", phase=phase), 0)
 

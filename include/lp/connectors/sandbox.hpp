@@ -3,7 +3,7 @@
 // nothing new), appended to a JSON-lines file so tests can prove nothing was charged twice.
 #pragma once
 
-#include <map>
+#include <unordered_map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -24,9 +24,12 @@ struct LedgerEntry {
   std::string decline_code;
 };
 
+// The ledger file is the record; memory holds only a hash of each key and where its line
+// starts (~50 bytes per entry instead of the whole entry), so a long-running sandbox does not
+// grow by the size of every charge it ever made. A lookup that hits reads its line back.
 class Ledger {
  public:
-  // Loads an existing ledger file (if any) and appends to it.
+  // Indexes an existing ledger file (if any) and appends to it.
   static Result<std::unique_ptr<Ledger>> Open(const std::string& path);
   ~Ledger();
   std::optional<LedgerEntry> Find(const std::string& idempotency_key) const;
@@ -36,9 +39,13 @@ class Ledger {
 
  private:
   Ledger() = default;
+  std::optional<LedgerEntry> FindLocked(const std::string& key) const;
+  std::optional<LedgerEntry> ReadAt(uint64_t offset) const;
   mutable std::mutex mu_;
-  std::map<std::string, LedgerEntry> entries_;
-  int fd_ = -1;
+  std::unordered_multimap<uint64_t, uint64_t> offsets_;  // hash(key) -> line offset
+  uint64_t end_ = 0;                                     // where the next line goes
+  int fd_ = -1;                                          // append
+  int read_fd_ = -1;
 };
 
 class SandboxConnector final : public Connector {

@@ -92,6 +92,7 @@ struct StoreStats {
   uint64_t writer_checkpoint_us = 0;  // rewinding the WAL (see the SQLite backend)
   uint64_t syncs = 0;    // fsyncs that made commits durable (one may cover several commits)
   uint64_t sync_us = 0;  // time spent in them
+  uint64_t memory_bytes = 0;  // the backend's own heap (SQLite: page caches, statements)
 };
 
 class Store {

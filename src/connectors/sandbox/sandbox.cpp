@@ -15,67 +15,114 @@ namespace lp::connectors::sandbox {
 
 namespace json = boost::json;
 
+namespace {
+
+uint64_t KeyHash(std::string_view key) { return std::hash<std::string_view>{}(key); }
+
+std::optional<LedgerEntry> ParseLine(std::string_view line) {
+  boost::system::error_code ec;
+  auto v = json::parse(line, ec);
+  if (ec || !v.is_object()) return std::nullopt;  // a torn last line after a crash
+  const auto& o = v.as_object();
+  auto str = [&](const char* k) {
+    auto* p = o.if_contains(k);
+    return p && p->is_string() ? std::string(p->as_string()) : std::string();
+  };
+  LedgerEntry e{str("idempotency_key"), str("operation"),     str("payment_id"),
+                str("payment_method"),  0,                    str("currency"),
+                str("psp_reference"),   str("outcome"),       str("decline_code")};
+  if (auto* a = o.if_contains("amount"); a && a->is_int64()) e.amount = a->as_int64();
+  if (e.idempotency_key.empty()) return std::nullopt;
+  return e;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path) {
   auto l = std::unique_ptr<Ledger>(new Ledger());
-  {
-    std::ifstream in(path);
-    std::string line;
-    while (std::getline(in, line)) {
-      boost::system::error_code ec;
-      auto v = json::parse(line, ec);
-      if (ec || !v.is_object()) continue;  // a torn last line after a crash
-      const auto& o = v.as_object();
-      auto str = [&](const char* k) {
-        auto* p = o.if_contains(k);
-        return p && p->is_string() ? std::string(p->as_string()) : std::string();
-      };
-      LedgerEntry e{
-          str("idempotency_key"), str("operation"),     str("payment_id"), str("payment_method"), 0,
-          str("currency"),        str("psp_reference"), str("outcome"),    str("decline_code")};
-      if (auto* a = o.if_contains("amount"); a && a->is_int64()) e.amount = a->as_int64();
-      l->entries_.emplace(e.idempotency_key, std::move(e));
-    }
-  }
   l->fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (l->fd_ < 0) return Error::Internal("cannot open sandbox ledger " + path);
+  l->read_fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (l->read_fd_ < 0) return Error::Internal("cannot read sandbox ledger " + path);
+  {
+    std::ifstream in(path, std::ios::binary);
+    std::string line;
+    uint64_t offset = 0;
+    bool last_complete = true;
+    while (std::getline(in, line)) {
+      last_complete = !in.eof();  // getline hit a newline
+      if (auto e = ParseLine(line)) l->offsets_.emplace(KeyHash(e->idempotency_key), offset);
+      offset += line.size() + (last_complete ? 1 : 0);
+    }
+    l->end_ = offset;
+    if (!last_complete) {
+      // A torn last line (killed mid-write): end it, so the next entry starts a line of its own.
+      if (::write(l->fd_, "\n", 1) == 1) ++l->end_;
+    }
+  }
   return l;
 }
 
 Ledger::~Ledger() {
   if (fd_ >= 0) ::close(fd_);
+  if (read_fd_ >= 0) ::close(read_fd_);
+}
+
+std::optional<LedgerEntry> Ledger::ReadAt(uint64_t offset) const {
+  std::string buf;
+  char chunk[1024];
+  for (;;) {
+    ssize_t n = ::pread(read_fd_, chunk, sizeof(chunk), static_cast<off_t>(offset + buf.size()));
+    if (n <= 0) break;
+    buf.append(chunk, static_cast<size_t>(n));
+    if (auto nl = buf.find('\n'); nl != std::string::npos) {
+      buf.resize(nl);
+      break;
+    }
+  }
+  return ParseLine(buf);
+}
+
+std::optional<LedgerEntry> Ledger::FindLocked(const std::string& key) const {
+  auto [lo, hi] = offsets_.equal_range(KeyHash(key));
+  for (auto it = lo; it != hi; ++it) {
+    auto e = ReadAt(it->second);
+    if (e && e->idempotency_key == key) return e;
+  }
+  return std::nullopt;
 }
 
 std::optional<LedgerEntry> Ledger::Find(const std::string& key) const {
   std::lock_guard lk(mu_);
-  auto it = entries_.find(key);
-  if (it == entries_.end()) return std::nullopt;
-  return it->second;
+  return FindLocked(key);
 }
 
 size_t Ledger::Size() const {
   std::lock_guard lk(mu_);
-  return entries_.size();
+  return offsets_.size();
 }
 
 LedgerEntry Ledger::Record(const LedgerEntry& e) {
   std::lock_guard lk(mu_);
-  auto [it, inserted] = entries_.emplace(e.idempotency_key, e);
-  if (inserted) {
-    json::object o{{"idempotency_key", e.idempotency_key},
-                   {"operation", e.operation},
-                   {"payment_id", e.payment_id},
-                   {"payment_method", e.payment_method},
-                   {"amount", e.amount},
-                   {"currency", e.currency},
-                   {"psp_reference", e.psp_reference},
-                   {"outcome", e.outcome},
-                   {"decline_code", e.decline_code}};
-    std::string line = json::serialize(o);
-    line.push_back('\n');
-    // One append write per entry: a process kill leaves whole lines (the page cache survives).
-    [[maybe_unused]] auto n = ::write(fd_, line.data(), line.size());
+  if (auto prior = FindLocked(e.idempotency_key)) return *prior;
+  json::object o{{"idempotency_key", e.idempotency_key},
+                 {"operation", e.operation},
+                 {"payment_id", e.payment_id},
+                 {"payment_method", e.payment_method},
+                 {"amount", e.amount},
+                 {"currency", e.currency},
+                 {"psp_reference", e.psp_reference},
+                 {"outcome", e.outcome},
+                 {"decline_code", e.decline_code}};
+  std::string line = json::serialize(o);
+  line.push_back('\n');
+  // One append write per entry: a process kill leaves whole lines (the page cache survives).
+  auto n = ::write(fd_, line.data(), line.size());
+  if (n == static_cast<ssize_t>(line.size())) {
+    offsets_.emplace(KeyHash(e.idempotency_key), end_);
+    end_ += line.size();
   }
-  return it->second;
+  return e;
 }
 
 namespace {
