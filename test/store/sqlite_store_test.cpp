@@ -79,9 +79,10 @@ TEST_F(SqliteStoreTest, TheWalStaysBoundedUnderSteadyWrites) {
   }
   for (auto& f : results) ASSERT_TRUE(f.get());
   const auto wal = std::filesystem::file_size(path_ + "-wal");
-  // At most the rewind threshold (4,096 frames, ~16 MiB) plus one batch (<= 512 jobs of ~5
-  // frames, ~11 MiB); without the rewind it ends at ~100 MiB.
-  EXPECT_LT(wal, 40u * 1024 * 1024) << "WAL grew to " << wal << " bytes";
+  // The rewind threshold (4,096 frames, ~16 MiB), plus one batch (<= 512 jobs of ~5 frames,
+  // ~11 MiB), plus what is written while one background checkpoint runs; without the rewind it
+  // ends at ~100 MiB.
+  EXPECT_LT(wal, 64u * 1024 * 1024) << "WAL grew to " << wal << " bytes";
 }
 
 }  // namespace
