@@ -194,8 +194,7 @@ http::Router OpsRouter(store::Store& store, metrics::Registry& reg,
             "# TYPE liasonpay_store_memory_bytes gauge\nliasonpay_store_memory_bytes {}\n",
             stats.commits, stats.transactions, stats.writer_exec_us / 1e6,
             stats.writer_commit_us / 1e6, stats.writer_idle_us / 1e6,
-            stats.writer_checkpoint_us / 1e6, stats.syncs,
-            stats.sync_us / 1e6, stats.memory_bytes);
+            stats.writer_checkpoint_us / 1e6, stats.syncs, stats.sync_us / 1e6, stats.memory_bytes);
         co_return http::Response::Text(200, std::move(body), "text/plain; version=0.0.4");
       });
   return r;

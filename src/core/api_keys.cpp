@@ -3,8 +3,8 @@
 #include <boost/json.hpp>
 #include <mutex>
 
-#include "core/render.hpp"
 #include "core/pagination.hpp"
+#include "core/render.hpp"
 #include "core/repo.hpp"
 #include "lp/audit/audit.hpp"
 #include "lp/common/log.hpp"

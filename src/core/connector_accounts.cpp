@@ -2,8 +2,8 @@
 
 #include <boost/json.hpp>
 
-#include "core/render.hpp"
 #include "core/pagination.hpp"
+#include "core/render.hpp"
 #include "lp/audit/audit.hpp"
 #include "lp/common/json_canonical.hpp"
 #include "lp/common/random.hpp"
@@ -305,8 +305,9 @@ Task<Result<ApiResult>> ConnectorAccountService::List(const Principal& p, ListPa
   auto r = co_await store::Read(store_, [&](store::Tx& tx) -> Result<void> {
     json::array items;
     // Oldest first: the order routing tries them.
-    auto listed = ListPage(tx, {"connector_accounts", kCols, {}, "status != 'deleted'", true}, p,
-                           params, [&](const store::Row& row) { items.push_back(AccountJson(row)); });
+    auto listed =
+        ListPage(tx, {"connector_accounts", kCols, {}, "status != 'deleted'", true}, p, params,
+                 [&](const store::Row& row) { items.push_back(AccountJson(row)); });
     if (!listed) return listed.error();
     const bool more = *listed;
     out.body = RenderList(std::move(items), more, "/v1/connector_accounts");

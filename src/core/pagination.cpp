@@ -17,8 +17,7 @@ void AppendCreatedBounds(const ListParams& params, std::string& sql,
 }
 
 Result<bool> ListPage(store::Tx& tx, const ListSpec& spec, const Principal& principal,
-                      const ListParams& params,
-                      const std::function<void(const store::Row&)>& row) {
+                      const ListParams& params, const std::function<void(const store::Row&)>& row) {
   const std::string table(spec.table);
   std::string sql = "SELECT " + std::string(spec.columns) + " FROM " + table +
                     " WHERE merchant_id = ? AND mode = ?";
@@ -38,14 +37,13 @@ Result<bool> ListPage(store::Tx& tx, const ListSpec& spec, const Principal& prin
   if (cursor) {
     const std::string param = params.starting_after ? "starting_after" : "ending_before";
     bool found = false;
-    auto r = tx.Query("SELECT created FROM " + table +
-                          " WHERE id = ? AND merchant_id = ? AND mode = ?",
-                      {*cursor, principal.merchant_id, ToString(principal.mode)},
-                      [&](const store::Row& c) {
-                        found = true;
-                        cursor_created = c.Int(0);
-                        return false;
-                      });
+    auto r = tx.Query(
+        "SELECT created FROM " + table + " WHERE id = ? AND merchant_id = ? AND mode = ?",
+        {*cursor, principal.merchant_id, ToString(principal.mode)}, [&](const store::Row& c) {
+          found = true;
+          cursor_created = c.Int(0);
+          return false;
+        });
     if (!r) return r.error();
     if (!found) {
       return Error::Invalid("resource_missing", "No such object: '" + *cursor + "'", param);
@@ -54,7 +52,8 @@ Result<bool> ListPage(store::Tx& tx, const ListSpec& spec, const Principal& prin
     args.emplace_back(cursor_created);
     args.emplace_back(*cursor);
   }
-  sql += ascending ? " ORDER BY created ASC, id ASC LIMIT ?" : " ORDER BY created DESC, id DESC LIMIT ?";
+  sql += ascending ? " ORDER BY created ASC, id ASC LIMIT ?"
+                   : " ORDER BY created DESC, id DESC LIMIT ?";
   args.emplace_back(static_cast<int64_t>(params.limit) + 1);
 
   // Rows are handed over in page order; reading backwards means buffering the page first.
@@ -86,7 +85,8 @@ Result<bool> ListPage(store::Tx& tx, const ListSpec& spec, const Principal& prin
   });
   if (!r) return r.error();
   std::reverse(ids.begin(), ids.end());
-  const std::string one = "SELECT " + std::string(spec.columns) + " FROM " + table + " WHERE id = ?";
+  const std::string one =
+      "SELECT " + std::string(spec.columns) + " FROM " + table + " WHERE id = ?";
   for (const auto& id : ids) {
     auto q = tx.Query(one, {id}, [&](const store::Row& x) {
       row(x);

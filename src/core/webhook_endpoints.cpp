@@ -2,8 +2,8 @@
 
 #include <boost/json.hpp>
 
-#include "core/render.hpp"
 #include "core/pagination.hpp"
+#include "core/render.hpp"
 #include "lp/audit/audit.hpp"
 #include "lp/common/random.hpp"
 #include "lp/webhook/dispatcher.hpp"

@@ -148,7 +148,8 @@ TEST_F(SandboxTest, ManyEntriesAreFoundByKeyFromTheFileAfterAReopen) {
 }
 
 TEST_F(SandboxTest, ATornLastLineIsEndedSoTheNextEntryStaysReadable) {
-  ledger_->Record(LedgerEntry{"whole", "authorize", "pay_1", "tok_visa", 1, "usd", "r1", "captured", ""});
+  ledger_->Record(
+      LedgerEntry{"whole", "authorize", "pay_1", "tok_visa", 1, "usd", "r1", "captured", ""});
   ledger_.reset();
   {
     std::ofstream torn(path_, std::ios::app);
@@ -156,7 +157,8 @@ TEST_F(SandboxTest, ATornLastLineIsEndedSoTheNextEntryStaysReadable) {
   }
   auto l = Ledger::Open(path_);
   ASSERT_TRUE(l);
-  (*l)->Record(LedgerEntry{"after", "authorize", "pay_2", "tok_visa", 2, "usd", "r2", "captured", ""});
+  (*l)->Record(
+      LedgerEntry{"after", "authorize", "pay_2", "tok_visa", 2, "usd", "r2", "captured", ""});
   EXPECT_FALSE((*l)->Find("torn").has_value());
   l->reset();
   auto again = Ledger::Open(path_);

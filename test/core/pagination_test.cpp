@@ -33,10 +33,11 @@ class ListPageTest : public ::testing::Test {
         int64_t created_s;
         const char* status;
       };
-      for (const E& e : {E{"e1", "mer_a", "test", 1, "enabled"}, E{"e2", "mer_a", "test", 2, "enabled"},
-                         E{"e3", "mer_a", "test", 3, "disabled"}, E{"e4", "mer_a", "test", 4, "deleted"},
-                         E{"e5", "mer_a", "test", 5, "enabled"}, E{"e6", "mer_a", "test", 6, "enabled"},
-                         E{"e7", "mer_a", "live", 7, "enabled"}, E{"e8", "mer_b", "test", 8, "enabled"}}) {
+      for (const E& e :
+           {E{"e1", "mer_a", "test", 1, "enabled"}, E{"e2", "mer_a", "test", 2, "enabled"},
+            E{"e3", "mer_a", "test", 3, "disabled"}, E{"e4", "mer_a", "test", 4, "deleted"},
+            E{"e5", "mer_a", "test", 5, "enabled"}, E{"e6", "mer_a", "test", 6, "enabled"},
+            E{"e7", "mer_a", "live", 7, "enabled"}, E{"e8", "mer_b", "test", 8, "enabled"}}) {
         auto r = tx.Exec(
             "INSERT INTO webhook_endpoints (id, merchant_id, mode, url, enabled_events, status, "
             "created, updated) VALUES (?, ?, ?, 'https://x.test/', '[\"*\"]', ?, ?, ?)",

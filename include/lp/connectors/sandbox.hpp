@@ -3,10 +3,10 @@
 // nothing new), appended to a JSON-lines file so tests can prove nothing was charged twice.
 #pragma once
 
-#include <unordered_map>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "lp/connectors/connector.hpp"
 

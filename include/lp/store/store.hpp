@@ -90,8 +90,8 @@ struct StoreStats {
   uint64_t writer_commit_us = 0;
   uint64_t writer_idle_us = 0;
   uint64_t writer_checkpoint_us = 0;  // rewinding the WAL (see the SQLite backend)
-  uint64_t syncs = 0;    // fsyncs that made commits durable (one may cover several commits)
-  uint64_t sync_us = 0;  // time spent in them
+  uint64_t syncs = 0;         // fsyncs that made commits durable (one may cover several commits)
+  uint64_t sync_us = 0;       // time spent in them
   uint64_t memory_bytes = 0;  // the backend's own heap (SQLite: page caches, statements)
 };
 

@@ -28,9 +28,9 @@ std::optional<LedgerEntry> ParseLine(std::string_view line) {
     auto* p = o.if_contains(k);
     return p && p->is_string() ? std::string(p->as_string()) : std::string();
   };
-  LedgerEntry e{str("idempotency_key"), str("operation"),     str("payment_id"),
-                str("payment_method"),  0,                    str("currency"),
-                str("psp_reference"),   str("outcome"),       str("decline_code")};
+  LedgerEntry e{
+      str("idempotency_key"), str("operation"),     str("payment_id"), str("payment_method"), 0,
+      str("currency"),        str("psp_reference"), str("outcome"),    str("decline_code")};
   if (auto* a = o.if_contains("amount"); a && a->is_int64()) e.amount = a->as_int64();
   if (e.idempotency_key.empty()) return std::nullopt;
   return e;
