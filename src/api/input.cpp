@@ -268,7 +268,10 @@ Result<std::optional<bool>> OptBool(const json::object& o, std::string_view name
   return std::optional<bool>(v->as_bool());
 }
 
-Result<core::Idempotency> IdempotencyOf(const http::Request& req) {
+namespace {
+
+// The Idempotency-Key header alone, validated; the request hash is left empty.
+Result<core::Idempotency> IdempotencyKeyOf(const http::Request& req) {
   core::Idempotency idem;
   auto key = req.Header("idempotency-key");
   if (!key) return idem;
@@ -284,20 +287,44 @@ Result<core::Idempotency> IdempotencyOf(const http::Request& req) {
     }
   }
   idem.key = std::string(*key);
-  // The request's parameters, not its bytes: the same JSON in another key order or spacing is
-  // the same request. (A body that is not JSON is rejected later; hash its bytes.)
+  return idem;
+}
+
+// The request's parameters, not its bytes: the same JSON in another key order or spacing is the
+// same request. `parsed` is the body as JSON, or null when it is not JSON (then its bytes count).
+std::string RequestHash(const http::Request& req, const json::value* parsed) {
   std::string material = req.method + " " + req.path + "\n";
+  if (parsed) {
+    material += CanonicalJson(*parsed);
+  } else {
+    material += req.body;
+  }
+  return crypto::Hex(crypto::Sha256(material));
+}
+
+}  // namespace
+
+Result<core::Idempotency> IdempotencyOf(const http::Request& req) {
+  auto idem = IdempotencyKeyOf(req);
+  if (!idem || idem->key.empty()) return idem;
   boost::system::error_code ec;
   json::parse_options opt;
   opt.max_depth = 32;
   auto v = req.body.empty() ? json::value(json::object()) : json::parse(req.body, ec, {}, opt);
-  if (ec) {
-    material += req.body;
-  } else {
-    material += CanonicalJson(v);
-  }
-  idem.request_hash = crypto::Hex(crypto::Sha256(material));
+  idem->request_hash = RequestHash(req, ec ? nullptr : &v);
   return idem;
+}
+
+Result<IdempotentBody> ParseIdempotentBody(const http::Request& req,
+                                           std::initializer_list<std::string_view> allowed) {
+  auto idem = IdempotencyKeyOf(req);
+  if (!idem) return idem.error();
+  auto body = ParseBody(req, allowed);
+  if (!body) return body.error();
+  IdempotentBody out{std::move(*idem), json::value(std::move(*body))};
+  // The body parsed once: the hash is taken from the same JSON the handler reads.
+  if (!out.idem.key.empty()) out.idem.request_hash = RequestHash(req, &out.json);
+  return out;
 }
 
 }  // namespace lp::api

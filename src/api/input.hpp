@@ -42,4 +42,14 @@ Result<std::optional<bool>> OptBool(const boost::json::object& o, std::string_vi
 // The Idempotency-Key header (≤ 255 printable ASCII characters) and the request's hash.
 Result<core::Idempotency> IdempotencyOf(const http::Request& req);
 
+// IdempotencyOf and ParseBody in one, parsing the body once (the payment and refund POSTs).
+// Errors come in the same order: the key first, then the body.
+struct IdempotentBody {
+  core::Idempotency idem;
+  boost::json::value json;  // always an object
+  const boost::json::object& body() const { return json.get_object(); }
+};
+Result<IdempotentBody> ParseIdempotentBody(const http::Request& req,
+                                           std::initializer_list<std::string_view> allowed);
+
 }  // namespace lp::api

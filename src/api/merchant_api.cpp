@@ -236,26 +236,25 @@ Result<std::string> Metadata(const json::object& body) {
 
 Task<Result<core::ApiResult>> CreatePayment(MerchantApiDeps d, Request& req,
                                             const core::Principal& p) {
-  auto idem = IdempotencyOf(req);
-  if (!idem) co_return idem.error();
-  auto body = ParseBody(req, {"amount", "currency", "payment_method", "capture_method", "confirm",
+  auto in = ParseIdempotentBody(req, {"amount", "currency", "payment_method", "capture_method", "confirm",
                               "description", "metadata", "routing"});
-  if (!body) co_return body.error();
+  if (!in) co_return in.error();
+  const json::object& body = in->body();
   core::CreatePaymentParams params;
-  auto* amount = body->if_contains("amount");
+  auto* amount = body.if_contains("amount");
   if (!amount) co_return Missing("amount");
   auto a = ParseAmount(*amount, "amount", false);
   if (!a) co_return a.error();
   params.amount = *a;
-  auto* currency = body->if_contains("currency");
+  auto* currency = body.if_contains("currency");
   if (!currency) co_return Missing("currency");
   auto c = ParseCurrency(*currency, "currency");
   if (!c) co_return c.error();
   params.currency = std::string(c->Code());
-  auto pm = OptString(*body, "payment_method", 255);
+  auto pm = OptString(body, "payment_method", 255);
   if (!pm) co_return pm.error();
   params.payment_method = *pm;
-  auto cm = OptString(*body, "capture_method", 20);
+  auto cm = OptString(body, "capture_method", 20);
   if (!cm) co_return cm.error();
   if (*cm) {
     if (**cm == "manual") {
@@ -266,17 +265,17 @@ Task<Result<core::ApiResult>> CreatePayment(MerchantApiDeps d, Request& req,
                                "capture_method");
     }
   }
-  auto confirm = OptBool(*body, "confirm");
+  auto confirm = OptBool(body, "confirm");
   if (!confirm) co_return confirm.error();
   params.confirm = confirm->value_or(false);
   if (params.confirm && !params.payment_method) co_return Missing("payment_method");
-  auto desc = OptString(*body, "description", 1000);
+  auto desc = OptString(body, "description", 1000);
   if (!desc) co_return desc.error();
   params.description = *desc;
-  auto md = Metadata(*body);
+  auto md = Metadata(body);
   if (!md) co_return md.error();
   params.metadata_json = *md;
-  if (auto* r = body->if_contains("routing"); r && !r->is_null()) {
+  if (auto* r = body.if_contains("routing"); r && !r->is_null()) {
     if (!r->is_object()) {
       co_return Error::Invalid("parameter_invalid", "routing must be an object.", "routing");
     }
@@ -293,42 +292,38 @@ Task<Result<core::ApiResult>> CreatePayment(MerchantApiDeps d, Request& req,
       params.connector_account = std::string(kv.value().as_string());
     }
   }
-  co_return co_await d.payments.Create(p, std::move(params), std::move(*idem));
+  co_return co_await d.payments.Create(p, std::move(params), std::move(in->idem));
 }
 
 Task<Result<core::ApiResult>> ConfirmPayment(MerchantApiDeps d, Request& req,
                                              const core::Principal& p) {
-  auto idem = IdempotencyOf(req);
-  if (!idem) co_return idem.error();
-  auto body = ParseBody(req, {"payment_method"});
-  if (!body) co_return body.error();
-  auto pm = OptString(*body, "payment_method", 255);
+  auto in = ParseIdempotentBody(req, {"payment_method"});
+  if (!in) co_return in.error();
+  const json::object& body = in->body();
+  auto pm = OptString(body, "payment_method", 255);
   if (!pm) co_return pm.error();
-  co_return co_await d.payments.Confirm(p, req.params.at(0), *pm, std::move(*idem));
+  co_return co_await d.payments.Confirm(p, req.params.at(0), *pm, std::move(in->idem));
 }
 
 Task<Result<core::ApiResult>> CapturePayment(MerchantApiDeps d, Request& req,
                                              const core::Principal& p) {
-  auto idem = IdempotencyOf(req);
-  if (!idem) co_return idem.error();
-  auto body = ParseBody(req, {"amount_to_capture"});
-  if (!body) co_return body.error();
+  auto in = ParseIdempotentBody(req, {"amount_to_capture"});
+  if (!in) co_return in.error();
+  const json::object& body = in->body();
   std::optional<int64_t> amount;
-  if (auto* v = body->if_contains("amount_to_capture"); v && !v->is_null()) {
+  if (auto* v = body.if_contains("amount_to_capture"); v && !v->is_null()) {
     auto a = ParseAmount(*v, "amount_to_capture", false);
     if (!a) co_return a.error();
     amount = *a;
   }
-  co_return co_await d.payments.Capture(p, req.params.at(0), amount, std::move(*idem));
+  co_return co_await d.payments.Capture(p, req.params.at(0), amount, std::move(in->idem));
 }
 
 Task<Result<core::ApiResult>> CancelPayment(MerchantApiDeps d, Request& req,
                                             const core::Principal& p) {
-  auto idem = IdempotencyOf(req);
-  if (!idem) co_return idem.error();
-  auto body = ParseBody(req, {});
-  if (!body) co_return body.error();
-  co_return co_await d.payments.Cancel(p, req.params.at(0), std::move(*idem));
+  auto in = ParseIdempotentBody(req, {});  // no parameters: the body may only be {}
+  if (!in) co_return in.error();
+  co_return co_await d.payments.Cancel(p, req.params.at(0), std::move(in->idem));
 }
 
 Task<Result<core::ApiResult>> ListPayments(MerchantApiDeps d, Request& req,
@@ -349,21 +344,20 @@ Task<Result<core::ApiResult>> ListPayments(MerchantApiDeps d, Request& req,
 
 Task<Result<core::ApiResult>> CreateRefund(MerchantApiDeps d, Request& req,
                                            const core::Principal& p) {
-  auto idem = IdempotencyOf(req);
-  if (!idem) co_return idem.error();
-  auto body = ParseBody(req, {"payment", "amount", "reason"});
-  if (!body) co_return body.error();
+  auto in = ParseIdempotentBody(req, {"payment", "amount", "reason"});
+  if (!in) co_return in.error();
+  const json::object& body = in->body();
   core::RefundParams params;
-  auto pay = OptString(*body, "payment", 255);
+  auto pay = OptString(body, "payment", 255);
   if (!pay) co_return pay.error();
   if (!*pay) co_return Missing("payment");
   params.payment_id = **pay;
-  if (auto* v = body->if_contains("amount"); v && !v->is_null()) {
+  if (auto* v = body.if_contains("amount"); v && !v->is_null()) {
     auto a = ParseAmount(*v, "amount", false);
     if (!a) co_return a.error();
     params.amount = *a;
   }
-  auto reason = OptString(*body, "reason", 40);
+  auto reason = OptString(body, "reason", 40);
   if (!reason) co_return reason.error();
   if (*reason && **reason != "duplicate" && **reason != "fraudulent" &&
       **reason != "requested_by_customer") {
@@ -372,7 +366,7 @@ Task<Result<core::ApiResult>> CreateRefund(MerchantApiDeps d, Request& req,
                              "reason");
   }
   params.reason = *reason;
-  co_return co_await d.payments.CreateRefund(p, std::move(params), std::move(*idem));
+  co_return co_await d.payments.CreateRefund(p, std::move(params), std::move(in->idem));
 }
 
 Task<Result<core::ApiResult>> ListRefunds(MerchantApiDeps d, Request& req,

@@ -64,8 +64,31 @@ std::string ValidUtf8(std::string_view s) {
   return out;
 }
 
+// True when `s` needs no work: printable ASCII without quote or backslash (nothing to escape or
+// repair), fewer than 13 digits (no card number fits) and no secret prefix's stem (nothing for
+// Redact to mask). Most log values (ids, routes, addresses, codes) are such; a false answer only
+// sends the value the long way.
+bool Plain(std::string_view s) {
+  int digits = 0;
+  for (char c : s) {
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return false;
+    digits += (c >= '0' && c <= '9');
+  }
+  if (digits >= 13) return false;
+  for (std::string_view stem : {"sk_", "rk_", "pk_", "whsec_"}) {
+    if (s.find(stem) != std::string_view::npos) return false;
+  }
+  return true;
+}
+
 // Values are redacted before they are serialized, so masking never breaks the JSON.
 void AppendJsonString(std::string& out, std::string_view s) {
+  if (Plain(s)) {
+    out += '"';
+    out += s;
+    out += '"';
+    return;
+  }
   std::string clean = ValidUtf8(Redact(s));
   out += boost::json::serialize(boost::json::string_view(clean.data(), clean.size()));
 }
@@ -131,7 +154,7 @@ std::string FormatLine(Level level, std::string_view msg, std::initializer_list<
             line += std::isfinite(v) ? fmt::format("{}", v) : std::string("null");
           } else {
             std::string digits = fmt::format("{}", v);
-            if (ContainsPan(digits)) {
+            if (digits.size() >= 13 && ContainsPan(digits)) {
               AppendJsonString(line, digits);  // masked, as a string
             } else {
               line += digits;

@@ -161,7 +161,7 @@ Result<void> ApplyOutcome(store::Tx& tx, Payment& p, Attempt& a, std::optional<R
       refund->psp_reference = a.psp_reference;
     }
     if (auto r = repo::UpdateRefund(tx, *refund); !r) return r;
-    std::string obj = Render(RefundJson(*refund));
+    std::string obj = RefundBody(*refund);
     return repo::EmitEvent(
         tx, p.merchant_id, p.mode,
         refund->status == RefundStatus::kSucceeded ? "refund.succeeded" : "refund.failed",

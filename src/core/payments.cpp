@@ -122,7 +122,7 @@ struct PaymentService::Impl {
       }
       if (!applied) return applied;
       ReplaceAttempt(p, at);
-      out.body = rf ? Render(RefundJson(*rf)) : Render(PaymentJson(p));
+      out.body = rf ? RefundBody(*rf) : PaymentBody(p);
       return repo::FinishIdempotency(tx, principal, idem, rf ? rf->id : p.id, 200, out.body);
     });
     if (!w) {
@@ -174,7 +174,7 @@ Task<Result<ApiResult>> PaymentService::Create(const Principal& principal,
     }
     if (auto r = repo::InsertPayment(tx, p); !r) return r;
     if (params.confirm) return repo::InsertAttempt(tx, a);
-    out.body = Render(PaymentJson(p));
+    out.body = PaymentBody(p);
     return repo::FinishIdempotency(tx, principal, idem, p.id, 200, out.body);
   });
   if (!w) co_return w.error();
@@ -291,7 +291,7 @@ Task<Result<ApiResult>> PaymentService::Cancel(const Principal& principal, std::
         !r) {
       return r;
     }
-    out.body = Render(PaymentJson(p));
+    out.body = PaymentBody(p);
     return repo::FinishIdempotency(tx, principal, idem, p.id, 200, out.body);
   });
   if (!w) co_return w.error();
@@ -306,7 +306,7 @@ Task<Result<ApiResult>> PaymentService::Get(const Principal& principal, std::str
     auto loaded = repo::LoadPayment(tx, principal.merchant_id, principal.mode, id);
     if (!loaded) return loaded.error();
     if (!*loaded) return NoSuch("payment", id);
-    out.body = Render(PaymentJson(**loaded));
+    out.body = PaymentBody(**loaded);
     return {};
   });
   if (!r) co_return r.error();
@@ -342,13 +342,13 @@ Task<Result<ApiResult>> PaymentService::List(const Principal& principal, ListPar
     if (params.status) eq.emplace_back("status", *params.status);
     auto page = ListIds(tx, "payments", principal, params, eq);
     if (!page) return page.error();
-    json::array items;
+    std::vector<std::string> items;
     for (const auto& id : page->ids) {
       auto p = repo::LoadPayment(tx, principal.merchant_id, principal.mode, id);
       if (!p) return p.error();
-      if (*p) items.push_back(PaymentJson(**p));
+      if (*p) items.push_back(PaymentBody(**p));
     }
-    out.body = RenderList(std::move(items), page->has_more, "/v1/payments");
+    out.body = RenderTextList(items, page->has_more, "/v1/payments");
     return {};
   });
   if (!r) co_return r.error();
@@ -411,7 +411,7 @@ Task<Result<ApiResult>> PaymentService::GetRefund(const Principal& principal, st
     auto loaded = repo::LoadRefund(tx, principal.merchant_id, principal.mode, id);
     if (!loaded) return loaded.error();
     if (!*loaded) return NoSuch("refund", id);
-    out.body = Render(RefundJson(**loaded));
+    out.body = RefundBody(**loaded);
     return {};
   });
   if (!r) co_return r.error();
@@ -427,13 +427,13 @@ Task<Result<ApiResult>> PaymentService::ListRefunds(const Principal& principal, 
     if (params.status) eq.emplace_back("status", *params.status);
     auto page = ListIds(tx, "refunds", principal, params, eq);
     if (!page) return page.error();
-    json::array items;
+    std::vector<std::string> items;
     for (const auto& id : page->ids) {
       auto f = repo::LoadRefund(tx, principal.merchant_id, principal.mode, id);
       if (!f) return f.error();
-      if (*f) items.push_back(RefundJson(**f));
+      if (*f) items.push_back(RefundBody(**f));
     }
-    out.body = RenderList(std::move(items), page->has_more, "/v1/refunds");
+    out.body = RenderTextList(items, page->has_more, "/v1/refunds");
     return {};
   });
   if (!r) co_return r.error();
@@ -503,9 +503,8 @@ Task<Result<ApiResult>> PaymentService::ListEvents(const Principal& principal, L
     bool has_more = static_cast<int>(bodies.size()) > params.limit;
     if (has_more) bodies.pop_back();
     if (reverse) std::reverse(bodies.begin(), bodies.end());
-    json::array items;
-    for (const auto& b : bodies) items.push_back(json::parse(b));
-    out.body = RenderList(std::move(items), has_more, "/v1/events");
+    // The stored bodies are JSON text as webhooks deliver it (repo::EmitEvent).
+    out.body = RenderTextList(bodies, has_more, "/v1/events");
     return {};
   });
   if (!r) co_return r.error();
@@ -586,7 +585,7 @@ Task<size_t> PaymentService::Recover(bool include_pending, int64_t updated_befor
         return x;
       }
       ReplaceAttempt(q, att);
-      const std::string body = refund ? Render(RefundJson(*refund)) : Render(PaymentJson(q));
+      const std::string body = refund ? RefundBody(*refund) : PaymentBody(q);
       const std::string resource = refund ? refund->id : q.id;
       auto u = tx.Exec(
           "UPDATE idempotency_keys SET state = 'done', response_status = 200, response_body = ? "

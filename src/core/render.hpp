@@ -2,18 +2,23 @@
 #pragma once
 
 #include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "lp/core/model.hpp"
 
 namespace lp::core {
 
-boost::json::object PaymentJson(const Payment& p);
-boost::json::object RefundJson(const Refund& r);
-std::string Render(const boost::json::object& o);
-std::string RenderList(boost::json::array items, bool has_more, std::string_view url);
-// Payment JSON text without attempts (for event payloads).
+// A payment with its attempts, as the API returns it.
+std::string PaymentBody(const Payment& p);
+// The same without attempts (the object of payment events).
 std::string PaymentEventObject(const Payment& p);
+std::string RefundBody(const Refund& r);
+// {"object":"list","data":[…],"has_more":…,"url":…}: from JSON values, or from items that are
+// already JSON text.
+std::string RenderList(boost::json::array items, bool has_more, std::string_view url);
+std::string RenderTextList(const std::vector<std::string>& items, bool has_more,
+                           std::string_view url);
 
 }  // namespace lp::core

@@ -106,5 +106,31 @@ TEST(FormatLine, StaysValidJsonForInvalidUtf8) {
   ParseLine(FormatLine(Level::kInfo, "bad \xff byte", {{"k", "\xc3"}}, kTime));
 }
 
+// Values that need no escaping or redaction are copied as they are; the boundary cases of that
+// shortcut (12 vs 13+ digits, a secret's stem, characters JSON escapes) still come out masked or
+// escaped.
+TEST(FormatLine, ShortcutForPlainValuesNeverSkipsRedactionOrEscaping) {
+  const auto obj = ParseLine(FormatLine(Level::kInfo, "m",
+                                        {{"twelve", "424242424242"},
+                                         {"pan", "4242424242424242"},
+                                         {"spaced", "4242 4242 4242 4242"},
+                                         {"key", "sk_test_abcDEF123"},
+                                         {"whsec", "whsec_c2VjcmV0"},
+                                         {"stem_only", "my_sk_"},
+                                         {"quote", "a\"b"},
+                                         {"tab", "a\tb"},
+                                         {"ip", "127.0.0.1"}},
+                                        kTime));
+  EXPECT_EQ(obj.at("twelve").as_string(), "424242424242");
+  EXPECT_EQ(obj.at("pan").as_string(), "[REDACTED_PAN]");
+  EXPECT_EQ(obj.at("spaced").as_string(), "[REDACTED_PAN]");
+  EXPECT_EQ(obj.at("key").as_string(), "sk_test_***");
+  EXPECT_EQ(obj.at("whsec").as_string(), "whsec_***");
+  EXPECT_EQ(obj.at("stem_only").as_string(), "my_sk_");
+  EXPECT_EQ(obj.at("quote").as_string(), "a\"b");
+  EXPECT_EQ(obj.at("tab").as_string(), "a\tb");
+  EXPECT_EQ(obj.at("ip").as_string(), "127.0.0.1");
+}
+
 }  // namespace
 }  // namespace lp::log
