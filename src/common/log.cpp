@@ -1,7 +1,6 @@
 #include "lp/common/log.hpp"
 
 #include <fmt/format.h>
-#include <spdlog/async.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -109,18 +108,21 @@ std::string NowIso() {
 void Init(Level min_level, const std::string& file) {
   g_min_level = static_cast<int>(min_level);
   if (Logger()) return;
-  spdlog::init_thread_pool(65536, 1);
   std::shared_ptr<spdlog::sinks::sink> sink;
   if (file.empty()) {
     sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
   } else {
     sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(file);
   }
-  auto logger = std::make_shared<spdlog::async_logger>("lp", sink, spdlog::thread_pool(),
-                                                       spdlog::async_overflow_policy::block);
+  // Synchronous: a line goes into the sink's stdio buffer under the sink's mutex and reaches the
+  // file when the buffer fills, at once for warnings and errors, and at the latest after a
+  // second. (An async logger woke its worker thread for every line: a futex wake and a context
+  // switch per request on two cores.)
+  auto logger = std::make_shared<spdlog::logger>("lp", sink);
   logger->set_pattern("%v");
   logger->set_level(spdlog::level::trace);
   logger->flush_on(spdlog::level::warn);
+  spdlog::register_logger(logger);  // so flush_every reaches it
   Logger() = logger;
   spdlog::flush_every(std::chrono::seconds(1));
 }

@@ -250,88 +250,90 @@ net::awaitable<bool> Server::Impl::Serve(Listener* l, Stream& s, beast::flat_buf
     req.request_id = NewId("req", 20);
     req.start_us = start;
 
+    // The request is parsed from the connection's buffer with parser.put(), reading only when
+    // the parser needs more: a request that arrived whole (the usual case) costs no composed
+    // read operation and no extra trip through the executor.
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
     parser.body_limit(limits.body_limit);
+    parser.eager(false);  // stop after the head, to measure it; then take the body eagerly
     lowest.expires_after(limits.header_timeout);
-    auto [hec, hn] = co_await bhttp::async_read_header(s, buf, parser, kTuple);
+    boost::system::error_code pec;  // what the parser said
+    bool read_failed = false;       // timeout, reset or EOF: nothing to answer
+    size_t head_bytes = 0;
+    for (;;) {
+      if (buf.size() > 0) {
+        const bool head_was_done = parser.is_header_done();
+        const size_t n = parser.put(buf.data(), pec);
+        buf.consume(n);
+        if (pec == bhttp::error::need_more) pec = {};
+        if (pec) break;
+        // Beast's header_limit holds per put() (which takes whole header lines as they come);
+        // the head as a whole is limited here.
+        if (!head_was_done) head_bytes += n;
+        if (!parser.is_header_done() && head_bytes + buf.size() > limits.header_limit) {
+          pec = bhttp::error::header_limit;
+          break;
+        }
+        if (!head_was_done && parser.is_header_done()) {
+          if (head_bytes > limits.header_limit) {
+            pec = bhttp::error::header_limit;
+            break;
+          }
+          if (parser.is_done()) break;  // no body
+          parser.eager(true);
+          lowest.expires_after(limits.body_timeout);
+          continue;  // the body may be in the buffer already
+        }
+        if (parser.is_done()) break;
+      }
+      auto [rec, rn] = co_await s.async_read_some(buf.prepare(16384), kTuple);
+      if (rec) {
+        read_failed = true;
+        break;
+      }
+      buf.commit(rn);
+    }
     Response resp;
     bool keep_alive = false;
     bool have_request = false;
-    // Beast's header_limit is checked per read; enforce the total head size here as well.
-    if (!hec && hn > limits.header_limit) hec = bhttp::error::header_limit;
-    if (hec) {
-      if (hec == bhttp::error::body_limit) {
-        // Content-Length larger than the body limit: refuse without reading the body.
-        resp = ErrorResponse(Error{ErrorType::kPayloadTooLarge,
-                                   "body_too_large",
-                                   "The request body exceeds 1 MiB.",
-                                   {},
-                                   {}},
-                             req.request_id);
-      } else if (hec == bhttp::error::header_limit) {
-        resp = ErrorResponse(Error{ErrorType::kInvalidRequest,
-                                   "request_header_too_large",
-                                   "The request head exceeds 16 KiB.",
-                                   {},
-                                   {}},
-                             req.request_id);
-        resp.status = 431;
-      } else if (hec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
-                 hec != bhttp::error::end_of_stream && hec != bhttp::error::partial_message) {
-        resp = ErrorResponse(Error::Invalid("malformed_request", "The HTTP request is malformed."),
-                             req.request_id);
-      } else {
-        co_return false;  // timeout, reset, EOF: nothing to answer
-      }
-    } else {
+    if (read_failed) co_return false;
+    if (parser.is_header_done()) {
       auto& h = parser.get();
-      auto cl = parser.content_length();
-      if (cl && *cl > limits.body_limit) {
-        resp = ErrorResponse(Error{ErrorType::kPayloadTooLarge,
-                                   "body_too_large",
-                                   "The request body exceeds 1 MiB.",
-                                   {},
-                                   {}},
-                             req.request_id);
-      } else {
-        if (!parser.is_done()) {
-          lowest.expires_after(limits.body_timeout);
-          auto [bec, bn] = co_await bhttp::async_read(s, buf, parser, kTuple);
-          if (bec == bhttp::error::body_limit) {
-            resp = ErrorResponse(Error{ErrorType::kPayloadTooLarge,
-                                       "body_too_large",
-                                       "The request body exceeds 1 MiB.",
-                                       {},
-                                       {}},
-                                 req.request_id);
-          } else if (bec &&
-                     bec.category() ==
-                         bhttp::make_error_code(bhttp::error::bad_method).category() &&
-                     bec != bhttp::error::end_of_stream && bec != bhttp::error::partial_message) {
-            resp =
-                ErrorResponse(Error::Invalid("malformed_request", "The HTTP request is malformed."),
-                              req.request_id);
-          } else if (bec) {
-            co_return false;
-          } else {
-            have_request = true;
-          }
-        } else {
-          have_request = true;
-        }
-      }
       req.method = std::string(h.method_string());
       req.target = std::string(h.target());
-      if (have_request) {
-        keep_alive = h.keep_alive();
-        for (const auto& f : h) {
-          std::string name(f.name_string());
-          for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-          req.headers.emplace_back(std::move(name), std::string(f.value()));
-        }
-        req.body = std::move(parser.get().body());
+    }
+    if (pec == bhttp::error::body_limit) {
+      // Content-Length larger than the body limit (refused without reading the body), or a
+      // chunked body growing past it.
+      resp = ErrorResponse(Error{ErrorType::kPayloadTooLarge,
+                                 "body_too_large",
+                                 "The request body exceeds 1 MiB.",
+                                 {},
+                                 {}},
+                           req.request_id);
+    } else if (pec == bhttp::error::header_limit) {
+      resp = ErrorResponse(Error{ErrorType::kInvalidRequest,
+                                 "request_header_too_large",
+                                 "The request head exceeds 16 KiB.",
+                                 {},
+                                 {}},
+                           req.request_id);
+      resp.status = 431;
+    } else if (pec) {
+      resp = ErrorResponse(Error::Invalid("malformed_request", "The HTTP request is malformed."),
+                           req.request_id);
+    } else {
+      auto& h = parser.get();
+      have_request = true;
+      keep_alive = h.keep_alive();
+      req.headers.reserve(static_cast<size_t>(std::distance(h.begin(), h.end())));
+      for (const auto& f : h) {
+        std::string name(f.name_string());
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        req.headers.emplace_back(std::move(name), std::string(f.value()));
       }
+      req.body = std::move(h.body());
     }
     if (have_request) {
       if (over_limit) {

@@ -47,6 +47,23 @@ TEST(HmacSha256, MatchesRfc4231TestCases1To7) {
   }
 }
 
+// A context is kept per thread and reused while the key stays the same: alternating keys, the
+// same key again, an empty key and data each still give the right MAC.
+TEST(HmacSha256, RightAcrossKeyChangesAndRepeats) {
+  const std::string k1(20, '\x0b'), k2 = "Jefe";
+  const std::string d1 = "Hi There", d2 = "what do ya want for nothing?";
+  const std::string m1 = "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7";
+  const std::string m2 = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Hex(HmacSha256(k1, d1)), m1);
+    EXPECT_EQ(Hex(HmacSha256(k1, d1)), m1);
+    EXPECT_EQ(Hex(HmacSha256(k2, d2)), m2);
+  }
+  EXPECT_EQ(Hex(HmacSha256("", "")),
+            "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+  EXPECT_EQ(Hex(HmacSha256(k2, d2)), m2);
+}
+
 // FIPS 180-2 appendix B.1 and B.2 ("abc" and the 448-bit message), and the empty string.
 TEST(Sha256, MatchesFips180Vectors) {
   EXPECT_EQ(Hex(Sha256("abc")),

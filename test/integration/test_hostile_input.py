@@ -5,6 +5,7 @@ back near idle.
 The tests of this module share one server and run in name order (test_01 … test_99)."""
 
 import os
+import re
 import asyncio
 import json
 import ssl
@@ -121,6 +122,49 @@ class HostileInputTest(unittest.TestCase):
             self.assertTrue(wait_closed(s, 5), "connection not closed after 413")
         finally:
             s.close()
+
+    # -- framing: pipelining and bodies split across reads ----------------------------------------
+    def test_08a_pipelined_requests_answered_in_order(self):
+        data = (b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                b"GET /nope HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        s = self.server.raw_tls_socket("ops")
+        got = b""
+        try:
+            s.sendall(data)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:  # the last one asked to close: read to the end
+                chunk = harness.poll_recv(s, 1.0)
+                if chunk == b"":
+                    break
+                got += chunk or b""
+        finally:
+            s.close()
+        statuses = [int(m) for m in re.findall(rb"HTTP/1\.1 (\d{3}) ", got)]
+        self.assertEqual(statuses, [200, 404, 200], got[:2000])
+
+    def test_08b_body_trickled_in_small_chunked_pieces_is_read_whole(self):
+        body = json.dumps({"amount": 1234, "currency": "usd", "payment_method": "tok_visa"}).encode()
+        head = (b"POST /v1/payments HTTP/1.1\r\nHost: localhost\r\n"
+                b"Authorization: Bearer " + self.key.encode() + b"\r\n"
+                b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+                b"Connection: close\r\n\r\n")
+        s = self.server.raw_tls_socket("api")
+        try:
+            s.sendall(head[:20])
+            time.sleep(0.05)
+            s.sendall(head[20:])
+            for i in range(0, len(body), 7):
+                piece = body[i:i + 7]
+                s.sendall(b"%x\r\n" % len(piece) + piece + b"\r\n")
+                time.sleep(0.01)
+            s.sendall(b"0\r\n\r\n")
+            resp = read_raw_response(s)
+        finally:
+            s.close()
+        self.assertEqual(resp.status, 200, resp)
+        payment = json.loads(resp.body)
+        self.assertEqual((payment["amount"], payment["status"]), (1234, "requires_confirmation"))
 
     def test_09_chunked_body_over_1mib_gets_413(self):
         head = (b"POST /v1/payments HTTP/1.1\r\nHost: localhost\r\n"

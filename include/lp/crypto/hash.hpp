@@ -1,4 +1,4 @@
-// Hashes and MACs (libsodium), Base64 (OpenSSL) and constant-time comparison (libsodium).
+// Hashes, MACs and Base64 (OpenSSL) and constant-time comparison (libsodium).
 #pragma once
 
 #include <string>
