@@ -16,6 +16,20 @@ void AppendCreatedBounds(const ListParams& params, std::string& sql,
   }
 }
 
+namespace {
+// A row seen without its first column.
+class ShiftedRow : public store::Row {
+ public:
+  explicit ShiftedRow(const store::Row& r) : r_(r) {}
+  bool IsNull(int col) const override { return r_.IsNull(col + 1); }
+  int64_t Int(int col) const override { return r_.Int(col + 1); }
+  std::string Text(int col) const override { return r_.Text(col + 1); }
+
+ private:
+  const store::Row& r_;
+};
+}  // namespace
+
 Result<bool> ListPage(store::Tx& tx, const ListSpec& spec, const Principal& principal,
                       const ListParams& params, const std::function<void(const store::Row&)>& row) {
   const std::string table(spec.table);
@@ -72,28 +86,27 @@ Result<bool> ListPage(store::Tx& tx, const ListSpec& spec, const Principal& prin
     if (!r) return r.error();
     return has_more;
   }
-  // Backwards: select ids only, then read the rows in page order.
-  std::vector<std::string> ids;
-  const std::string id_sql = "SELECT id" + sql.substr(sql.find(" FROM "));
-  auto r = tx.QueryV(id_sql, args, [&](const store::Row& r) {
-    if (static_cast<int>(ids.size()) == params.limit) {
-      has_more = true;
-      return false;
+  // Backwards: the nearest `limit + 1` rows before the cursor, handed over in page order by an
+  // outer query. Each row leads with how many the inner query found: more than `limit` means the
+  // first row in page order is the extra one (it only tells that there are more).
+  const size_t from = sql.find(" FROM ");
+  const std::string paged =
+      "SELECT COUNT(*) OVER (), * FROM (SELECT " + std::string(spec.columns) +
+      ", created AS lp_c, id AS lp_i" + sql.substr(from) + ")" +
+      (spec.oldest_first ? " ORDER BY lp_c ASC, lp_i ASC" : " ORDER BY lp_c DESC, lp_i DESC");
+  bool first = true;
+  auto r = tx.QueryV(paged, args, [&](const store::Row& x) {
+    if (first) {
+      first = false;
+      if (x.Int(0) > params.limit) {
+        has_more = true;
+        return true;  // the extra row
+      }
     }
-    ids.push_back(r.Text(0));
+    row(ShiftedRow(x));
     return true;
   });
   if (!r) return r.error();
-  std::reverse(ids.begin(), ids.end());
-  const std::string one =
-      "SELECT " + std::string(spec.columns) + " FROM " + table + " WHERE id = ?";
-  for (const auto& id : ids) {
-    auto q = tx.Query(one, {id}, [&](const store::Row& x) {
-      row(x);
-      return false;
-    });
-    if (!q) return q.error();
-  }
   return has_more;
 }
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <tuple>
 
 #include "lp/common/random.hpp"
 
@@ -95,6 +96,35 @@ TEST_F(ListPageTest, NewestFirstPagesForwardAndBack) {
   auto top = List({.limit = 2, .ending_before = "e3"});
   EXPECT_EQ(top.ids, (V{"e6", "e5"}));
   EXPECT_FALSE(top.has_more);
+}
+
+// Rows read backwards come from an outer query that leads with a count; the callback must still
+// see exactly the spec's columns, in order, whichever way the page is read.
+TEST_F(ListPageTest, RowsCarryTheSpecColumnsBothWays) {
+  Principal p{"mer_a", Mode::kTest, "key", "secret", {}, {}, {}};
+  for (const char* dir : {"forward", "backward"}) {
+    std::vector<std::tuple<std::string, int64_t, std::string>> rows;
+    ListParams params{.limit = 3};
+    if (std::string_view(dir) == "backward") params.ending_before = "e1";
+    auto r = store_->ReadSync([&](store::Tx& tx) -> Result<void> {
+      ListSpec spec{"webhook_endpoints", "id, created, status", {}, "status != 'deleted'", false};
+      auto more = ListPage(tx, spec, p, params, [&](const store::Row& row) {
+        rows.emplace_back(row.Text(0), row.Int(1), row.Text(2));
+      });
+      if (!more) return more.error();
+      return {};
+    });
+    ASSERT_TRUE(r) << dir;
+    using T = std::tuple<std::string, int64_t, std::string>;
+    const std::vector<T> want = {T{"e6", 6'000'000, "enabled"}, T{"e5", 5'000'000, "enabled"},
+                                 T{"e3", 3'000'000, "disabled"}};
+    if (std::string_view(dir) == "forward") {
+      EXPECT_EQ(rows, want);
+    } else {  // the 3 before e1: e2, e3, e5 in newest-first order
+      EXPECT_EQ(rows, (std::vector<T>{T{"e5", 5'000'000, "enabled"}, T{"e3", 3'000'000, "disabled"},
+                                      T{"e2", 2'000'000, "enabled"}}));
+    }
+  }
 }
 
 TEST_F(ListPageTest, OldestFirstListsPageTheOtherWay) {
