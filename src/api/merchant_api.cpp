@@ -236,8 +236,8 @@ Result<std::string> Metadata(const json::object& body) {
 
 Task<Result<core::ApiResult>> CreatePayment(MerchantApiDeps d, Request& req,
                                             const core::Principal& p) {
-  auto in = ParseIdempotentBody(req, {"amount", "currency", "payment_method", "capture_method", "confirm",
-                              "description", "metadata", "routing"});
+  auto in = ParseIdempotentBody(req, {"amount", "currency", "payment_method", "capture_method",
+                                      "confirm", "description", "metadata", "routing"});
   if (!in) co_return in.error();
   const json::object& body = in->body();
   core::CreatePaymentParams params;

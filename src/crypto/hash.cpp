@@ -3,10 +3,10 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
+#include <sodium.h>
 
 #include <cstdio>
 #include <cstdlib>
-#include <sodium.h>
 
 namespace lp::crypto {
 

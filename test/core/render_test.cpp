@@ -126,7 +126,8 @@ TEST(Render, EscapesAndNonAsciiMatch) {
   Payment p = Succeeded();
   std::string every_control;
   for (int c = 0; c < 0x20; ++c) every_control += static_cast<char>(c);
-  p.description = "quote \" backslash \\ slash / del \x7f " + every_control + " caf\xc3\xa9 \xe2\x82\xac";
+  p.description =
+      "quote \" backslash \\ slash / del \x7f " + every_control + " caf\xc3\xa9 \xe2\x82\xac";
   p.metadata = R"({"order":"A-1","note":"line\nbreak \"q\""})";
   p.mode = Mode::kLive;
   EXPECT_EQ(PaymentBody(p), json::serialize(ReferencePayment(p)));
@@ -138,7 +139,8 @@ TEST(Render, NullsDeclinesAndSeveralAttemptsMatch) {
   p.status = PaymentStatus::kFailed;
   p.payment_method.reset();
   p.psp_reference.reset();
-  p.last_error = LastError{"card_declined", "insufficient_funds", "The card has insufficient funds."};
+  p.last_error =
+      LastError{"card_declined", "insufficient_funds", "The card has insufficient funds."};
   Attempt second = p.attempts[0];
   second.id = "att_2";
   second.latency_us.reset();
@@ -188,8 +190,7 @@ TEST(Render, TextListMatchesTheValueList) {
   r.id = "re_\"1";
   std::vector<std::string> texts = {PaymentBody(p), RefundBody(r)};
   json::array values = {ReferencePayment(p), ReferenceRefund(r)};
-  EXPECT_EQ(RenderTextList(texts, true, "/v1/payments"),
-            RenderList(values, true, "/v1/payments"));
+  EXPECT_EQ(RenderTextList(texts, true, "/v1/payments"), RenderList(values, true, "/v1/payments"));
   EXPECT_EQ(RenderTextList({}, false, "/v1/refunds"), RenderList({}, false, "/v1/refunds"));
 }
 
