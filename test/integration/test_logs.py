@@ -129,3 +129,48 @@ class LogsTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class LogFileTest(unittest.TestCase):
+    """With --log-file, lines go through a buffered file sink: an access line must still reach
+    the file within about a second while the server keeps running (the periodic flush)."""
+
+    @classmethod
+    def setUpClass(cls):
+        import tempfile
+        cls.log_dir = tempfile.mkdtemp(prefix="lp-it-logfile-")
+        cls.log_file = cls.log_dir + "/server.log"
+        cls.server = Server(extra_args=["--log-file", cls.log_file])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+        import shutil
+        shutil.rmtree(cls.log_dir, ignore_errors=True)
+
+    def access_line(self, request_id):
+        try:
+            with open(self.log_file, "rb") as f:
+                text = f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return None
+        for line in text.splitlines():
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue
+            if rec.get("msg") == "access" and rec.get("request_id") == request_id:
+                return rec
+        return None
+
+    def test_access_line_reaches_the_file_within_about_a_second(self):
+        status, h, _ = self.server.request("ops", "GET", "/healthz")
+        self.assertEqual(status, 200)
+        sent = time.monotonic()
+        rec = None
+        while rec is None and time.monotonic() - sent < 5:
+            time.sleep(0.05)
+            rec = self.access_line(h["request-id"])
+        self.assertIsNotNone(rec, "access line not in the log file after 5 s")
+        self.assertLess(time.monotonic() - sent, 2.5, "access line flushed too late")
+        self.assertIsNone(self.server.proc.poll(), "the server must still be running")
