@@ -190,7 +190,8 @@ http::Router OpsRouter(store::Store& store, metrics::Registry& reg,
             "# TYPE liasonpay_store_syncs_total counter\nliasonpay_store_syncs_total {}\n"
             "# TYPE liasonpay_store_sync_seconds_total counter\n"
             "liasonpay_store_sync_seconds_total {:.6f}\n"
-            "# HELP liasonpay_store_memory_bytes Heap the database connections hold (page caches, schema, prepared statements).\n"
+            "# HELP liasonpay_store_memory_bytes Heap the database connections hold (page caches, "
+            "schema, prepared statements).\n"
             "# TYPE liasonpay_store_memory_bytes gauge\nliasonpay_store_memory_bytes {}\n",
             stats.commits, stats.transactions, stats.writer_exec_us / 1e6,
             stats.writer_commit_us / 1e6, stats.writer_idle_us / 1e6,

@@ -187,8 +187,8 @@ class Connection final : public Tx {
   // thread that uses the connection so that Stats() can read it from any thread.
   void RecordMemory() {
     int total = 0;
-    for (int op : {SQLITE_DBSTATUS_CACHE_USED, SQLITE_DBSTATUS_SCHEMA_USED,
-                   SQLITE_DBSTATUS_STMT_USED}) {
+    for (int op :
+         {SQLITE_DBSTATUS_CACHE_USED, SQLITE_DBSTATUS_SCHEMA_USED, SQLITE_DBSTATUS_STMT_USED}) {
       int cur = 0, high = 0;
       if (sqlite3_db_status(db_, op, &cur, &high, 0) == SQLITE_OK) total += cur;
     }
