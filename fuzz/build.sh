@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (pan_fuzz, json_request_fuzz) with clang, ASan and UBSan, then runs
-# each for N seconds: fuzz/build.sh [SECONDS, default 30]. Output, corpora and crash artifacts go
+# Builds the libFuzzer targets (pan_fuzz, json_request_fuzz, render_fuzz) with clang, ASan and
+# UBSan, then runs each for N seconds: fuzz/build.sh [SECONDS, default 30]. Output, corpora and crash artifacts go
 # to build/fuzz/ (override with LP_FUZZ_OUT). Exits non-zero if a target crashes, leaks or times
 # out. Separate from CMake because the project builds with g++, which has no libFuzzer.
 set -euo pipefail
@@ -21,7 +21,7 @@ fi
 
 mkdir -p "$out/obj" "$out/artifacts"
 flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-       -I "$root/include" -I "$root/src"
+       -I "$root/include" -I "$root/src" -I "$root/test"
        -DBOOST_JSON_NO_LIB -DBOOST_ALL_NO_LIB)
 san_lib=(-fsanitize=fuzzer-no-link,address,undefined)
 san_bin=(-fsanitize=fuzzer,address,undefined)
@@ -33,7 +33,8 @@ echo '#include <boost/json/src.hpp>' > "$out/obj/boost_json_impl.cpp"
 compile() {  # compile SRC OBJ, skipped when OBJ is newer than SRC and the headers
   local src="$1" obj="$2"
   if [ -f "$obj" ] && [ "$obj" -nt "$src" ] &&
-     [ -z "$(find "$root/include" "$root/src/common" -newer "$obj" -print -quit)" ]; then
+     [ -z "$(find "$root/include" "$root/src/common" "$root/src/core" "$root/test/core" \
+       -newer "$obj" -print -quit)" ]; then
     return
   fi
   echo "fuzz: compiling ${src#"$root"/}"
@@ -42,13 +43,14 @@ compile() {  # compile SRC OBJ, skipped when OBJ is newer than SRC and the heade
 
 lib_objs=()
 for src in "$root/src/common/pan.cpp" "$root/src/common/redact.cpp" \
-           "$root/src/common/money.cpp" "$out/obj/boost_json_impl.cpp"; do
+           "$root/src/common/money.cpp" "$root/src/core/render.cpp" "$root/src/core/model.cpp" \
+           "$out/obj/boost_json_impl.cpp"; do
   obj="$out/obj/$(basename "${src%.cpp}").o"
   compile "$src" "$obj"
   lib_objs+=("$obj")
 done
 
-targets=(pan_fuzz json_request_fuzz)
+targets=(pan_fuzz json_request_fuzz render_fuzz)
 for t in "${targets[@]}"; do
   compile "$root/fuzz/$t.cpp" "$out/obj/$t.o"
   "$cxx" "${san_bin[@]}" "$out/obj/$t.o" "${lib_objs[@]}" -o "$out/$t"
@@ -65,6 +67,8 @@ seed pan_fuzz dashed '5555-5555-5555-4444'
 seed pan_fuzz amex 'x378282246310005y'
 seed pan_fuzz keys 'Bearer sk_live_abc rk_test_x whsec_a+b/= pk_test_1'
 seed pan_fuzz log '{"time":"2024-01-31T12:34:56Z","level":"info","msg":"m","n":1099}'
+seed render_fuzz ascii 'pay_123 usd tok_visa {"order":"42"} sandbox mca_1 sbx_1'
+seed render_fuzz escapes "$(printf 'q"b\\s\001\037\177caf\303\251 \342\202\254')"
 seed json_request_fuzz payment '{"amount":1099,"currency":"usd","payment_method":"tok_visa","capture_method":"manual","metadata":{"order":"42"}}'
 seed json_request_fuzz float '{"amount":10.0,"currency":"JPY"}'
 seed json_request_fuzz big '{"amount":9007199254740993,"currency":"kwd"}'
