@@ -97,7 +97,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string url = in.ConsumeRandomLengthString(32);
   const bool more = in.ConsumeBool();
   Check(RenderTextList({PaymentBody(p), RefundBody(r)}, more, url),
-        RenderList(json::array{reference::ReferencePayment(p), reference::ReferenceRefund(r)},
-                   more, url));
+        RenderList(json::array{reference::ReferencePayment(p), reference::ReferenceRefund(r)}, more,
+                   url));
   return 0;
 }

@@ -64,7 +64,6 @@ class Writer {
     out_ += json_text;
   }
   void Double(std::string_view k, double v) { Raw(k, json::serialize(json::value(v))); }
-  std::string& Out() { return out_; }
 
   void String(std::string_view s) {
     static constexpr char kHex[] = "0123456789abcdef";
