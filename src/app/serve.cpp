@@ -192,10 +192,16 @@ http::Router OpsRouter(store::Store& store, metrics::Registry& reg,
             "liasonpay_store_sync_seconds_total {:.6f}\n"
             "# HELP liasonpay_store_memory_bytes Heap the database connections hold (page caches, "
             "schema, prepared statements).\n"
-            "# TYPE liasonpay_store_memory_bytes gauge\nliasonpay_store_memory_bytes {}\n",
+            "# TYPE liasonpay_store_memory_bytes gauge\nliasonpay_store_memory_bytes {}\n"
+            "# HELP liasonpay_store_wal_writes_total WAL writes by the database engine (engine) "
+            "and the write calls they became (file).\n"
+            "# TYPE liasonpay_store_wal_writes_total counter\n"
+            "liasonpay_store_wal_writes_total{{stage=\"engine\"}} {}\n"
+            "liasonpay_store_wal_writes_total{{stage=\"file\"}} {}\n",
             stats.commits, stats.transactions, stats.writer_exec_us / 1e6,
             stats.writer_commit_us / 1e6, stats.writer_idle_us / 1e6,
-            stats.writer_checkpoint_us / 1e6, stats.syncs, stats.sync_us / 1e6, stats.memory_bytes);
+            stats.writer_checkpoint_us / 1e6, stats.syncs, stats.sync_us / 1e6, stats.memory_bytes,
+            stats.wal_writes, stats.wal_write_calls);
         co_return http::Response::Text(200, std::move(body), "text/plain; version=0.0.4");
       });
   return r;

@@ -93,6 +93,10 @@ struct StoreStats {
   uint64_t syncs = 0;         // fsyncs that made commits durable (one may cover several commits)
   uint64_t sync_us = 0;       // time spent in them
   uint64_t memory_bytes = 0;  // the backend's own heap (SQLite: page caches, statements)
+  // SQLite: writes the engine made to its WAL, and the system calls they became after the
+  // write-coalescing VFS joined each commit's frames (see the SQLite backend).
+  uint64_t wal_writes = 0;
+  uint64_t wal_write_calls = 0;
 };
 
 class Store {

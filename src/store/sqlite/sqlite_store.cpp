@@ -21,6 +21,7 @@
 #include "lp/common/log.hpp"
 #include "lp/store/store.hpp"
 #include "store/sqlite/migrations.hpp"
+#include "store/sqlite/wal_vfs.hpp"
 
 namespace lp::store {
 namespace {
@@ -48,7 +49,7 @@ class Connection final : public Tx {
     sqlite3* db = nullptr;
     int flags = readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     flags |= SQLITE_OPEN_NOMUTEX;
-    int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+    int rc = sqlite3_open_v2(path.c_str(), &db, flags, sqlite::WalVfsName());
     if (rc != SQLITE_OK) {
       std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
       sqlite3_close(db);
@@ -324,6 +325,9 @@ class SqliteStore final : public Store {
     }
     for (const auto& c : reader_conns_) memory += c->Memory();
     st.memory_bytes = static_cast<uint64_t>(memory);
+    const auto wal = sqlite::WalVfsCounters();
+    st.wal_writes = wal.writes_in;
+    st.wal_write_calls = wal.writes_out;
     return st;
   }
   std::string_view Backend() const override { return "sqlite"; }
