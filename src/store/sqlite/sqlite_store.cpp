@@ -428,7 +428,7 @@ class SqliteStore final : public Store {
       const int64_t t_exec = MonotonicMicros();
       idle_us_.fetch_add(t_exec - t_idle, std::memory_order_relaxed);
       results.clear();
-      auto begin = c.ExecScript("BEGIN IMMEDIATE");
+      auto begin = c.Exec("BEGIN IMMEDIATE", {});
       if (!begin) {
         for (auto& j : batch) j.done(begin.error());
         continue;
@@ -449,8 +449,8 @@ class SqliteStore final : public Store {
       }
       if (!clean) {
         results.clear();
-        (void)c.ExecScript("ROLLBACK");
-        if (auto again = c.ExecScript("BEGIN IMMEDIATE"); !again) {
+        (void)c.Exec("ROLLBACK", {});
+        if (auto again = c.Exec("BEGIN IMMEDIATE", {}); !again) {
           for (auto& j : batch) j.done(again.error());
           continue;
         }
@@ -464,10 +464,10 @@ class SqliteStore final : public Store {
       }
       const int64_t t_commit = MonotonicMicros();
       exec_us_.fetch_add(t_commit - t_exec, std::memory_order_relaxed);
-      auto commit = c.ExecScript("COMMIT");
+      auto commit = c.Exec("COMMIT", {});
       commit_us_.fetch_add(MonotonicMicros() - t_commit, std::memory_order_relaxed);
       if (!commit) {
-        (void)c.ExecScript("ROLLBACK");
+        (void)c.Exec("ROLLBACK", {});
         log::Error("store_commit_failed", {{"detail", commit.error().detail}});
         for (auto& j : batch) j.done(commit.error());
         continue;
@@ -583,7 +583,7 @@ class SqliteStore final : public Store {
       if (!reads_.PopBatch(batch, 1)) break;
       auto& j = batch.front();
       Result<void> r = Error::Internal("read failed");
-      if (auto b = c.ExecScript("BEGIN"); !b) {
+      if (auto b = c.Exec("BEGIN", {}); !b) {
         r = b.error();
       } else {
         try {
@@ -591,7 +591,7 @@ class SqliteStore final : public Store {
         } catch (const std::exception& e) {
           r = Error::Internal(std::string("read threw: ") + e.what());
         }
-        (void)c.ExecScript("COMMIT");
+        (void)c.Exec("COMMIT", {});
       }
       c.RecordMemory();
       j.done(std::move(r));
