@@ -8,6 +8,7 @@
 #include <atomic>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -92,15 +93,29 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out += boost::json::serialize(boost::json::string_view(clean.data(), clean.size()));
 }
 
-std::string NowIso() {
+// "YYYY-MM-DDTHH:MM:SS.uuuuuuZ". The part up to the second is formatted once per second and
+// thread; only the microseconds are written per line.
+void AppendNowIso(std::string& out) {
+  thread_local std::time_t cached_second = -1;
+  thread_local char prefix[32];
   auto now = std::chrono::system_clock::now();
   auto secs = std::chrono::time_point_cast<std::chrono::seconds>(now);
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now - secs).count();
   std::time_t t = std::chrono::system_clock::to_time_t(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros);
+  if (t != cached_second) {
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    fmt::format_to_n(prefix, sizeof prefix - 1, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.",
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                     tm.tm_sec);
+    prefix[20] = '\0';
+    cached_second = t;
+  }
+  out.append(prefix, 20);
+  char digits[6];
+  for (int i = 5; i >= 0; --i, micros /= 10) digits[i] = static_cast<char>('0' + micros % 10);
+  out.append(digits, 6);
+  out += 'Z';
 }
 
 }  // namespace
@@ -136,7 +151,11 @@ std::string FormatLine(Level level, std::string_view msg, std::initializer_list<
   std::string line;
   line.reserve(256);
   line += "{\"time\":\"";
-  line += time;
+  if (time.empty()) {
+    AppendNowIso(line);
+  } else {
+    line += time;
+  }
   line += "\",\"level\":\"";
   line += LevelName(level);
   line += "\",\"msg\":";
@@ -155,7 +174,9 @@ std::string FormatLine(Level level, std::string_view msg, std::initializer_list<
           } else if constexpr (std::is_same_v<T, double>) {
             line += std::isfinite(v) ? fmt::format("{}", v) : std::string("null");
           } else {
-            std::string digits = fmt::format("{}", v);
+            char buf[24];
+            const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+            const std::string_view digits(buf, static_cast<size_t>(end - buf));
             if (digits.size() >= 13 && ContainsPan(digits)) {
               AppendJsonString(line, digits);  // masked, as a string
             } else {
@@ -171,7 +192,7 @@ std::string FormatLine(Level level, std::string_view msg, std::initializer_list<
 
 void Write(Level level, std::string_view msg, std::initializer_list<Field> fields) {
   if (static_cast<int>(level) < g_min_level.load(std::memory_order_relaxed)) return;
-  std::string line = FormatLine(level, msg, fields, NowIso());
+  std::string line = FormatLine(level, msg, fields, {});
   if (auto& l = Logger()) {
     l->info(line);
   } else {

@@ -27,11 +27,13 @@ class Writer {
     out_ += '}';
     first_ = false;
   }
+  // Keys are this file's string literals, plain identifiers that JSON never escapes.
   void Key(std::string_view k) {
     if (!first_) out_ += ',';
     first_ = false;
-    String(k);
-    out_ += ':';
+    out_ += '"';
+    out_ += k;
+    out_ += "\":";
   }
   void Str(std::string_view k, std::string_view v) {
     Key(k);

@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <limits>
+#include <regex>
 #include <string>
 
 namespace lp::log {
@@ -41,6 +44,36 @@ TEST(FormatLine, IsOneJsonObjectWithTimeLevelMessageAndFields) {
   EXPECT_EQ(obj.at("latency_ms").as_int64(), 1500);
   EXPECT_DOUBLE_EQ(obj.at("ratio").as_double(), 0.25);
   EXPECT_EQ(obj.at("retry").as_bool(), true);
+}
+
+// Without a given time, the line carries now in UTC, to the microsecond (the part up to the
+// second is cached per second; consecutive lines must still move forward).
+TEST(FormatLine, StampsTheCurrentUtcTimeToTheMicrosecond) {
+  const std::regex shape(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)");
+  std::string previous;
+  for (int i = 0; i < 3; ++i) {
+    // system_clock, not time(): glibc's time() reads a coarse clock that may lag a tick behind.
+    const auto seconds = [] {
+      return std::chrono::system_clock::to_time_t(
+          std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
+    };
+    const std::time_t before = seconds();
+    const std::string time(ParseLine(FormatLine(Level::kInfo, "m", {}, {})).at("time").as_string());
+    const std::time_t after = seconds();
+    ASSERT_TRUE(std::regex_match(time, shape)) << time;
+    std::tm tm{};
+    ASSERT_NE(strptime(time.c_str(), "%Y-%m-%dT%H:%M:%S", &tm), nullptr);
+    const std::time_t stamped = timegm(&tm);
+    EXPECT_GE(stamped, before);
+    EXPECT_LE(stamped, after);
+    EXPECT_GE(time, previous);  // fixed-width: string order is time order
+    previous = time;
+    if (i == 1) {  // cross into the next second, where the cached prefix must change
+      const auto next = std::chrono::system_clock::from_time_t(seconds() + 1);
+      while (std::chrono::system_clock::now() < next) {
+      }
+    }
+  }
 }
 
 TEST(FormatLine, LevelNames) {

@@ -29,7 +29,7 @@ struct Field {
 void Init(Level min_level = Level::kInfo, const std::string& file = {});
 void Flush();
 void Write(Level level, std::string_view msg, std::initializer_list<Field> fields);
-// The exact line Write() would emit (without the time), for tests of the redactor.
+// The exact line Write() emits, with `time` as given (tests), or the current UTC time when empty.
 std::string FormatLine(Level level, std::string_view msg, std::initializer_list<Field> fields,
                        std::string_view time);
 
