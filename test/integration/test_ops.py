@@ -100,6 +100,11 @@ class OpsTest(unittest.TestCase):
         self.assertGreaterEqual(one("liasonpay_store_transactions_total"), commits)
         self.assertGreaterEqual(one("liasonpay_store_sync_seconds_total"), 0)
         self.assertGreater(one("liasonpay_store_memory_bytes"), 0)
+        # The coalescing WAL VFS: each commit's frames reach the file in fewer write calls.
+        engine = one("liasonpay_store_wal_writes_total", stage="engine")
+        file_writes = one("liasonpay_store_wal_writes_total", stage="file")
+        self.assertGreater(file_writes, 0)
+        self.assertGreater(engine, file_writes)
         for phase in ("exec", "commit", "checkpoint", "idle"):
             self.assertGreaterEqual(one("liasonpay_store_writer_seconds_total", phase=phase), 0)
 
