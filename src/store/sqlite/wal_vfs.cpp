@@ -9,6 +9,7 @@
 #include <mutex>
 #include <new>
 #include <string>
+#include <string_view>
 
 namespace lp::store::sqlite {
 namespace {
@@ -76,7 +77,10 @@ int Write(sqlite3_file* f, const void* p, int n, sqlite3_int64 off) {
     g_writes_out.fetch_add(1, std::memory_order_relaxed);
     return w->real->pMethods->xWrite(w->real, p, n, off);
   }
-  if (w->buf.empty()) w->off = off;
+  if (w->buf.empty()) {
+    if (w->buf.capacity() == 0) w->buf.reserve(kMaxWrite);  // only connections that write
+    w->off = off;
+  }
   w->buf.append(static_cast<const char*>(p), static_cast<size_t>(n));
   if (n == kFrameHeaderBytes) {
     // Bytes 4..7 of a frame header: the database size after a commit, zero in other frames.
@@ -174,18 +178,12 @@ int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int* o
   auto* real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(f) + kRealOffset);
   std::memset(real, 0, static_cast<size_t>(g_real->szOsFile));
   int rc = g_real->xOpen(g_real, name, real, flags, out_flags);
-  if (rc != SQLITE_OK || real->pMethods == nullptr || real->pMethods->iVersion < 3) {
-    if (rc == SQLITE_OK && real->pMethods) {
-      // A real VFS with older methods: use its file as it is.
-      real->pMethods->xClose(real);
-      return g_real->xOpen(g_real, name, f, flags, out_flags);
-    }
+  if (rc != SQLITE_OK || real->pMethods == nullptr) {
     f->pMethods = nullptr;
     return rc;
   }
   auto* w = new (f) WalFile();
   w->real = real;
-  w->buf.reserve(kMaxWrite);
   w->base.pMethods = &kMethods;
   return SQLITE_OK;
 }
@@ -195,9 +193,11 @@ int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int* o
 const char* WalVfsName() {
   static std::once_flag once;
   std::call_once(once, [] {
-    g_real = sqlite3_vfs_find(nullptr);
+    // Only over the unix VFS, whose file methods (version 3) and write limit it is written for.
+    sqlite3_vfs* real = sqlite3_vfs_find(nullptr);
+    if (real == nullptr || std::string_view(real->zName) != "unix") return;
+    g_real = real;
     g_vfs = *g_real;
-    g_vfs.iVersion = g_real->iVersion;
     g_vfs.szOsFile = static_cast<int>(kRealOffset) + g_real->szOsFile;
     g_vfs.pNext = nullptr;
     g_vfs.zName = kName;
