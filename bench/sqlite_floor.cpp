@@ -219,6 +219,10 @@ double MeasureUs(const char* vfs, int batch, int payments, const std::string& pa
 
 int main(int argc, char** argv) {
   const int payments = argc > 1 ? std::atoi(argv[1]) : 20000;
+  if (payments < 32) {
+    std::fprintf(stderr, "usage: lp_sqlite_floor [payments per cell, at least 32]\n");
+    return 2;
+  }
   sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);  // as the server runs SQLite
   const char* shim = lp::store::sqlite::WalVfsName();
   const std::string path = (std::filesystem::temp_directory_path() /
