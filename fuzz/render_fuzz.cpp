@@ -1,20 +1,22 @@
 // Differential libFuzzer target for the JSON writer behind payment and refund bodies
-// (src/core/render.cpp): for payments and refunds built from arbitrary bytes (any string bytes,
-// any integers, optional fields, 0-3 attempts, declines), the output must equal the boost::json
-// rendering it replaced (test/core/render_reference.hpp) byte for byte. Idempotent replays are
-// byte for byte, so a difference would be an API change.
+// (src/payments/representation.cpp): for payments and refunds built from arbitrary bytes (any
+// string bytes, any integers, optional fields, 0-3 attempts, declines), the output must equal the
+// boost::json rendering it replaced (test/payments/representation_reference.hpp) byte for byte.
+// Idempotent replays are byte for byte, so a difference would be an API change.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstdlib>
 #include <string>
 #include <vector>
 
-#include "core/render.hpp"
-#include "core/render_reference.hpp"
+#include "lp/common/json_list.hpp"
+#include "lp/payments/representation.hpp"
+#include "payments/representation_reference.hpp"
 
 namespace {
 
-using namespace lp::core;
+using namespace lp;
+using namespace lp::payments;
 namespace json = boost::json;
 
 std::optional<std::string> OptStr(FuzzedDataProvider& in) {

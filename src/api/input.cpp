@@ -1,6 +1,7 @@
 #include "api/input.hpp"
 
 #include <algorithm>
+#include <boost/json/basic_parser_impl.hpp>
 
 #include "lp/common/json_canonical.hpp"
 #include "lp/common/pan.hpp"
@@ -19,7 +20,8 @@ Error PanDetected(std::string param) {
                         std::move(param));
 }
 
-// Finds a card number in any string value or key (PRODUCT.md §6); returns its path.
+// Finds a card number in any string value (PRODUCT.md §6; keys were checked by ShapeHandler);
+// returns its path.
 std::optional<std::string> FindPanIn(const json::value& v, const std::string& path) {
   switch (v.kind()) {
     case json::kind::string:
@@ -29,7 +31,6 @@ std::optional<std::string> FindPanIn(const json::value& v, const std::string& pa
       for (const auto& kv : v.as_object()) {
         std::string child =
             path.empty() ? std::string(kv.key()) : path + "." + std::string(kv.key());
-        if (ContainsPan(std::string_view(kv.key()))) return child;
         if (auto p = FindPanIn(kv.value(), child)) return p;
       }
       return std::nullopt;
@@ -58,38 +59,111 @@ bool IsJsonContentType(std::optional<std::string_view> header) {
          });
 }
 
-// Boost.JSON keeps the last of duplicate keys silently; a request with duplicates is ambiguous,
-// so it is refused. Scans text that already parsed as JSON; returns the first duplicate key.
-std::optional<std::string> FindDuplicateKey(std::string_view text) {
+// The body's shape, checked in one linear pass of Boost.JSON's SAX parser before any DOM is
+// built (Boost.JSON's DOM keeps the last of duplicate keys silently, so duplicates can only be
+// seen here). Keys are compared as the parser delivers them, after unescaping, so the check and
+// the parser never disagree ("\u0061mount" is "amount"). Top-level keys are checked against the
+// route's parameters as they arrive, so a body of unknown keys is refused at the first one;
+// objects are capped at kMaxObjectMembers members; each object's keys are sorted once when it
+// closes (n log n over the body, never quadratic).
+class ShapeHandler {
+ public:
+  // Unbounded for the parser: on_key enforces kMaxObjectMembers with an error of its own.
+  static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
+  static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
+
+  explicit ShapeHandler(std::initializer_list<std::string_view> allowed) : allowed_(allowed) {}
+
+  // The first problem found, if any.
+  std::optional<Error> error;
+
+  bool on_document_begin(boost::system::error_code&) { return true; }
+  bool on_document_end(boost::system::error_code&) { return true; }
+  bool on_object_begin(boost::system::error_code&) {
+    levels_.push_back({true, {}});
+    return true;
+  }
+  bool on_object_end(std::size_t, boost::system::error_code& ec) {
+    auto& keys = levels_.back().keys;
+    std::sort(keys.begin(), keys.end());
+    auto dup = std::adjacent_find(keys.begin(), keys.end());
+    if (dup != keys.end()) {
+      const std::string shown = dup->substr(0, 100);
+      return Fail(ec, Error::Invalid("duplicate_parameter",
+                                     "The JSON body has the key '" + shown + "' twice.", shown));
+    }
+    levels_.pop_back();
+    return true;
+  }
+  bool on_array_begin(boost::system::error_code&) {
+    levels_.push_back({false, {}});
+    return true;
+  }
+  bool on_array_end(std::size_t, boost::system::error_code&) {
+    levels_.pop_back();
+    return true;
+  }
+  bool on_key_part(json::string_view part, std::size_t, boost::system::error_code&) {
+    key_.append(part.data(), part.size());
+    return true;
+  }
+  bool on_key(json::string_view part, std::size_t, boost::system::error_code& ec) {
+    key_.append(part.data(), part.size());
+    // Checked before any error could echo the key. The parameter named is the top-level one the
+    // key sits under, never the key itself.
+    if (ContainsPan(key_)) return Fail(ec, PanDetected(levels_.size() == 1 ? "body" : top_key_));
+    auto& level = levels_.back();
+    if (level.keys.size() >= kMaxObjectMembers) {
+      return Fail(ec, Error::Invalid("too_many_members",
+                                     "A JSON object in the body has more than " +
+                                         std::to_string(kMaxObjectMembers) + " members.",
+                                     key_.substr(0, 100)));
+    }
+    if (levels_.size() == 1 &&
+        std::find(allowed_.begin(), allowed_.end(), std::string_view(key_)) == allowed_.end()) {
+      const std::string shown = key_.substr(0, 100);
+      return Fail(
+          ec, Error::Invalid("parameter_unknown", "Received unknown parameter: " + shown, shown));
+    }
+    if (levels_.size() == 1) top_key_ = key_;
+    level.keys.push_back(std::move(key_));
+    key_.clear();
+    return true;
+  }
+  bool on_string_part(json::string_view, std::size_t, boost::system::error_code&) { return true; }
+  bool on_string(json::string_view, std::size_t, boost::system::error_code&) { return true; }
+  bool on_number_part(json::string_view, boost::system::error_code&) { return true; }
+  bool on_int64(int64_t, json::string_view, boost::system::error_code&) { return true; }
+  bool on_uint64(uint64_t, json::string_view, boost::system::error_code&) { return true; }
+  bool on_double(double, json::string_view, boost::system::error_code&) { return true; }
+  bool on_bool(bool, boost::system::error_code&) { return true; }
+  bool on_null(boost::system::error_code&) { return true; }
+  bool on_comment_part(json::string_view, boost::system::error_code&) { return true; }
+  bool on_comment(json::string_view, boost::system::error_code&) { return true; }
+
+ private:
   struct Level {
     bool object;
-    bool expect_key;
-    std::vector<std::string_view> keys;
+    std::vector<std::string> keys;
   };
-  std::vector<Level> stack;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '"') {
-      const size_t start = ++i;
-      while (i < text.size() && text[i] != '"') i += text[i] == '\\' ? 2 : 1;
-      std::string_view str = text.substr(start, i - start);
-      if (!stack.empty() && stack.back().object && stack.back().expect_key) {
-        auto& keys = stack.back().keys;
-        if (std::find(keys.begin(), keys.end(), str) != keys.end()) return std::string(str);
-        keys.push_back(str);
-        stack.back().expect_key = false;
-      }
-    } else if (c == '{') {
-      stack.push_back({true, true, {}});
-    } else if (c == '[') {
-      stack.push_back({false, false, {}});
-    } else if (c == '}' || c == ']') {
-      if (!stack.empty()) stack.pop_back();
-    } else if (c == ',' && !stack.empty() && stack.back().object) {
-      stack.back().expect_key = true;
-    }
+  bool Fail(boost::system::error_code& ec, Error e) {
+    error = std::move(e);
+    ec = json::error::extra_data;  // any error code: it only stops the parser
+    return false;
   }
-  return std::nullopt;
+  std::initializer_list<std::string_view> allowed_;
+  std::vector<Level> levels_;
+  std::string key_;
+  std::string top_key_;
+};
+
+Error JsonError(const boost::system::error_code& ec) {
+  return Error::Invalid("invalid_json",
+                        ec == json::error::too_deep
+                            ? "The JSON body is nested deeper than 32 levels."
+                            : "The request body is not valid JSON: " + ec.message() + ".");
 }
 
 }  // namespace
@@ -106,32 +180,22 @@ Result<json::object> ParseBody(const http::Request& req,
   }
   json::parse_options opt;
   opt.max_depth = 32;
-  boost::system::error_code ec;
-  json::value v = json::parse(req.body, ec, {}, opt);
-  if (ec) {
-    if (ContainsPan(req.body)) return PanDetected("body");
-    return Error::Invalid("invalid_json",
-                          ec == json::error::too_deep
-                              ? "The JSON body is nested deeper than 32 levels."
-                              : "The request body is not valid JSON: " + ec.message() + ".");
-  }
-  if (auto where = FindPanIn(v, "")) return PanDetected(*where);
-  if (auto dup = FindDuplicateKey(req.body)) {
-    return Error::Invalid("duplicate_parameter",
-                          "The JSON body has the key '" + dup->substr(0, 100) + "' twice.",
-                          dup->substr(0, 100));
-  }
-  if (!v.is_object()) return Error::Invalid("invalid_json", "The JSON body must be an object.");
-  auto& o = v.as_object();
-  for (const auto& kv : o) {
-    bool ok = false;
-    for (auto a : allowed) ok = ok || a == kv.key();
-    if (!ok) {
-      return Error::Invalid("parameter_unknown",
-                            "Received unknown parameter: " + std::string(kv.key()),
-                            std::string(kv.key()));
+  {
+    json::basic_parser<ShapeHandler> shape(opt, allowed);
+    boost::system::error_code ec;
+    shape.write_some(false, req.body.data(), req.body.size(), ec);
+    if (shape.handler().error) return std::move(*shape.handler().error);
+    if (ec) {
+      if (ContainsPan(req.body)) return PanDetected("body");
+      return JsonError(ec);
     }
   }
+  boost::system::error_code ec;
+  json::value v = json::parse(req.body, ec, {}, opt);
+  if (ec) return JsonError(ec);
+  if (auto where = FindPanIn(v, "")) return PanDetected(*where);
+  if (!v.is_object()) return Error::Invalid("invalid_json", "The JSON body must be an object.");
+  auto& o = v.as_object();
   return std::move(o);
 }
 
@@ -180,7 +244,8 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseQuery(
     if (!key || !value) {
       return Error::Invalid("invalid_query", "The query string has a malformed %-escape.");
     }
-    if (ContainsPan(*key) || ContainsPan(*value)) return PanDetected(*key);
+    if (ContainsPan(*key)) return PanDetected("query");  // never echo the number as a name
+    if (ContainsPan(*value)) return PanDetected(*key);
     bool ok = false;
     for (auto a : allowed) ok = ok || a == *key;
     if (!ok)
@@ -214,9 +279,8 @@ Result<int64_t> ParseIntParam(const std::string& v, std::string_view name, int64
 }
 }  // namespace
 
-Result<core::ListParams> ParseListParams(
-    const std::vector<std::pair<std::string, std::string>>& query) {
-  core::ListParams p;
+Result<ListParams> ParseListParams(const std::vector<std::pair<std::string, std::string>>& query) {
+  ListParams p;
   if (auto v = QueryValue(query, "limit")) {
     auto n = ParseIntParam(*v, "limit", 1, 100);
     if (!n) return n.error();
@@ -241,6 +305,37 @@ Result<core::ListParams> ParseListParams(
   return p;
 }
 
+size_t CharCount(std::string_view s) {
+  size_t n = 0;
+  for (char c : s) {
+    n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }
+  return n;
+}
+
+bool HasForbiddenControl(std::string_view s, bool key) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20) {
+      if (key || (c != '\t' && c != '\n')) return true;
+    } else if (c == 0x7f) {
+      return true;
+    } else if (c == 0xC2 && i + 1 < s.size()) {
+      // C1 controls U+0080..U+009F.
+      const auto d = static_cast<unsigned char>(s[i + 1]);
+      if (d >= 0x80 && d <= 0x9f) return true;
+    } else if (c == 0xE2 && i + 2 < s.size()) {
+      // Bidirectional embeddings/overrides U+202A..U+202E and isolates U+2066..U+2069.
+      const auto d = static_cast<unsigned char>(s[i + 1]);
+      const auto e = static_cast<unsigned char>(s[i + 2]);
+      if ((d == 0x80 && e >= 0xAA && e <= 0xAE) || (d == 0x81 && e >= 0xA6 && e <= 0xA9)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 Result<std::optional<std::string>> OptString(const json::object& o, std::string_view name,
                                              size_t max_len) {
   auto* v = o.if_contains(name);
@@ -249,13 +344,27 @@ Result<std::optional<std::string>> OptString(const json::object& o, std::string_
     return Error::Invalid("parameter_invalid", std::string(name) + " must be a string.",
                           std::string(name));
   }
-  if (v->as_string().size() > max_len) {
+  auto r = CheckText(std::string_view(v->as_string()), name, max_len);
+  if (!r) return r.error();
+  return std::optional<std::string>(std::string(v->as_string()));
+}
+
+Result<void> CheckText(std::string_view text, std::string_view param, size_t max_len) {
+  // Bytes bound the character count from above: most strings skip the count.
+  if (text.size() > max_len && CharCount(text) > max_len) {
     return Error::Invalid(
         "parameter_invalid",
-        std::string(name) + " must be at most " + std::to_string(max_len) + " characters.",
-        std::string(name));
+        std::string(param) + " must be at most " + std::to_string(max_len) + " characters.",
+        std::string(param));
   }
-  return std::optional<std::string>(std::string(v->as_string()));
+  if (HasForbiddenControl(text, false)) {
+    return Error::Invalid("parameter_invalid",
+                          std::string(param) +
+                              " must not contain control characters (other than tab and newline) "
+                              "or bidirectional overrides.",
+                          std::string(param));
+  }
+  return {};
 }
 
 Result<std::optional<bool>> OptBool(const json::object& o, std::string_view name) {
@@ -271,8 +380,8 @@ Result<std::optional<bool>> OptBool(const json::object& o, std::string_view name
 namespace {
 
 // The Idempotency-Key header alone, validated; the request hash is left empty.
-Result<core::Idempotency> IdempotencyKeyOf(const http::Request& req) {
-  core::Idempotency idem;
+Result<Idempotency> IdempotencyKeyOf(const http::Request& req) {
+  Idempotency idem;
   auto key = req.Header("idempotency-key");
   if (!key) return idem;
   if (key->empty() || key->size() > 255) {
@@ -286,7 +395,10 @@ Result<core::Idempotency> IdempotencyKeyOf(const http::Request& req) {
                             "Idempotency-Key");
     }
   }
+  if (ContainsPan(*key)) return PanDetected("Idempotency-Key");
   idem.key = std::string(*key);
+  // What the route needs; handlers and services add their own rules' grants (Answer::grants).
+  idem.grants.push_back(req.permission);
   return idem;
 }
 
@@ -304,7 +416,7 @@ std::string RequestHash(const http::Request& req, const json::value* parsed) {
 
 }  // namespace
 
-Result<core::Idempotency> IdempotencyOf(const http::Request& req) {
+Result<Idempotency> IdempotencyOf(const http::Request& req) {
   auto idem = IdempotencyKeyOf(req);
   if (!idem || idem->key.empty()) return idem;
   boost::system::error_code ec;

@@ -8,6 +8,7 @@
 
 #include "app/config.hpp"
 #include "app/serve.hpp"
+#include "app/version.hpp"
 
 #ifndef LP_VERSION
 #define LP_VERSION "0.1.0"
@@ -16,6 +17,17 @@
 namespace lp::app {
 
 namespace {
+
+// `liasonpay version` and `--version`: the library table on stdout, a warning on stderr for each
+// library whose running major.minor differs from the one it was built with.
+int PrintVersion() {
+  const auto report = FormatVersionReport(LP_VERSION, CollectLibraryVersions());
+  fmt::print("{}", report.text);
+  for (const auto& w : report.warnings) {
+    fmt::print(stderr, "liasonpay: warning: {}\n", w);
+  }
+  return 0;
+}
 
 struct Flags {
   std::string config_file;
@@ -51,6 +63,8 @@ void AddServeFlags(CLI::App* cmd, Flags& f) {
   opt("--tls-cert", "tls_cert", "TLS certificate chain, PEM (default <data-dir>/tls/cert.pem)");
   opt("--tls-key", "tls_key", "TLS private key, PEM, mode 0600 (default <data-dir>/tls/key.pem)");
   opt("--log-file", "log_file", "Write logs to this file instead of stderr");
+  opt("--web-dir", "web_dir",
+      "Built dashboard files (default: the web/ directory beside the binary, e.g. build/web)");
   opt("--sandbox-latency-ms", "sandbox_latency_ms", "Simulated sandbox PSP latency");
   opt("--psp-timeout-ms", "psp_timeout_ms", "Deadline of a PSP call (default 10000)");
   opt("--recovery-interval-ms", "recovery_interval_ms",
@@ -60,6 +74,11 @@ void AddServeFlags(CLI::App* cmd, Flags& f) {
       "Multiplies the webhook retry schedule (default 1; for tests)");
   opt("--max-connections", "max_connections", "Max concurrent connections (default 10000)");
   opt("--threads", "threads", "I/O threads (default: number of cores)");
+  opt("--security-contact", "security_contact",
+      "security.txt Contact: mailto:/https: URIs, comma-separated (default "
+      "mailto:security@example.com, a placeholder)");
+  opt("--security-txt-expires", "security_txt_expires",
+      "security.txt Expires, RFC 3339 (default: start-up + 364 days)");
   cmd->add_option_function<std::vector<std::string>>(
       "--trusted-proxy",
       [&f](const std::vector<std::string>& v) {
@@ -87,16 +106,42 @@ int Main(int argc, char** argv) {
   AddStoreFlags(migrate, f);
   auto* init = app.add_subcommand("init", "Create the data dir, key ring and database");
   AddStoreFlags(init, f);
-  auto* version = app.add_subcommand("version", "Print the version");
+  app.add_flag_callback(
+      "--version", [] { throw CLI::CallForVersion(); },
+      "Print the version and the library versions (same as `version`)");
+  auto* version = app.add_subcommand(
+      "version",
+      "Print the version, and the OpenSSL, SQLite, libsodium, ICU and Boost versions "
+      "liasonpay was built with and runs with");
   auto* merchant = app.add_subcommand("merchant", "Manage merchants");
   merchant->require_subcommand(1);
   auto* mcreate = merchant->add_subcommand("create", "Create a merchant and a secret API key");
   AddStoreFlags(mcreate, f);
-  std::string name = "Merchant";
+  std::string name;
   std::string mode = "test";
-  mcreate->add_option("--name", name, "Merchant name");
+  mcreate->add_option("--name", name, "Merchant name (required)")
+      ->required()
+      ->check([](const std::string& v) {
+        return v.find_first_not_of(" \t") == std::string::npos ? "the name must not be blank"
+                                                               : std::string();
+      });
   mcreate->add_option("--mode", mode, "Mode of the first key: test|live")
       ->check(CLI::IsMember({"test", "live"}));
+  std::string owner_email;
+  mcreate->add_option("--owner-email", owner_email,
+                      "Create the merchant's owner (a dashboard user) with this e-mail address; "
+                      "its initial password is printed once");
+
+  auto* op = app.add_subcommand("operator", "Manage operators (platform staff, ops listener)");
+  op->require_subcommand(1);
+  auto* ocreate =
+      op->add_subcommand("create", "Create an operator; prints a generated initial password once");
+  AddStoreFlags(ocreate, f);
+  std::string op_email;
+  std::string op_role = "platform_admin";
+  ocreate->add_option("--email", op_email, "The operator's e-mail address (required)")->required();
+  ocreate->add_option("--role", op_role, "platform_admin|support|security_auditor")
+      ->check(CLI::IsMember({"platform_admin", "support", "security_auditor"}));
 
   auto* keys = app.add_subcommand("keys", "Key ring: status, rotation, retirement");
   keys->require_subcommand(1);
@@ -122,12 +167,13 @@ int Main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForVersion&) {
+    return PrintVersion();
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
   if (version->parsed()) {
-    fmt::print("liasonpay {}\n", LP_VERSION);
-    return 0;
+    return PrintVersion();
   }
   if (wverify->parsed()) return VerifyWebhookCommand(wsecret, wtolerance);
   auto config = LoadConfig(f.config_file, f.values);
@@ -138,7 +184,8 @@ int Main(int argc, char** argv) {
   if (serve->parsed()) rc = Serve(*config);
   if (migrate->parsed()) rc = Migrate(*config);
   if (init->parsed()) rc = Init(*config);
-  if (mcreate->parsed()) rc = CreateMerchantCommand(*config, name, mode);
+  if (mcreate->parsed()) rc = CreateMerchantCommand(*config, name, mode, owner_email);
+  if (ocreate->parsed()) rc = CreateOperatorCommand(*config, op_email, op_role);
   if (kstatus->parsed()) rc = KeysStatus(*config);
   if (krotate->parsed()) rc = KeysRotate(*config);
   if (kretire->parsed()) rc = KeysRetire(*config, retire_version);

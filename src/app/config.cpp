@@ -3,7 +3,10 @@
 #include <toml++/toml.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
+
+#include "app/security_txt.hpp"
 
 namespace lp::app {
 
@@ -18,6 +21,14 @@ std::string Config::KeyFile() const {
 }
 std::string Config::KeyringFile() const {
   return keyring.empty() ? data_dir + "/keyring" : keyring;
+}
+
+std::string Config::WebDir() const {
+  if (!web_dir.empty()) return web_dir;
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "web";
+  return (exe.parent_path() / "web").string();
 }
 
 namespace {
@@ -63,6 +74,37 @@ Result<void> ParseDouble(const std::string& key, const std::string& v, double& o
   return {};
 }
 
+std::vector<std::string> SplitList(const std::string& v) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i <= v.size()) {
+    size_t j = v.find(',', i);
+    if (j == std::string::npos) {
+      j = v.size();
+    }
+    if (j > i) {
+      out.push_back(v.substr(i, j - i));
+    }
+    i = j + 1;
+  }
+  return out;
+}
+
+// A list of security.txt URIs (comma-separated in env and flags, an array or string in TOML).
+Result<void> ParseUris(const std::string& key, const std::string& v, bool allow_mailto_tel,
+                       std::vector<std::string>& out) {
+  out = SplitList(v);
+  for (const auto& uri : out) {
+    if (!IsSecurityTxtUri(uri, allow_mailto_tel)) {
+      return Error::Invalid("config_invalid",
+                            key + (allow_mailto_tel ? " must be mailto:, https: or tel: URIs"
+                                                    : " must be https: URLs"),
+                            key);
+    }
+  }
+  return {};
+}
+
 std::vector<Setter> Setters(Config& c) {
   auto str = [](std::string& field) {
     return [&field](const std::string& v) -> Result<void> {
@@ -81,6 +123,7 @@ std::vector<Setter> Setters(Config& c) {
       {"keyring", str(c.keyring)},
       {"log_level", str(c.log_level)},
       {"log_file", str(c.log_file)},
+      {"web_dir", str(c.web_dir)},
       {"dev", [&c](const std::string& v) { return ParseBool("dev", v, c.dev); }},
       {"sandbox_latency_ms",
        [&c](const std::string& v) {
@@ -107,6 +150,34 @@ std::vector<Setter> Setters(Config& c) {
          return ParseInt("max_connections", v, c.max_connections, 1, 1'000'000);
        }},
       {"threads", [&c](const std::string& v) { return ParseInt("threads", v, c.threads, 0, 256); }},
+      {"security_contact",
+       [&c](const std::string& v) {
+         return ParseUris("security_contact", v, true, c.security_contact);
+       }},
+      {"security_txt_expires",
+       [&c](const std::string& v) -> Result<void> {
+         if (!v.empty() && !ParseRfc3339(v)) {
+           return Error::Invalid("config_invalid",
+                                 "security_txt_expires must be an RFC 3339 date-time, e.g. "
+                                 "2027-06-30T00:00:00Z",
+                                 "security_txt_expires");
+         }
+         c.security_txt_expires = v;
+         return {};
+       }},
+      {"security_policy",
+       [&c](const std::string& v) -> Result<void> {
+         if (!v.empty() && !IsSecurityTxtUri(v, false)) {
+           return Error::Invalid("config_invalid", "security_policy must be an https: URL",
+                                 "security_policy");
+         }
+         c.security_policy = v;
+         return {};
+       }},
+      {"security_txt_canonical",
+       [&c](const std::string& v) {
+         return ParseUris("security_txt_canonical", v, false, c.security_txt_canonical);
+       }},
       {"trusted_proxies",
        [&c](const std::string& v) -> Result<void> {
          c.trusted_proxies.clear();

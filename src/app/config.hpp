@@ -22,6 +22,7 @@ struct Config {
   std::string keyring;   // default: <data_dir>/keyring
   std::string log_level = "info";
   std::string log_file;
+  std::string web_dir;  // default: <directory of the binary>/web
   bool dev = false;
   int64_t sandbox_latency_ms = 0;
   int64_t psp_timeout_ms = 10000;
@@ -31,11 +32,19 @@ struct Config {
   int64_t max_connections = 10000;
   int64_t threads = 0;  // 0 = number of cores
   std::vector<std::string> trusted_proxies;
+  // /.well-known/security.txt (RFC 9116, see security_txt.hpp): Contact lines (mailto:, https:
+  // or tel:; default mailto:security@example.com, a placeholder), Expires (RFC 3339; default
+  // start-up + 364 days), an optional Policy URL and Canonical URLs (https:).
+  std::vector<std::string> security_contact;
+  std::string security_txt_expires;
+  std::string security_policy;
+  std::vector<std::string> security_txt_canonical;
 
   std::string DatabaseUrl() const;
   std::string CertFile() const;
   std::string KeyFile() const;
   std::string KeyringFile() const;
+  std::string WebDir() const;
 };
 
 // Raw values by key ("api_addr", "dev", …) given on the command line.

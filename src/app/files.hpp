@@ -1,13 +1,11 @@
-// Small file helpers of the composition root.
+// The composition root writes its files (dev-credentials.json, ports.json) with the one atomic,
+// durable writer in lp/common/files.hpp; this header only forwards to it for app/serve.cpp.
 #pragma once
 
-#include <string>
-
-#include "lp/common/result.hpp"
+#include "lp/common/files.hpp"
 
 namespace lp::app {
 
-// Writes `content` to `path` atomically (temporary name, fsync, rename) with `mode`.
-Result<void> WriteFileAtomic(const std::string& path, const std::string& content, unsigned mode);
+using lp::WriteFileAtomic;
 
 }  // namespace lp::app

@@ -12,7 +12,10 @@ int Serve(const Config& config);
 int Migrate(const Config& config);
 int Init(const Config& config);
 // `liasonpay merchant create`: prints {"merchant_id","api_key"} once.
-int CreateMerchantCommand(const Config& config, const std::string& name, const std::string& mode);
+int CreateMerchantCommand(const Config& config, const std::string& name, const std::string& mode,
+                          const std::string& owner_email);
+// `liasonpay operator create --email [--role]`: prints the generated initial password once.
+int CreateOperatorCommand(const Config& config, const std::string& email, const std::string& role);
 // `liasonpay webhooks verify`: 0 when the request on stdin carries a valid signature.
 int VerifyWebhookCommand(const std::string& secret, int64_t tolerance_s);
 // `liasonpay keys status|rotate|retire`.

@@ -1,6 +1,7 @@
 #include "lp/common/redact.hpp"
 
 #include <array>
+#include <vector>
 
 #include "lp/common/pan.hpp"
 
@@ -45,13 +46,24 @@ std::string RedactSecrets(std::string_view in) {
 
 std::string Redact(std::string_view text) {
   std::string s = RedactSecrets(text);
-  size_t from = 0;
-  while (auto span = FindPan(s, from)) {
-    constexpr std::string_view kMask = "[REDACTED_PAN]";
-    s.replace(span->begin, span->end - span->begin, kMask);
-    from = span->begin + kMask.size();
+  // Card numbers by the detector's own rule (PRODUCT.md §6), in one pass: every span is masked,
+  // and the mask ("[REDACTED_PAN]", letters inside) cannot join digits on either side into a new
+  // number, so redacting again changes nothing.
+  const std::vector<Span> spans = FindPans(s);
+  if (spans.empty()) {
+    return s;
   }
-  return s;
+  constexpr std::string_view kMask = "[REDACTED_PAN]";
+  std::string out;
+  out.reserve(s.size());
+  size_t at = 0;
+  for (const Span& span : spans) {
+    out.append(s, at, span.begin - at);
+    out.append(kMask);
+    at = span.end;
+  }
+  out.append(s, at, std::string::npos);
+  return out;
 }
 
 }  // namespace lp

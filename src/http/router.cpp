@@ -31,6 +31,10 @@ void Router::Add(std::string method, std::string pattern, std::string permission
       Route{std::move(method), std::move(pattern), std::move(permission), std::move(handler)});
 }
 
+void Router::SetFallback(std::string permission, Handler handler) {
+  fallback_ = Route{"*", "/*", std::move(permission), std::move(handler)};
+}
+
 Router::Match Router::Find(std::string_view method, std::string_view path,
                            std::vector<std::string>& params) const {
   Match m;
@@ -61,6 +65,10 @@ Router::Match Router::Find(std::string_view method, std::string_view path,
       if (!m.allow.empty()) m.allow += ", ";
       m.allow += routes_[r].method;
     }
+  }
+  if (m.allow.empty() && fallback_) {
+    params.clear();
+    m.route = &*fallback_;
   }
   return m;
 }

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <unordered_set>
 
+#include "http/framing.hpp"
 #include "lp/common/clock.hpp"
 #include "lp/common/log.hpp"
 #include "lp/common/random.hpp"
@@ -258,13 +259,21 @@ net::awaitable<bool> Server::Impl::Serve(Listener* l, Stream& s, beast::flat_buf
     parser.body_limit(limits.body_limit);
     parser.eager(false);  // stop after the head, to measure it; then take the body eagerly
     lowest.expires_after(limits.header_timeout);
-    boost::system::error_code pec;  // what the parser said
-    bool read_failed = false;       // timeout, reset or EOF: nothing to answer
+    boost::system::error_code pec;        // what the parser said
+    std::optional<FramingError> framing;  // what CheckRequestHead said
+    bool read_failed = false;             // timeout, reset or EOF: nothing to answer
     size_t head_bytes = 0;
+    bool obs_fold = false;  // a head line starts with SP/HTAB (Beast would unfold it)
+    bool after_lf = false;
     for (;;) {
       if (buf.size() > 0) {
         const bool head_was_done = parser.is_header_done();
-        const size_t n = parser.put(buf.data(), pec);
+        const auto data = buf.data();
+        const size_t n = parser.put(data, pec);
+        if (!head_was_done) {
+          obs_fold |=
+              HasObsFold(std::string_view(static_cast<const char*>(data.data()), n), after_lf);
+        }
         buf.consume(n);
         if (pec == bhttp::error::need_more) pec = {};
         if (pec) break;
@@ -280,6 +289,10 @@ net::awaitable<bool> Server::Impl::Serve(Listener* l, Stream& s, beast::flat_buf
             pec = bhttp::error::header_limit;
             break;
           }
+          // The framing rule, before any body byte is read: a refused head is answered and the
+          // connection closed, so its body is never read as a request.
+          framing = CheckRequestHead(parser.get().base(), obs_fold);
+          if (framing) break;
           if (parser.is_done()) break;  // no body
           parser.eager(true);
           lowest.expires_after(limits.body_timeout);
@@ -303,26 +316,12 @@ net::awaitable<bool> Server::Impl::Serve(Listener* l, Stream& s, beast::flat_buf
       req.method = std::string(h.method_string());
       req.target = std::string(h.target());
     }
-    if (pec == bhttp::error::body_limit) {
-      // Content-Length larger than the body limit (refused without reading the body), or a
-      // chunked body growing past it.
-      resp = ErrorResponse(Error{ErrorType::kPayloadTooLarge,
-                                 "body_too_large",
-                                 "The request body exceeds 1 MiB.",
-                                 {},
-                                 {}},
-                           req.request_id);
-    } else if (pec == bhttp::error::header_limit) {
-      resp = ErrorResponse(Error{ErrorType::kInvalidRequest,
-                                 "request_header_too_large",
-                                 "The request head exceeds 16 KiB.",
-                                 {},
-                                 {}},
-                           req.request_id);
-      resp.status = 431;
-    } else if (pec) {
-      resp = ErrorResponse(Error::Invalid("malformed_request", "The HTTP request is malformed."),
-                           req.request_id);
+    if (pec || framing) {
+      // Refused (limits, framing, syntax): answered, then the connection is closed
+      // (keep_alive stays false), whatever is left in it unread.
+      if (!framing) framing = ForParseError(pec);
+      resp = ErrorResponse(framing->error, req.request_id);
+      resp.status = framing->status;
     } else {
       auto& h = parser.get();
       have_request = true;
@@ -359,6 +358,8 @@ net::awaitable<bool> Server::Impl::Serve(Listener* l, Stream& s, beast::flat_buf
     const int64_t psp_us = resp.psp_us;
     out.keep_alive(keep_alive);
     out.prepare_payload();
+    // HEAD: the headers of the GET, Content-Length included, without the body (RFC 9110 §9.3.2).
+    if (req.method == "HEAD") out.body().clear();
     lowest.expires_after(limits.write_timeout);
     auto [wec, wn] = co_await bhttp::async_write(s, out, kTuple);
 

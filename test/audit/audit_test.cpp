@@ -6,10 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-#include <filesystem>
 
-#include "lp/common/random.hpp"
 #include "lp/crypto/hash.hpp"
+#include "support/temp_store.hpp"
 
 namespace lp::audit {
 namespace {
@@ -17,17 +16,13 @@ namespace {
 class AuditTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("lp_audit_" + RandomToken(10));
-    std::filesystem::create_directories(dir_);
-    auto s = store::OpenStore({(dir_ / "audit.db").string(), 2, true});
+    auto s = testing::OpenTempStore(dir_, 2, "audit.db");
     ASSERT_TRUE(s) << s.error().detail;
     store_ = std::move(*s);
   }
   void TearDown() override {
     if (store_) store_->Close();
     store_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
   }
 
   static Record Rec(int i) {
@@ -99,7 +94,7 @@ class AuditTest : public ::testing::Test {
     return out;
   }
 
-  std::filesystem::path dir_;
+  testing::TempDir dir_{"lp_audit"};
   store::StorePtr store_;
 };
 
@@ -310,7 +305,7 @@ TEST_F(AuditTest, TriggersRefuseUpdateAndDeleteThroughTheNormalPath) {
 TEST_F(AuditTest, TriggersSurviveReopen) {
   AppendN(2);
   store_->Close();
-  auto s = store::OpenStore({(dir_ / "audit.db").string(), 2, true});
+  auto s = testing::OpenTempStore(dir_, 2, "audit.db");
   ASSERT_TRUE(s) << s.error().detail;
   store_ = std::move(*s);
   auto upd = store_->WriteSync([&](store::Tx& tx) -> Result<void> {

@@ -143,11 +143,12 @@ void ExpectAmountRejected(const boost::json::value& v, bool allow_zero = false) 
   EXPECT_NE(r.error().message.find("amount"), std::string::npos) << r.error().message;
 }
 
-TEST(ParseAmount, AcceptsIntegersFromOneToTwoToThe53) {
+TEST(ParseAmount, AcceptsIntegersFromOneToMaxSafeInteger) {
   EXPECT_EQ(ParseAmount(boost::json::parse("1"), "amount", false).value(), 1);
   EXPECT_EQ(ParseAmount(boost::json::parse("1099"), "amount", false).value(), 1099);
-  EXPECT_EQ(ParseAmount(boost::json::parse("9007199254740992"), "amount", false).value(),
-            int64_t{1} << 53);
+  // 2^53 - 1: JavaScript's Number.MAX_SAFE_INTEGER.
+  EXPECT_EQ(ParseAmount(boost::json::parse("9007199254740991"), "amount", false).value(),
+            (int64_t{1} << 53) - 1);
   EXPECT_EQ(ParseAmount(boost::json::value(std::uint64_t{5}), "amount", false).value(), 5);
 }
 
@@ -185,15 +186,16 @@ TEST(ParseAmount, RejectsNegatives) {
   }
 }
 
-TEST(ParseAmount, RejectsAboveTwoToThe53) {
-  // 2^53 + 1 is the first integer a double cannot hold; uint64 and overflow-to-double too.
+TEST(ParseAmount, RejectsAboveMaxSafeInteger) {
+  // 2^53 is indistinguishable from 2^53 + 1 in a double (the first integer it cannot hold), so
+  // it is refused too; uint64 and overflow-to-double likewise.
   for (const std::string text :
-       {"9007199254740993", "9223372036854775807", "9223372036854775808", "18446744073709551615",
+       {"9007199254740992", "9007199254740993", "9223372036854775807", "9223372036854775808", "18446744073709551615",
         "18446744073709551616", "1000000000000000000000000000000"}) {
     ExpectAmountRejected(boost::json::parse(text), /*allow_zero=*/true);
   }
   const auto r = ParseAmount(boost::json::parse("9007199254740993"), "amount", false);
-  EXPECT_NE(r.error().message.find("9007199254740992"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("9007199254740991"), std::string::npos) << r.error().message;
 }
 
 TEST(ParseAmount, NamesTheGivenParameter) {

@@ -50,6 +50,74 @@ TEST(Redact, MasksCardNumbers) {
   EXPECT_EQ(Redact("4242 4242 4242 4242 12/34"), "[REDACTED_PAN] 12/34");
 }
 
+// The redactor masks what the detector finds (PRODUCT.md §6): any single separator, a pair of
+// spaces, fullwidth and other Unicode digits; the bytes around the number are kept as they were.
+TEST(Redact, MasksCardNumbersInEveryFormTheDetectorKnows) {
+  for (std::string_view pan : {
+           "4111\xc2\xa0"
+           "1111\xc2\xa0"
+           "1111\xc2\xa0"
+           "1111",  // NBSP
+           "4242\xe2\x80\x93"
+           "4242\xe2\x80\x93"
+           "4242\xe2\x80\x93"
+           "4242",  // en dash
+           "4242\xe2\x80\x8b"
+           "4242\xe2\x80\x8b"
+           "4242\xe2\x80\x8b"
+           "4242",  // zero-width space
+           "5555.5555.5555.4444",
+           "5555/5555/5555/4444",
+           "5555_5555_5555_4444",
+           "5555\t5555\t5555\t4444",
+           "4242  4242  4242  4242",
+           // Fullwidth digits.
+           "\xef\xbc\x94\xef\xbc\x92\xef\xbc\x94\xef\xbc\x92\xef\xbc\x94\xef\xbc\x92"
+           "\xef\xbc\x94\xef\xbc\x92\xef\xbc\x94\xef\xbc\x92\xef\xbc\x94\xef\xbc\x92"
+           "\xef\xbc\x94\xef\xbc\x92\xef\xbc\x94\xef\xbc\x92",
+           // Arabic-Indic digits.
+           "\xd9\xa4\xd9\xa2\xd9\xa4\xd9\xa2 \xd9\xa4\xd9\xa2\xd9\xa4\xd9\xa2 "
+           "\xd9\xa4\xd9\xa2\xd9\xa4\xd9\xa2 \xd9\xa4\xd9\xa2\xd9\xa4\xd9\xa2",
+       }) {
+    const std::string line = "caf\xc3\xa9 \xe2\x82\xac " + std::string(pan) + " \xe2\x80\x94 ok";
+    EXPECT_EQ(Redact(line), "caf\xc3\xa9 \xe2\x82\xac [REDACTED_PAN] \xe2\x80\x94 ok") << pan;
+    EXPECT_EQ(Redact(Redact(line)), Redact(line));
+  }
+}
+
+TEST(Redact, MasksEveryCardNumberOfALongLine) {
+  std::string line;
+  std::string expected;
+  for (int i = 0; i < 20000; ++i) {
+    line += i % 2 == 0 ? "4242 4242 4242 4242, "
+                       : "\xef\xbc\x95\xef\xbc\x95"
+                         "55555555554444; ";
+    expected += i % 2 == 0 ? "[REDACTED_PAN], " : "[REDACTED_PAN]; ";
+  }
+  const std::string redacted = Redact(line);
+  EXPECT_TRUE(redacted == expected) << redacted.substr(0, 200);
+}
+
+TEST(Redact, MasksTwoNumbersSharingOneCharacter) {
+  // "½" is "1⁄2" after NFKC: the end of one Luhn-valid number and the start of the next.
+  const std::string text =
+      "x 400000000000005\xc2\xbd"
+      "000000000000006 y";
+  EXPECT_EQ(Redact(text), "x [REDACTED_PAN][REDACTED_PAN] y");
+}
+
+TEST(Redact, LeavesLookAlikesUntouched) {
+  for (std::string_view text : {
+           "+44 20 7946 0958",
+           "2026-12-05T08:22:51+00:00",
+           "DE89 3704 0044 0532 0130 00",
+           "order 4242.4242.4242.4241",
+           "\xef\xbc\x94\xef\xbc\x92\xef\xbc\x94\xef\xbc\x92 \xef\xbc\x94\xef\xbc\x92",
+       }) {
+    EXPECT_EQ(Redact(text), text);
+  }
+}
+
 TEST(Redact, MasksKeysAndCardNumbersTogether) {
   EXPECT_EQ(Redact("key=sk_live_Zz9 card=4242424242424242"), "key=sk_live_*** card=[REDACTED_PAN]");
   // Digits inside a key go with the key, not the PAN mask.

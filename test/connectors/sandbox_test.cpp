@@ -5,10 +5,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
-#include <filesystem>
 #include <fstream>
 
-#include "lp/common/random.hpp"
+#include "support/temp_dir.hpp"
 
 namespace lp::connectors::sandbox {
 namespace {
@@ -46,18 +45,11 @@ TEST(SandboxDecide, TokensMapToDeterministicOutcomes) {
 class SandboxTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("lp_sbx_" + RandomToken(8));
-    std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "ledger.jsonl").string();
     auto l = Ledger::Open(path_);
     ASSERT_TRUE(l);
     ledger_ = std::move(*l);
   }
-  void TearDown() override {
-    ledger_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
+  void TearDown() override { ledger_.reset(); }
   Result<OperationResult> Run(SandboxConnector& c, bool sync, OperationRequest req) {
     boost::asio::io_context ioc;
     Account acct{"ca_1", "sandbox", "Sandbox", "", 0};
@@ -71,8 +63,8 @@ class SandboxTest : public ::testing::Test {
     ioc.run();
     return fut.get();
   }
-  std::filesystem::path dir_;
-  std::string path_;
+  testing::TempDir dir_{"lp_sbx"};
+  std::string path_ = dir_.File("ledger.jsonl");
   std::unique_ptr<Ledger> ledger_;
 };
 

@@ -19,6 +19,7 @@
 
 #include "lp/crypto/aead.hpp"
 #include "lp/crypto/hash.hpp"
+#include "support/temp_dir.hpp"
 
 namespace lp::crypto {
 namespace {
@@ -71,17 +72,12 @@ class KeyRingTest : public ::testing::Test {
       had_env_ = true;
     }
     ::unsetenv(kKeyRingEnvVar);
-    char tmpl[] = "/tmp/lp_keyring_test.XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    path_ = dir_ + "/keyring";
   }
   void TearDown() override {
     ::unsetenv(kKeyRingEnvVar);
     if (had_env_) {
       ::setenv(kKeyRingEnvVar, saved_env_.c_str(), 1);
     }
-    fs::remove_all(dir_);
   }
 
   std::unique_ptr<KeyRing> LoadOrDie() {
@@ -95,7 +91,9 @@ class KeyRingTest : public ::testing::Test {
     return LoadOrDie();
   }
 
-  std::string dir_, path_;
+  testing::TempDir tmp_{"lp_keyring_test"};
+  std::string dir_ = tmp_.path().string();
+  std::string path_ = dir_ + "/keyring";
   std::string saved_env_;
   bool had_env_ = false;
 };

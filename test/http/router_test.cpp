@@ -45,6 +45,22 @@ TEST(Router, UnknownPathsEmptySegmentsAndTrailingSlashesDoNotMatch) {
   EXPECT_TRUE(r.Find("GET", "/v1/refunds/x", params).allow.empty());
 }
 
+TEST(Router, FallbackTakesUnmatchedPathsButNotAnotherMethodOfAKnownPath) {
+  Router r;
+  r.Add("GET", "/dashboard/api/me", "none", Noop());
+  r.SetFallback("none", Noop());
+  std::vector<std::string> params{"stale"};
+  auto m = r.Find("GET", "/payments/pay_1", params);
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.route->pattern, "/*");
+  EXPECT_TRUE(params.empty());
+  EXPECT_EQ(r.Find("POST", "/anything", params).route->pattern, "/*");
+  auto known = r.Find("DELETE", "/dashboard/api/me", params);
+  EXPECT_EQ(known.route, nullptr);
+  EXPECT_EQ(known.allow, "GET");
+  EXPECT_EQ(r.Find("GET", "/dashboard/api/me", params).route->pattern, "/dashboard/api/me");
+}
+
 TEST(Errors, ErrorBodyHasTypeCodeMessageParamAndRequestId) {
   auto resp = ErrorResponse(Error::Invalid("parameter_invalid", "bad amount", "amount"), "req_1");
   EXPECT_EQ(resp.status, 400);

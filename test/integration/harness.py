@@ -41,6 +41,19 @@ def keep_tmp() -> bool:
     return os.environ.get("LIASONPAY_KEEP_TMP", "") not in ("", "0")
 
 
+def require_tool(name: str, package: str) -> str:
+    """Absolute path of the program `name`; a missing one FAILS the calling test, naming the Debian
+    package (scripts/setup installs every program of scripts/deps.txt; scripts/doctor checks
+    them). test_deps.py checks that each (name, package) used with this is a row there."""
+    path = shutil.which(name)
+    if path is None:
+        raise AssertionError(
+            f"`{name}` is not installed: it comes with the Debian package {package} "
+            f"(`apt-get install -y {package}`, or scripts/setup; scripts/doctor lists what is "
+            f"missing). This test is never skipped.")
+    return path
+
+
 def run_cli(args, timeout=30, cwd=None, env=None):
     """Runs the binary with `args`; returns CompletedProcess (text, both streams captured)."""
     return subprocess.run([binary_path(), *args], capture_output=True, text=True, timeout=timeout,

@@ -20,7 +20,10 @@ class HttpErrorsTest(unittest.TestCase):
     def test_unknown_route_is_404_json_error_on_every_listener(self):
         for listener in LISTENERS:
             with self.subTest(listener=listener):
-                status, headers, body = self.server.request(listener, "GET", "/no/such/route")
+                # The dashboard listener answers its SPA for unknown page paths; its JSON
+                # namespace is /dashboard/api/ (test/e2e checks the SPA fallback).
+                path = "/dashboard/api/no/such/route" if listener == "dashboard" else "/no/such/route"
+                status, headers, body = self.server.request(listener, "GET", path)
                 err = assert_error_shape(self, status, headers, body, expect_status=404,
                                          expect_type="invalid_request_error")
                 self.assertNotIn("stack", json.dumps(err).lower())

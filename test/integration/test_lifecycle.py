@@ -151,6 +151,18 @@ class CliTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertRegex(p.stdout, r"\d+\.\d+(\.\d+)?")
 
+    def test_version_and_dash_dash_version_list_built_and_running_library_versions(self):
+        for args in (["version"], ["--version"]):
+            with self.subTest(args=args):
+                p = harness.run_cli(args)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertRegex(p.stdout, r"^liasonpay \d+\.\d+\.\d+\n")
+                for lib in ("OpenSSL", "SQLite", "libsodium", "ICU"):
+                    self.assertRegex(p.stdout, rf"(?m)^{lib} +\d+\.\d+\S* +\d+\.\d+", p.stdout)
+                self.assertRegex(p.stdout, r"(?m)^Boost +1\.\d+\.\d+ +\(header-only\)$")
+                # This build runs with the libraries it was built against: no mismatch warning.
+                self.assertNotIn("warning", p.stderr)
+
     def test_help_exits_0_and_lists_serve(self):
         p = harness.run_cli(["--help"])
         self.assertEqual(p.returncode, 0, p.stderr)

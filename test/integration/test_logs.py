@@ -44,7 +44,8 @@ class LogsTest(unittest.TestCase):
             ("ops", "GET", "/metrics", None, {}, 200),
             ("ops", "DELETE", "/healthz", None, {}, 405),
             ("api", "GET", "/no/such/thing", None, {}, 404),
-            ("dashboard", "GET", "/no/such/thing", None, {}, 404),
+            ("dashboard", "GET", "/dashboard/api/no/such/thing", None, {}, 404),
+            ("dashboard", "GET", "/no/such/page", None, {}, 200),  # the SPA's index.html
             ("api", "POST", "/v1/payments", b"{}", {"Content-Type": "application/json"}, 401),
             ("api", "POST", "/v1/payments", b"{oops",
              {"Content-Type": "application/json", "Authorization": f"Bearer {self.key}"}, 400),
@@ -79,6 +80,9 @@ class LogsTest(unittest.TestCase):
                 if status == 404:
                     # The route label of an unmatched request is not the raw path.
                     self.assertNotIn("no/such/thing", rec["route"])
+                elif listener == "dashboard":
+                    # The SPA's pages share one route label (no raw paths as labels).
+                    self.assertEqual(rec["route"], "/*")
                 elif status != 405:
                     self.assertEqual(rec["route"], path)
 

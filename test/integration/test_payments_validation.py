@@ -41,14 +41,15 @@ class ValidationTest(PaymentsTestCase):
     def test_bad_amounts_name_amount(self):
         base = {"currency": "usd", "payment_method": "tok_visa", "confirm": True}
         for amount in (10.5, 10.0, 1e3, -1, -1000, 0, "1000", "10.00", True, None, [1000],
-                       {"v": 1}, 2 ** 53 + 1, 2 ** 63, 2 ** 64 + 5, 10 ** 30):
+                       {"v": 1}, 2 ** 53, 2 ** 53 + 1, 2 ** 63, 2 ** 64 + 5, 10 ** 30):
             with self.subTest(amount=amount):
                 self.assertCreateRejected(dict(base, amount=amount), "parameter_invalid", "amount")
 
-    def test_amount_2_pow_53_is_accepted(self):
-        r = self.m.create_payment(amount=2 ** 53)
+    def test_amount_max_safe_integer_is_accepted(self):
+        # 2^53 - 1 (JavaScript's Number.MAX_SAFE_INTEGER) is the largest amount (PRODUCT.md §2).
+        r = self.m.create_payment(amount=2 ** 53 - 1)
         self.assertEqual(r.status, 200, r)
-        self.assertEqual(r.json["amount"], 2 ** 53)
+        self.assertEqual(r.json["amount"], 2 ** 53 - 1)
 
     def test_missing_amount_and_currency(self):
         self.assertCreateRejected({"currency": "usd"}, "parameter_missing", "amount")

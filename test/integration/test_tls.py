@@ -2,7 +2,6 @@
 refused, plain HTTP answered with a 400 and closed."""
 
 import os
-import shutil
 import socket
 import ssl
 import struct
@@ -165,10 +164,10 @@ class TlsTest(unittest.TestCase):
         self.assertEqual(status, 200, body)
 
 
-@unittest.skipUnless(shutil.which("openssl"), "openssl CLI not installed")
 class OpensslSClientTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        cls.openssl = harness.require_tool("openssl", "openssl")
         cls.server = Server()
 
     @classmethod
@@ -176,7 +175,7 @@ class OpensslSClientTest(unittest.TestCase):
         cls.server.cleanup()
 
     def s_client(self, listener, *args):
-        cmd = ["openssl", "s_client", "-connect", f"127.0.0.1:{self.server.port(listener)}",
+        cmd = [self.openssl, "s_client", "-connect", f"127.0.0.1:{self.server.port(listener)}",
                "-servername", "localhost", "-CAfile", self.server.cert_path,
                "-verify_return_error", "-brief", *args]
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,

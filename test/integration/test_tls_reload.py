@@ -8,12 +8,12 @@ import tempfile
 import time
 import unittest
 
-from harness import Server
+from harness import Server, require_tool
 
 
 def make_cert(directory: str, cn: str):
     cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+    subprocess.run([require_tool("openssl", "openssl"), "req", "-x509", "-newkey", "ec", "-pkeyopt",
                     "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", f"/CN={cn}",
                     "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
                     "-keyout", key, "-out", cert], check=True, capture_output=True)
@@ -29,7 +29,7 @@ def served_cn(port: int) -> str:
     with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
         with ctx.wrap_socket(s, server_hostname="localhost") as t:
             der = t.getpeercert(binary_form=True)
-    text = subprocess.run(["openssl", "x509", "-inform", "DER", "-noout", "-subject"],
+    text = subprocess.run([require_tool("openssl", "openssl"), "x509", "-inform", "DER", "-noout", "-subject"],
                           input=der, capture_output=True, check=True).stdout.decode()
     return text.strip().split("CN", 1)[1].lstrip(" =")
 

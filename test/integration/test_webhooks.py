@@ -28,7 +28,6 @@ import hmac
 import json
 import os
 import re
-import shutil
 import subprocess
 import threading
 import time
@@ -94,10 +93,9 @@ def node_verify(items) -> list:
     if not os.path.isfile(lib):
         raise AssertionError(
             f"{lib} is missing: the official Standard Webhooks library is required. Run "
-            f"`cd test/integration/node && npm ci` (this test is never skipped).")
-    node = shutil.which("node")
-    if node is None:
-        raise AssertionError("`node` is not on PATH; it runs the official standardwebhooks library")
+            f"`cd test/integration/node && npm ci` (scripts/setup does; this test is never "
+            f"skipped).")
+    node = harness.require_tool("node", "nodejs")
     payload = [{"secret": s, "headers": dict(h), "body": b.decode("utf-8")} for s, h, b in items]
     r = subprocess.run([node, VERIFY_MJS], input=json.dumps(payload), capture_output=True,
                        text=True, timeout=60, cwd=NODE_DIR)

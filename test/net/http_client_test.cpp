@@ -10,7 +10,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -18,6 +17,7 @@
 #include <thread>
 
 #include "lp/http/server.hpp"
+#include "support/temp_dir.hpp"
 
 namespace lp::net {
 namespace {
@@ -482,12 +482,8 @@ TEST(HttpClient, WorksOnAMultiThreadedIoContext) {
 class HttpClientTls : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("lp_net_tls_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-    cert_ = (dir_ / "cert.pem").string();
-    key_ = (dir_ / "key.pem").string();
+    cert_ = dir_.File("cert.pem");
+    key_ = dir_.File("key.pem");
     auto ok = lp::http::WriteSelfSignedCert(cert_, key_);
     ASSERT_TRUE(ok) << ok.error().detail;
     std::ifstream in(cert_);
@@ -497,9 +493,8 @@ class HttpClientTls : public ::testing::Test {
     server_ctx_.use_certificate_chain_file(cert_);
     server_ctx_.use_private_key_file(key_, ssl::context::pem);
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  std::filesystem::path dir_;
+  testing::TempDir dir_{"lp_net_tls"};
   std::string cert_, key_, cert_pem_;
   ssl::context server_ctx_{ssl::context::tls_server};
   asio::io_context ioc_;

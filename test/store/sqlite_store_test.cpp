@@ -6,8 +6,8 @@
 #include <future>
 #include <mutex>
 
-#include "lp/common/random.hpp"
 #include "lp/store/store.hpp"
+#include "support/temp_store.hpp"
 
 namespace lp::store {
 namespace {
@@ -15,19 +15,15 @@ namespace {
 class SqliteStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("lp_sqlite_" + RandomToken(10));
-    std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "test.db").string();
-    auto s = OpenStore({path_, 2, true});
+    auto s = testing::OpenTempStore(dir_);
     ASSERT_TRUE(s) << s.error().detail;
     store_ = std::move(*s);
   }
   void TearDown() override {
     if (store_) store_->Close();
-    std::filesystem::remove_all(dir_);
   }
-  std::filesystem::path dir_;
-  std::string path_;
+  testing::TempDir dir_{"lp_sqlite"};
+  std::string path_ = dir_.File("test.db");
   StorePtr store_;
 };
 

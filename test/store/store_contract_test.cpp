@@ -3,25 +3,26 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <filesystem>
+#include <functional>
 #include <future>
 #include <thread>
 
-#include "lp/common/random.hpp"
 #include "lp/store/store.hpp"
+#include "support/temp_dir.hpp"
 
 namespace lp::store {
 namespace {
 
 struct Backend {
   std::string name;
-  std::function<std::string()> make_url;  // a fresh, empty database
+  // A fresh, empty database; `scratch` is the test's own temp directory (removed after it).
+  std::function<std::string(const testing::TempDir& scratch)> make_url;
 };
 
 class StoreContract : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    url_ = GetParam().make_url();
+    url_ = GetParam().make_url(scratch_);
     auto s = OpenStore({url_, 2, true});
     ASSERT_TRUE(s) << s.error().detail;
     store_ = std::move(*s);
@@ -29,11 +30,6 @@ class StoreContract : public ::testing::TestWithParam<Backend> {
   void TearDown() override {
     if (store_) store_->Close();
     store_.reset();
-    // The backend's scratch database (SQLite: a file in a temp directory of its own).
-    if (GetParam().name == "sqlite") {
-      std::error_code ec;
-      std::filesystem::remove_all(std::filesystem::path(url_).parent_path(), ec);
-    }
   }
   void Reopen() {
     store_->Close();
@@ -60,6 +56,7 @@ class StoreContract : public ::testing::TestWithParam<Backend> {
       return {};
     });
   }
+  testing::TempDir scratch_{"lp_store"};
   std::string url_;
   StorePtr store_;
 };
@@ -161,11 +158,7 @@ TEST_P(StoreContract, QueriesBindParametersOfEveryKind) {
   EXPECT_EQ(created, int64_t{1} << 53);
 }
 
-std::string TempSqlite() {
-  auto dir = std::filesystem::temp_directory_path() / ("lp_store_" + RandomToken(10));
-  std::filesystem::create_directories(dir);
-  return (dir / "test.db").string();
-}
+std::string TempSqlite(const testing::TempDir& scratch) { return scratch.File("test.db"); }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::Values(Backend{"sqlite", TempSqlite}),
                          [](const auto& info) { return info.param.name; });

@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <string>
 
-#include "lp/common/random.hpp"
+#include "support/temp_dir.hpp"
 
 namespace lp::store::sqlite {
 namespace {
@@ -18,16 +18,10 @@ namespace {
 class WalVfsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("lp_walvfs_" + RandomToken(10));
-    std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "t.db").string();
     writer_ = Open(WalVfsName());
     Exec(writer_, "PRAGMA synchronous=NORMAL; CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB);");
   }
-  void TearDown() override {
-    sqlite3_close(writer_);
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { sqlite3_close(writer_); }
   sqlite3* Open(const char* vfs) {
     sqlite3* db = nullptr;
     EXPECT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs),
@@ -59,8 +53,8 @@ class WalVfsTest : public ::testing::Test {
     if (rc != SQLITE_OK) Exec(writer_, "ROLLBACK");
     return rc;
   }
-  std::filesystem::path dir_;
-  std::string path_;
+  testing::TempDir dir_{"lp_walvfs"};
+  std::string path_ = dir_.File("t.db");
   sqlite3* writer_ = nullptr;
 };
 

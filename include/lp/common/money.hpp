@@ -29,9 +29,10 @@ struct Money {
   friend bool operator==(const Money&, const Money&) = default;
 };
 
-// The largest accepted amount: 2^53, so every amount survives a round trip through a JSON
-// client that stores numbers as IEEE doubles (JavaScript).
-inline constexpr int64_t kMaxAmount = int64_t{1} << 53;
+// The largest accepted amount: 2^53 - 1 (JavaScript's Number.MAX_SAFE_INTEGER), so every amount
+// survives a round trip through a JSON client that stores numbers as IEEE doubles: 2^53 itself
+// cannot be told from 2^53 + 1 there.
+inline constexpr int64_t kMaxAmount = (int64_t{1} << 53) - 1;
 
 // `code` is matched case-insensitively; the result carries the uppercase code. Only active
 // ISO 4217 codes with integer minor units are known (no XAU, XTS, XXX, XDR, ...).
@@ -39,7 +40,7 @@ std::optional<Currency> LookupCurrency(std::string_view code);
 // Every known currency, sorted by code.
 std::span<const Currency> AllCurrencies();
 
-// An amount parameter: a JSON integer in 1..2^53 (0 too when `allow_zero`). Floats (even 10.0),
+// An amount parameter: a JSON integer in 1..2^53-1 (0 too when `allow_zero`). Floats (even 10.0),
 // strings, booleans, null, negatives and larger numbers are parameter_invalid errors naming
 // `param`.
 Result<int64_t> ParseAmount(const boost::json::value& v, std::string_view param, bool allow_zero);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,9 @@ class Router {
   Match Find(std::string_view method, std::string_view path,
              std::vector<std::string>& params) const;
   const std::vector<Route>& routes() const { return routes_; }
+  // The route used when no route's path matches (any method), e.g. the dashboard's static files
+  // and SPA fallback. Its pattern is "/*". A path that matches another method still gets 405.
+  void SetFallback(std::string permission, Handler handler);
 
  private:
   struct Compiled {
@@ -40,6 +44,7 @@ class Router {
   };
   std::vector<Route> routes_;
   std::vector<Compiled> compiled_;
+  std::optional<Route> fallback_;
 };
 
 }  // namespace lp::http

@@ -1,4 +1,5 @@
-// Numbered SQLite migrations. Append only: never edit a migration that has shipped.
+// Numbered migrations: src/store/migrations/NNNN_name.sql, embedded at build time. Append only:
+// never edit a migration that has shipped; portable SQL (SQLite >= 3.40 and PostgreSQL 15).
 #pragma once
 
 #include <string_view>

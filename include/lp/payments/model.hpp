@@ -1,0 +1,86 @@
+// Domain values of payments: payments, attempts, refunds, their statuses.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lp/common/principal.hpp"
+
+namespace lp::payments {
+
+enum class PaymentStatus {
+  kRequiresPaymentMethod,
+  kRequiresConfirmation,
+  kRequiresAction,
+  kProcessing,
+  kRequiresCapture,
+  kSucceeded,
+  kFailed,
+  kCancelled,
+};
+std::string_view ToString(PaymentStatus s);
+std::optional<PaymentStatus> ParsePaymentStatus(std::string_view s);
+
+enum class CaptureMethod { kAutomatic, kManual };
+std::string_view ToString(CaptureMethod c);
+
+struct Attempt {
+  std::string id;
+  std::string payment_id;
+  int64_t seq = 0;
+  std::string operation;  // authorize | capture | void | refund
+  std::string connector;
+  std::string connector_account_id;
+  std::string status;  // pending | succeeded | failed | processing
+  int64_t amount = 0;
+  std::optional<std::string> psp_reference, decline_code, error_code, error_message;
+  std::optional<int64_t> latency_us;
+  std::string routing_reason;
+  std::string idempotency_key;  // sent to the PSP
+  int64_t created = 0, updated = 0;
+};
+
+struct LastError {
+  std::string code;
+  std::string decline_code;
+  std::string message;
+};
+
+struct Payment {
+  std::string id;
+  std::string merchant_id;
+  Mode mode = Mode::kTest;
+  int64_t amount = 0;
+  std::string currency;
+  PaymentStatus status = PaymentStatus::kRequiresPaymentMethod;
+  CaptureMethod capture_method = CaptureMethod::kAutomatic;
+  std::optional<std::string> payment_method, description;
+  std::string metadata = "{}";  // JSON object text
+  int64_t amount_capturable = 0, amount_received = 0, amount_refunded = 0;
+  std::optional<std::string> connector_account_id, connector, psp_reference;
+  std::optional<LastError> last_error;
+  std::optional<std::string> routing;  // JSON text of the routing hint
+  int64_t version = 1;
+  int64_t created = 0, updated = 0;  // microseconds since the epoch
+  std::vector<Attempt> attempts;
+};
+
+enum class RefundStatus { kPending, kSucceeded, kFailed };
+std::string_view ToString(RefundStatus s);
+
+struct Refund {
+  std::string id;
+  std::string merchant_id;
+  Mode mode = Mode::kTest;
+  std::string payment_id;
+  int64_t amount = 0;
+  std::string currency;
+  RefundStatus status = RefundStatus::kPending;
+  std::optional<std::string> reason, psp_reference, failure_code;
+  int64_t created = 0, updated = 0;
+};
+
+}  // namespace lp::payments

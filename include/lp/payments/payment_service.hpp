@@ -1,0 +1,79 @@
+// Payment and refund services: the payment lifecycle of PRODUCT.md §2. Writes answer with the
+// payment's (refund's) canonical JSON (representation.hpp), rendered in the transaction that
+// stores it for idempotent replays; reads answer with domain objects. A payment writes its
+// attempt before calling the PSP and its result after; every state change writes its event and
+// outbox row in the same transaction; idempotency claims and stored responses ride in the same
+// transactions as the work they protect.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lp/common/api_result.hpp"
+#include "lp/common/clock.hpp"
+#include "lp/common/result.hpp"
+#include "lp/common/task.hpp"
+#include "lp/connectors/connector.hpp"
+#include "lp/payments/model.hpp"
+#include "lp/store/store.hpp"
+
+namespace lp::payments {
+
+struct CreatePaymentParams {
+  int64_t amount = 0;
+  std::string currency;  // upper case
+  std::optional<std::string> payment_method;
+  CaptureMethod capture_method = CaptureMethod::kAutomatic;
+  bool confirm = false;
+  std::optional<std::string> description;
+  std::string metadata_json = "{}";
+  std::optional<std::string> connector_account;  // routing.connector_account
+};
+
+struct RefundParams {
+  std::string payment_id;
+  std::optional<int64_t> amount;
+  std::optional<std::string> reason;
+};
+
+class PaymentService {
+ public:
+  // `psp_timeout_ms` is the deadline of every PSP call: past it the outcome is unclear and the
+  // payment is answered `processing`.
+  PaymentService(store::Store& store, const connectors::ConnectorRegistry& connectors,
+                 const Clock& clock, int64_t psp_timeout_ms = 10000);
+
+  Task<Result<Answer>> Create(const Principal& p, CreatePaymentParams params, Idempotency idem);
+  Task<Result<Answer>> Confirm(const Principal& p, std::string id,
+                               std::optional<std::string> payment_method, Idempotency idem);
+  Task<Result<Answer>> Capture(const Principal& p, std::string id,
+                               std::optional<int64_t> amount_to_capture, Idempotency idem);
+  Task<Result<Answer>> Cancel(const Principal& p, std::string id, Idempotency idem);
+  Task<Result<Payment>> Get(const Principal& p, std::string id);
+  Task<Result<Page<Payment>>> List(const Principal& p, ListParams params);
+
+  Task<Result<Answer>> CreateRefund(const Principal& p, RefundParams params, Idempotency idem);
+  Task<Result<Refund>> GetRefund(const Principal& p, std::string id);
+  Task<Result<Page<Refund>>> ListRefunds(const Principal& p, ListParams params,
+                                         std::optional<std::string> payment_id);
+
+  // Settles PSP calls whose outcome is not known, among attempts last updated before
+  // `updated_before_us` (wall clock): `processing` ones (unclear outcome), and with
+  // `include_pending` also `pending` ones (a previous process died mid-call; pass the process
+  // start time so no live call of this process is touched). Returns how many were settled.
+  Task<size_t> Recover(bool include_pending, int64_t updated_before_us);
+
+  // Deletes finished idempotency records older than `age_us` (retention is at least 24 h).
+  Task<Result<void>> PruneIdempotency(int64_t age_us);
+
+  struct Impl;
+
+ private:
+  store::Store& store_;
+  const connectors::ConnectorRegistry& connectors_;
+  const Clock& clock_;
+  int64_t psp_timeout_ms_;
+};
+
+}  // namespace lp::payments

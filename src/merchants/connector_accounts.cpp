@@ -1,0 +1,233 @@
+#include "lp/merchants/connector_accounts.hpp"
+
+#include <boost/json.hpp>
+
+#include "lp/audit/audit.hpp"
+#include "lp/common/json_canonical.hpp"
+#include "lp/common/random.hpp"
+#include "lp/crypto/hash.hpp"
+#include "merchants/connector_account_repository.hpp"
+
+namespace lp::merchants {
+
+namespace json = boost::json;
+
+namespace {
+
+struct Required {
+  std::string_view connector;
+  std::vector<std::string_view> required, optional;
+  std::string_view last4_field;
+};
+const std::vector<Required>& Specs() {
+  static const std::vector<Required> kSpecs = {
+      {"sandbox", {}, {"api_key"}, "api_key"},
+      {"stripe", {"secret_key", "webhook_secret"}, {}, "secret_key"},
+      {"adyen", {"api_key", "merchant_account", "hmac_key"}, {}, "api_key"},
+  };
+  return kSpecs;
+}
+const Required* SpecFor(std::string_view connector) {
+  for (const auto& s : Specs()) {
+    if (s.connector == connector) return &s;
+  }
+  return nullptr;
+}
+
+Error NoSuchAccount(std::string_view id) {
+  return Error::NotFound("No such connector account: '" + std::string(id) + "'", "id");
+}
+
+audit::Record AuditOf(const Actor& a, const Principal& p, std::string action, std::string target) {
+  return audit::Record{a.type,        a.id,      std::move(action), std::move(target),
+                       p.merchant_id, "success", a.source_ip,       a.request_id,
+                       "{}"};
+}
+
+}  // namespace
+
+Result<void> ValidateCredentials(std::string_view connector, const json::object& creds) {
+  const Required* spec = SpecFor(connector);
+  if (!spec) {
+    return Error::Invalid("parameter_invalid", "connector must be sandbox, stripe or adyen.",
+                          "connector");
+  }
+  for (const auto& kv : creds) {
+    bool known = false;
+    for (auto f : spec->required) known = known || f == kv.key();
+    for (auto f : spec->optional) known = known || f == kv.key();
+    const std::string param = "credentials." + std::string(kv.key());
+    if (!known) return Error::Invalid("parameter_unknown", "Unknown credential field.", param);
+    if (!kv.value().is_string() || kv.value().as_string().empty() ||
+        kv.value().as_string().size() > 1000) {
+      return Error::Invalid("parameter_invalid",
+                            "Credential fields are non-empty strings of at most 1000 characters.",
+                            param);
+    }
+  }
+  for (auto f : spec->required) {
+    if (!creds.contains(f)) {
+      return Error::Invalid("parameter_missing", "Missing credential field.",
+                            "credentials." + std::string(f));
+    }
+  }
+  return {};
+}
+
+ConnectorAccountService::ConnectorAccountService(store::Store& store,
+                                                 const crypto::KeyRing& keyring, const Clock& clock,
+                                                 bool dev_mode)
+    : store_(store), keyring_(keyring), clock_(clock), dev_mode_(dev_mode) {}
+
+namespace {
+// Seals credentials and computes what responses may show of them.
+struct SealedCredentials {
+  std::string blob, fingerprint, last4;
+};
+Result<SealedCredentials> SealCredentials(const crypto::KeyRing& keyring,
+                                          std::string_view account_id, std::string_view connector,
+                                          std::string_view creds_json) {
+  SealedCredentials out;
+  auto blob = keyring.Seal(creds_json, store::AssociatedData(kCredentialsColumn, account_id));
+  if (!blob) return blob.error();
+  out.blob = std::move(*blob);
+  boost::system::error_code ec;
+  auto v = json::parse(creds_json, ec);
+  // Over the canonical form: the same credentials in another key order keep their fingerprint.
+  const std::string mac = crypto::HmacSha256(keyring.ApiKeyPepper().view(),
+                                             std::string("connector-credentials-fingerprint:") +
+                                                 (ec ? std::string(creds_json) : CanonicalJson(v)));
+  out.fingerprint = "fp_" + crypto::Hex(mac).substr(0, 16);
+  const Required* spec = SpecFor(connector);
+  if (!ec && v.is_object() && spec) {
+    if (auto* f = v.as_object().if_contains(spec->last4_field); f && f->is_string()) {
+      std::string_view s = f->as_string();
+      // Short values would be shown whole: only long credentials get their last 4 shown.
+      if (s.size() >= 12) out.last4 = std::string(s.substr(s.size() - 4));
+    }
+  }
+  return out;
+}
+}  // namespace
+
+Task<Result<ConnectorAccount>> ConnectorAccountService::Create(const Principal& p,
+                                                               AccountParams params, Actor actor) {
+  ConnectorAccount out;
+  const std::string id = NewId("ca");
+  const int64_t now = clock_.NowMicros();
+  accounts_repo::NewRow row;
+  row.id = id;
+  row.merchant_id = p.merchant_id;
+  row.mode = p.mode;
+  row.connector = *params.connector;
+  row.label = params.label.value_or(std::string(*params.connector));
+  row.base_url = params.base_url;
+  row.latency_ms = params.latency_ms;
+  row.now_us = now;
+  if (params.credentials_json) {
+    auto s = SealCredentials(keyring_, id, *params.connector, *params.credentials_json);
+    if (!s) co_return s.error();
+    row.credentials_blob = std::move(s->blob);
+    row.fingerprint = std::move(s->fingerprint);
+    row.last4 = std::move(s->last4);
+  }
+  auto w = co_await store::Write(store_, [&](store::Tx& tx) -> Result<void> {
+    if (auto r = accounts_repo::Insert(tx, row); !r) return r;
+    auto a = accounts_repo::Load(tx, p, id);
+    if (!a) return a.error();
+    out = std::move(**a);
+    return audit::Append(tx, AuditOf(actor, p, "connector_account.create", id), now);
+  });
+  if (!w) co_return w.error();
+  co_return out;
+}
+
+Task<Result<ConnectorAccount>> ConnectorAccountService::Update(const Principal& p, std::string id,
+                                                               AccountParams params, Actor actor) {
+  ConnectorAccount out;
+  const int64_t now = clock_.NowMicros();
+  std::string connector;
+  auto exists = co_await store::Read(store_, [&](store::Tx& tx) -> Result<void> {
+    auto a = accounts_repo::Load(tx, p, id);
+    if (!a) return a.error();
+    if (!*a) return NoSuchAccount(id);
+    connector = (*a)->connector;
+    return {};
+  });
+  if (!exists) co_return exists.error();
+  accounts_repo::Changes changes{
+      params.label, params.base_url, params.status, params.latency_ms, {}, {}, {}};
+  if (params.credentials_json) {
+    auto v = json::parse(*params.credentials_json);
+    if (auto c = ValidateCredentials(connector, v.as_object()); !c) co_return c.error();
+    auto s = SealCredentials(keyring_, id, connector, *params.credentials_json);
+    if (!s) co_return s.error();
+    changes.credentials_blob = std::move(s->blob);
+    changes.fingerprint = std::move(s->fingerprint);
+    changes.last4 = std::move(s->last4);
+  }
+  auto w = co_await store::Write(store_, [&](store::Tx& tx) -> Result<void> {
+    auto a = accounts_repo::Load(tx, p, id);
+    if (!a) return a.error();
+    if (!*a) return NoSuchAccount(id);
+    if (auto r = accounts_repo::Update(tx, id, changes, now); !r) return r;
+    a = accounts_repo::Load(tx, p, id);
+    if (!a) return a.error();
+    out = std::move(**a);
+    return audit::Append(tx,
+                         AuditOf(actor, p,
+                                 changes.credentials_blob ? "connector_account.credentials_change"
+                                                          : "connector_account.update",
+                                 id),
+                         now);
+  });
+  if (!w) co_return w.error();
+  co_return out;
+}
+
+Task<Result<void>> ConnectorAccountService::Delete(const Principal& p, std::string id,
+                                                   Actor actor) {
+  const int64_t now = clock_.NowMicros();
+  co_return co_await store::Write(store_, [&](store::Tx& tx) -> Result<void> {
+    auto a = accounts_repo::Load(tx, p, id);
+    if (!a) return a.error();
+    if (!*a) return NoSuchAccount(id);
+    // Payments keep referring to the account, so it is marked deleted and its credentials are
+    // destroyed.
+    if (auto r = accounts_repo::MarkDeleted(tx, id, now); !r) return r;
+    return audit::Append(tx, AuditOf(actor, p, "connector_account.delete", id), now);
+  });
+}
+
+Task<Result<ConnectorAccount>> ConnectorAccountService::Get(const Principal& p, std::string id) {
+  ConnectorAccount out;
+  auto r = co_await store::Read(store_, [&](store::Tx& tx) -> Result<void> {
+    auto a = accounts_repo::Load(tx, p, id);
+    if (!a) return a.error();
+    if (!*a) return NoSuchAccount(id);
+    out = std::move(**a);
+    return {};
+  });
+  if (!r) co_return r.error();
+  co_return out;
+}
+
+Task<Result<Page<ConnectorAccount>>> ConnectorAccountService::List(const Principal& p,
+                                                                   ListParams params) {
+  Page<ConnectorAccount> out;
+  auto r = co_await store::Read(store_, [&](store::Tx& tx) -> Result<void> {
+    auto page = accounts_repo::List(tx, p, params);
+    if (!page) return page.error();
+    out = std::move(*page);
+    return {};
+  });
+  if (!r) co_return r.error();
+  co_return out;
+}
+
+Result<SecureBytes> ConnectorAccountService::OpenCredentials(std::string_view account_id,
+                                                             std::string_view blob) const {
+  return keyring_.Open(blob, store::AssociatedData(kCredentialsColumn, account_id));
+}
+
+}  // namespace lp::merchants

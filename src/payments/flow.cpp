@@ -1,0 +1,226 @@
+#include "payments/flow.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <variant>
+
+#include "lp/common/clock.hpp"
+#include "lp/common/log.hpp"
+#include "lp/common/random.hpp"
+#include "lp/payments/representation.hpp"
+#include "lp/webhooks/events.hpp"
+
+namespace lp::payments::flow {
+
+using connectors::Operation;
+using connectors::Outcome;
+
+Attempt NewAttempt(const Payment& p, Operation op, const connectors::Account& account,
+                   int64_t amount, std::string routing_reason, int64_t now) {
+  Attempt a;
+  a.id = NewId("att");
+  a.payment_id = p.id;
+  a.seq = static_cast<int64_t>(p.attempts.size()) + 1;
+  a.operation = std::string(connectors::ToString(op));
+  a.connector = account.connector;
+  a.connector_account_id = account.id;
+  a.status = "pending";
+  a.amount = amount;
+  a.routing_reason = std::move(routing_reason);
+  // Stable per attempt, so a retried or synced PSP call is deduplicated by the PSP.
+  a.idempotency_key = a.id;
+  a.created = a.updated = now;
+  return a;
+}
+
+connectors::OperationRequest RequestFor(const Payment& p, const Attempt& a) {
+  connectors::OperationRequest r;
+  r.payment_id = p.id;
+  r.idempotency_key = a.idempotency_key;
+  r.payment_method = p.payment_method.value_or("");
+  r.amount = a.amount;
+  r.currency = p.currency;
+  r.auto_capture = p.capture_method == CaptureMethod::kAutomatic;
+  r.psp_reference = p.psp_reference.value_or("");
+  return r;
+}
+
+PaymentAction ActionOf(const Attempt& a) {
+  if (a.operation == "capture") return PaymentAction::kCapture;
+  if (a.operation == "void") return PaymentAction::kCancel;
+  if (a.operation == "refund") return PaymentAction::kRefund;
+  return PaymentAction::kConfirm;
+}
+
+Task<Result<connectors::OperationResult>> CallPsp(const connectors::ConnectorRegistry& registry,
+                                                  const connectors::Account& account, Operation op,
+                                                  connectors::OperationRequest req, bool sync,
+                                                  int64_t timeout_ms, int64_t& psp_us) {
+  using namespace boost::asio::experimental::awaitable_operators;
+  auto* c = registry.Find(account.connector);
+  if (!c) {
+    co_return Error::Internal("connector " + account.connector + " is not built in");
+  }
+  const int64_t t0 = MonotonicMicros();
+  boost::asio::steady_timer deadline(co_await boost::asio::this_coro::executor,
+                                     std::chrono::milliseconds(timeout_ms));
+  // The call races the deadline; the loser is cancelled. (No co_await inside a conditional
+  // expression: GCC 12 miscompiles that.)
+  std::variant<Result<connectors::OperationResult>, std::monostate> raced;
+  if (sync) {
+    raced = co_await (c->Sync(account, op, req) || deadline.async_wait(boost::asio::use_awaitable));
+  } else {
+    raced =
+        co_await (c->Execute(account, op, req) || deadline.async_wait(boost::asio::use_awaitable));
+  }
+  psp_us += MonotonicMicros() - t0;
+  if (raced.index() == 1) {
+    co_return Error{ErrorType::kUnavailable,
+                    std::string(connectors::kPspTimeout),
+                    "The payment provider did not answer in time.",
+                    {},
+                    "deadline of " + std::to_string(timeout_ms) + " ms passed"};
+  }
+  co_return std::move(std::get<0>(raced));
+}
+
+namespace {
+
+PspOutcome ToPspOutcome(const Result<connectors::OperationResult>& r) {
+  if (!r) return PspOutcome::kUnclear;
+  switch (r->outcome) {
+    case Outcome::kAuthorized:
+      return PspOutcome::kAuthorized;
+    case Outcome::kCaptured:
+    case Outcome::kRefunded:
+      return PspOutcome::kCaptured;
+    case Outcome::kRequiresAction:
+      return PspOutcome::kRequiresAction;
+    case Outcome::kDeclined:
+      return PspOutcome::kDeclined;
+    case Outcome::kVoided:
+      return PspOutcome::kVoided;
+  }
+  return PspOutcome::kUnclear;
+}
+
+std::string_view EventFor(PaymentAction action, PaymentStatus before, PaymentStatus after) {
+  if (after == before && after != PaymentStatus::kProcessing) return {};
+  switch (after) {
+    case PaymentStatus::kSucceeded:
+      return action == PaymentAction::kCapture ? "payment.captured" : "payment.succeeded";
+    case PaymentStatus::kFailed:
+      return "payment.failed";
+    case PaymentStatus::kProcessing:
+      return "payment.processing";
+    case PaymentStatus::kRequiresCapture:
+      return action == PaymentAction::kConfirm ? "payment.requires_capture" : "";
+    case PaymentStatus::kCancelled:
+      return "payment.cancelled";
+    default:
+      return {};
+  }
+}
+
+}  // namespace
+
+Result<void> ApplyOutcome(store::Tx& tx, Payment& p, Attempt& a, std::optional<Refund>& refund,
+                          const Result<connectors::OperationResult>& result, int64_t psp_latency_us,
+                          int64_t now) {
+  const PaymentAction action = ActionOf(a);
+  // "No record at the PSP" (from a sync) means the call never took effect: a clear failure.
+  const bool no_record = !result && result.error().code == connectors::kPspUnknown;
+  PspOutcome outcome = no_record ? PspOutcome::kDeclined : ToPspOutcome(result);
+
+  a.updated = now;
+  a.latency_us = psp_latency_us;
+  if (result) {
+    if (!result->psp_reference.empty()) a.psp_reference = result->psp_reference;
+    if (!result->decline_code.empty()) a.decline_code = result->decline_code;
+  } else {
+    a.error_code = result.error().code;
+    a.error_message = result.error().message;
+  }
+  a.status = outcome == PspOutcome::kUnclear    ? "processing"
+             : outcome == PspOutcome::kDeclined ? "failed"
+                                                : "succeeded";
+  if (auto r = repo::UpdateAttempt(tx, a); !r) return r;
+
+  if (action == PaymentAction::kRefund) {
+    if (!refund) return Error::Internal("refund attempt without refund " + a.id);
+    if (outcome == PspOutcome::kUnclear) return {};  // stays pending, amount stays reserved
+    refund->updated = now;
+    if (outcome == PspOutcome::kDeclined) {
+      refund->status = RefundStatus::kFailed;
+      refund->failure_code = no_record ? "psp_error" : a.decline_code.value_or("declined");
+      p.amount_refunded -= refund->amount;  // release the reservation
+      if (auto r = repo::UpdatePayment(tx, p, now); !r) return r;
+    } else {
+      refund->status = RefundStatus::kSucceeded;
+      refund->psp_reference = a.psp_reference;
+    }
+    if (auto r = repo::UpdateRefund(tx, *refund); !r) return r;
+    std::string obj = RefundBody(*refund);
+    return webhooks::EmitEvent(
+        tx, p.merchant_id, p.mode,
+        refund->status == RefundStatus::kSucceeded ? "refund.succeeded" : "refund.failed",
+        refund->id, obj, now);
+  }
+
+  // Status before the action started (the payment sits in `processing` while the PSP works).
+  const PaymentStatus before = action == PaymentAction::kConfirm
+                                   ? PaymentStatus::kRequiresConfirmation
+                                   : PaymentStatus::kRequiresCapture;
+  PaymentStatus next = StatusAfter(action, outcome, p.capture_method, before);
+  if (!IsAllowedTransition(p.status, next)) {
+    return Error::Internal("state machine refused " + std::string(ToString(p.status)) + " -> " +
+                           std::string(ToString(next)));
+  }
+  switch (action) {
+    case PaymentAction::kConfirm:
+      if (outcome == PspOutcome::kCaptured) {
+        p.amount_received = a.amount;
+        p.amount_capturable = 0;
+      } else if (outcome == PspOutcome::kAuthorized) {
+        p.amount_capturable = next == PaymentStatus::kSucceeded ? 0 : a.amount;
+        if (next == PaymentStatus::kSucceeded) p.amount_received = a.amount;
+      }
+      if (a.psp_reference) p.psp_reference = a.psp_reference;
+      break;
+    case PaymentAction::kCapture:
+      if (outcome == PspOutcome::kCaptured) {
+        p.amount_received = a.amount;
+        p.amount_capturable = 0;  // the uncaptured rest is released
+      }
+      break;
+    case PaymentAction::kCancel:
+      if (outcome == PspOutcome::kVoided) p.amount_capturable = 0;
+      break;
+    case PaymentAction::kRefund:
+      break;
+  }
+  if (outcome == PspOutcome::kDeclined) {
+    if (no_record) {
+      p.last_error =
+          LastError{"psp_error", "", "The payment provider could not process the request."};
+    } else {
+      p.last_error = LastError{action == PaymentAction::kConfirm ? "card_declined" : "psp_declined",
+                               a.decline_code.value_or(""), result ? result->message : ""};
+    }
+  } else if (outcome != PspOutcome::kUnclear) {
+    p.last_error.reset();
+  }
+  p.status = next;
+  if (auto r = repo::UpdatePayment(tx, p, now); !r) return r;
+  // One event per status change; an unclear outcome is reported once, as payment.processing
+  // (recovery applies only clear outcomes, so it never repeats it).
+  std::string_view ev = EventFor(action, before, next);
+  if (!ev.empty()) {
+    return webhooks::EmitEvent(tx, p.merchant_id, p.mode, ev, p.id, PaymentEventObject(p), now);
+  }
+  return {};
+}
+
+}  // namespace lp::payments::flow

@@ -1,0 +1,36 @@
+// Shared steps of the payment flows: build an attempt, call the PSP, apply its outcome.
+#pragma once
+
+#include <optional>
+
+#include "lp/connectors/connector.hpp"
+#include "lp/payments/payment_service.hpp"
+#include "lp/payments/state_machine.hpp"
+#include "payments/payment_repository.hpp"
+
+namespace lp::payments::flow {
+
+Attempt NewAttempt(const Payment& p, connectors::Operation op, const connectors::Account& account,
+                   int64_t amount, std::string routing_reason, int64_t now);
+
+connectors::OperationRequest RequestFor(const Payment& p, const Attempt& a);
+
+// Calls the attempt's connector (Execute, or Sync when `sync`) with a deadline; past it the
+// call is cancelled and the result is a psp_timeout error. Adds the time spent to `psp_us`.
+Task<Result<connectors::OperationResult>> CallPsp(const connectors::ConnectorRegistry& registry,
+                                                  const connectors::Account& account,
+                                                  connectors::Operation op,
+                                                  connectors::OperationRequest req, bool sync,
+                                                  int64_t timeout_ms, int64_t& psp_us);
+
+// Applies a PSP outcome to the payment, the attempt and (for refunds) the refund inside `tx`,
+// with the events it causes. A stale `p` is refused with "concurrent_update" (the version check
+// in UpdatePayment) before anything that depends on it is written; the caller reloads and retries.
+// `psp_latency_us` is stored on the attempt.
+Result<void> ApplyOutcome(store::Tx& tx, Payment& p, Attempt& a, std::optional<Refund>& refund,
+                          const Result<connectors::OperationResult>& result, int64_t psp_latency_us,
+                          int64_t now);
+
+PaymentAction ActionOf(const Attempt& a);
+
+}  // namespace lp::payments::flow

@@ -1,0 +1,47 @@
+// SQL of payments, their attempts and refunds. Runs inside a caller's transaction; no I/O else.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lp/common/api_result.hpp"
+#include "lp/connectors/connector.hpp"
+#include "lp/payments/model.hpp"
+#include "lp/payments/payment_service.hpp"
+#include "lp/store/store.hpp"
+
+namespace lp::payments::repo {
+
+using store::Tx;
+
+Result<std::optional<Payment>> LoadPayment(Tx& tx, const std::string& merchant_id, Mode mode,
+                                           std::string_view id);
+// Loads by id alone (recovery; never reachable from a merchant request).
+Result<std::optional<Payment>> LoadPaymentById(Tx& tx, std::string_view id);
+Result<void> InsertPayment(Tx& tx, const Payment& p);
+// Optimistic update: fails with "concurrent_update" unless the stored version is p.version;
+// on success p.version is incremented.
+Result<void> UpdatePayment(Tx& tx, Payment& p, int64_t now);
+Result<void> InsertAttempt(Tx& tx, const Attempt& a);
+Result<void> UpdateAttempt(Tx& tx, const Attempt& a);
+
+// A page of the caller's payments (each with its attempts), filtered by `params.status`.
+Result<Page<Payment>> ListPayments(Tx& tx, const Principal& p, const ListParams& params);
+// Attempts whose outcome is not known, last updated at or before `cutoff_us`: `processing` ones,
+// and `pending` ones too when `include_pending`. (attempt id, payment id), oldest first.
+Result<std::vector<std::pair<std::string, std::string>>> UnsettledAttempts(Tx& tx,
+                                                                           bool include_pending,
+                                                                           int64_t cutoff_us,
+                                                                           int64_t limit);
+
+Result<std::optional<Refund>> LoadRefund(Tx& tx, const std::string& merchant_id, Mode mode,
+                                         std::string_view id);
+Result<std::optional<Refund>> LoadRefundByAttempt(Tx& tx, const Attempt& a);
+// A page of the caller's refunds, filtered by payment and `params.status`.
+Result<Page<Refund>> ListRefunds(Tx& tx, const Principal& p, const ListParams& params,
+                                 const std::optional<std::string>& payment_id);
+Result<void> InsertRefund(Tx& tx, const Refund& r);
+Result<void> UpdateRefund(Tx& tx, const Refund& r);
+
+}  // namespace lp::payments::repo

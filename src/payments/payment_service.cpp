@@ -1,0 +1,499 @@
+#include "lp/payments/payment_service.hpp"
+
+#include <boost/json.hpp>
+
+#include "lp/common/json_list.hpp"
+#include "lp/common/log.hpp"
+#include "lp/common/random.hpp"
+#include "lp/idempotency/idempotency.hpp"
+#include "lp/merchants/connector_accounts.hpp"
+#include "lp/payments/representation.hpp"
+#include "lp/store/pagination.hpp"
+#include "lp/webhooks/events.hpp"
+#include "payments/flow.hpp"
+#include "payments/payment_repository.hpp"
+
+namespace lp::payments {
+
+namespace json = boost::json;
+using connectors::Operation;
+using store::Tx;
+
+namespace {
+
+Error NoSuch(std::string_view what, std::string_view id, std::string param = "id") {
+  return Error::NotFound("No such " + std::string(what) + ": '" + std::string(id) + "'",
+                         std::move(param));
+}
+
+// Routing without rules: an explicitly named account, else the merchant's active accounts in
+// creation order, keeping those whose connector takes the payment method.
+Result<std::pair<connectors::Account, std::string>> Route(
+    Tx& tx, const connectors::ConnectorRegistry& registry, const Principal& p,
+    const std::string& payment_method, const std::optional<std::string>& named) {
+  auto accounts = merchants::ActiveAccounts(tx, p.merchant_id, p.mode);
+  if (!accounts) return accounts.error();
+  auto accepts = [&](const connectors::Account& a) {
+    auto* c = registry.Find(a.connector);
+    return c && c->Accepts(payment_method);
+  };
+  if (named) {
+    for (const auto& a : *accounts) {
+      if (a.id != *named) continue;
+      if (!accepts(a)) {
+        return Error::Invalid("payment_method_unsupported",
+                              "The named connector account does not take this payment method.",
+                              "payment_method");
+      }
+      return std::make_pair(a, std::string("explicit"));
+    }
+    return Error::Invalid("resource_missing", "No such connector account: '" + *named + "'",
+                          "routing.connector_account");
+  }
+  for (const auto& a : *accounts) {
+    if (accepts(a)) return std::make_pair(a, std::string("default_order"));
+  }
+  return Error::Invalid("no_connector_available",
+                        "No active connector account takes this payment method.", "payment_method");
+}
+
+// The head of a payment action's first transaction: the caller's payment (404 when it is not
+// theirs, naming `param`) and the state machine's answer whether `action` may start now.
+Result<void> LoadForAction(Tx& tx, const Principal& principal, std::string_view id,
+                           std::string param, PaymentAction action, Payment& out) {
+  auto loaded = repo::LoadPayment(tx, principal.merchant_id, principal.mode, id);
+  if (!loaded) return loaded.error();
+  if (!*loaded) return NoSuch("payment", id, std::move(param));
+  out = std::move(**loaded);
+  return CheckAction(out.status, action);
+}
+
+Result<connectors::Account> AccountOf(Tx& tx, const Payment& p) {
+  if (!p.connector_account_id) return Error::Internal("payment " + p.id + " has no account");
+  auto a = merchants::LoadAccount(tx, *p.connector_account_id);
+  if (!a) return a.error();
+  if (!*a) return Error::Internal("connector account " + *p.connector_account_id + " is gone");
+  return **a;
+}
+
+void ReplaceAttempt(Payment& p, const Attempt& a) {
+  for (auto& x : p.attempts) {
+    if (x.id == a.id) {
+      x = a;
+      return;
+    }
+  }
+  p.attempts.push_back(a);
+}
+
+}  // namespace
+
+PaymentService::PaymentService(store::Store& store, const connectors::ConnectorRegistry& connectors,
+                               const Clock& clock, int64_t psp_timeout_ms)
+    : store_(store), connectors_(connectors), clock_(clock), psp_timeout_ms_(psp_timeout_ms) {}
+
+// Phase two of every PSP-backed operation: call the PSP, then record the outcome, the events and
+// the idempotent response in one transaction. `carried` is the payment as phase one committed it
+// (status `processing`, or a refund's reservation); the outcome is applied to it without reading
+// it back, and the optimistic version check in UpdatePayment falls back to a fresh read when
+// something changed it meanwhile (a concurrent refund on the same payment).
+struct PaymentService::Impl {
+  static Task<Result<Answer>> Finish(PaymentService& s, const Principal& principal, Payment carried,
+                                     Attempt a, connectors::Account account, Idempotency idem,
+                                     std::optional<Refund> refund) {
+    Answer out;
+    const Operation op = a.operation == "capture"  ? Operation::kCapture
+                         : a.operation == "void"   ? Operation::kVoid
+                         : a.operation == "refund" ? Operation::kRefund
+                                                   : Operation::kAuthorize;
+    auto result = co_await flow::CallPsp(s.connectors_, account, op, flow::RequestFor(carried, a),
+                                         false, s.psp_timeout_ms_, out.psp_us);
+    const int64_t now = s.clock_.NowMicros();
+    auto w = co_await store::Write(s.store_, [&](Tx& tx) -> Result<void> {
+      // Runs again from the same inputs if the group commit retries its batch.
+      Payment p = carried;
+      Attempt at = a;
+      std::optional<Refund> rf = refund;
+      auto applied = flow::ApplyOutcome(tx, p, at, rf, result, out.psp_us, now);
+      if (!applied && applied.error().code == "concurrent_update") {
+        auto fresh = repo::LoadPaymentById(tx, carried.id);
+        if (!fresh) return fresh.error();
+        if (!*fresh) return Error::Internal("payment vanished: " + carried.id);
+        p = std::move(**fresh);
+        at = a;
+        rf = refund;
+        applied = flow::ApplyOutcome(tx, p, at, rf, result, out.psp_us, now);
+      }
+      if (!applied) return applied;
+      ReplaceAttempt(p, at);
+      out.body = rf ? RefundBody(*rf) : PaymentBody(p);
+      return idempotency::Finish(tx, principal, idem, rf ? rf->id : p.id, 200, out.body);
+    });
+    if (!w) {
+      // The attempt stays pending; the recovery pass settles it.
+      log::Error("psp_outcome_not_recorded",
+                 {{"payment", carried.id}, {"attempt", a.id}, {"detail", w.error().detail}});
+      co_return w.error();
+    }
+    co_return out;
+  }
+};
+
+Task<Result<Answer>> PaymentService::Create(const Principal& principal, CreatePaymentParams params,
+                                            Idempotency idem) {
+  const int64_t now = clock_.NowMicros();
+  Payment p;
+  p.id = NewId("pay");
+  p.merchant_id = principal.merchant_id;
+  p.mode = principal.mode;
+  p.amount = params.amount;
+  p.currency = params.currency;
+  p.payment_method = params.payment_method;
+  p.capture_method = params.capture_method;
+  p.description = params.description;
+  p.metadata = params.metadata_json;
+  if (params.connector_account) {
+    p.routing = json::serialize(json::object{{"connector_account", *params.connector_account}});
+  }
+  p.status = p.payment_method ? PaymentStatus::kRequiresConfirmation
+                              : PaymentStatus::kRequiresPaymentMethod;
+  p.created = p.updated = now;
+
+  std::optional<Answer> replay;
+  Answer out;
+  Attempt a;
+  connectors::Account account;
+  auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
+    if (auto r = idempotency::Claim(tx, principal, idem, p.id, now, replay); !r || replay) return r;
+    if (params.confirm) {
+      auto route = Route(tx, connectors_, principal, p.payment_method.value_or(""),
+                         params.connector_account);
+      if (!route) return route.error();
+      account = route->first;
+      p.status = PaymentStatus::kProcessing;
+      p.connector = account.connector;
+      p.connector_account_id = account.id;
+      a = flow::NewAttempt(p, Operation::kAuthorize, account, p.amount, route->second, now);
+    }
+    if (auto r = repo::InsertPayment(tx, p); !r) return r;
+    if (params.confirm) return repo::InsertAttempt(tx, a);
+    out.body = PaymentBody(p);
+    return idempotency::Finish(tx, principal, idem, p.id, 200, out.body);
+  });
+  if (!w) co_return w.error();
+  if (replay) co_return *replay;
+  if (!params.confirm) co_return out;
+  co_return co_await Impl::Finish(*this, principal, std::move(p), a, account, idem, std::nullopt);
+}
+
+Task<Result<Answer>> PaymentService::Confirm(const Principal& principal, std::string id,
+                                             std::optional<std::string> payment_method,
+                                             Idempotency idem) {
+  const int64_t now = clock_.NowMicros();
+  std::optional<Answer> replay;
+  Payment p;
+  Attempt a;
+  connectors::Account account;
+  auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
+    if (auto r = idempotency::Claim(tx, principal, idem, id, now, replay); !r || replay) return r;
+    if (auto r = LoadForAction(tx, principal, id, "id", PaymentAction::kConfirm, p); !r) return r;
+    if (payment_method) p.payment_method = payment_method;
+    if (!p.payment_method) {
+      return Error::Invalid("parameter_missing",
+                            "A payment_method is needed to confirm this payment.",
+                            "payment_method");
+    }
+    std::optional<std::string> named;
+    if (p.routing) {
+      boost::system::error_code ec;
+      auto v = json::parse(*p.routing, ec);
+      if (!ec && v.is_object()) {
+        if (auto* c = v.as_object().if_contains("connector_account"); c && c->is_string()) {
+          named = std::string(c->as_string());
+        }
+      }
+    }
+    auto route = Route(tx, connectors_, principal, *p.payment_method, named);
+    if (!route) return route.error();
+    account = route->first;
+    p.status = PaymentStatus::kProcessing;
+    p.connector = account.connector;
+    p.connector_account_id = account.id;
+    a = flow::NewAttempt(p, Operation::kAuthorize, account, p.amount, route->second, now);
+    if (auto r = repo::UpdatePayment(tx, p, now); !r) return r;
+    return repo::InsertAttempt(tx, a);
+  });
+  if (!w) co_return w.error();
+  if (replay) co_return *replay;
+  co_return co_await Impl::Finish(*this, principal, std::move(p), a, account, idem, std::nullopt);
+}
+
+Task<Result<Answer>> PaymentService::Capture(const Principal& principal, std::string id,
+                                             std::optional<int64_t> amount_to_capture,
+                                             Idempotency idem) {
+  const int64_t now = clock_.NowMicros();
+  std::optional<Answer> replay;
+  Payment p;
+  Attempt a;
+  connectors::Account account;
+  auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
+    if (auto r = idempotency::Claim(tx, principal, idem, id, now, replay); !r || replay) return r;
+    if (auto r = LoadForAction(tx, principal, id, "id", PaymentAction::kCapture, p); !r) return r;
+    const int64_t amount = amount_to_capture.value_or(p.amount_capturable);
+    if (amount > p.amount_capturable) {
+      return Error::Invalid("amount_too_large",
+                            "amount_to_capture (" + std::to_string(amount) +
+                                ") is greater than the capturable amount (" +
+                                std::to_string(p.amount_capturable) + ").",
+                            "amount_to_capture");
+    }
+    auto acc = AccountOf(tx, p);
+    if (!acc) return acc.error();
+    account = *acc;
+    p.status = PaymentStatus::kProcessing;
+    a = flow::NewAttempt(p, Operation::kCapture, account, amount, "authorization", now);
+    if (auto r = repo::UpdatePayment(tx, p, now); !r) return r;
+    return repo::InsertAttempt(tx, a);
+  });
+  if (!w) co_return w.error();
+  if (replay) co_return *replay;
+  co_return co_await Impl::Finish(*this, principal, std::move(p), a, account, idem, std::nullopt);
+}
+
+Task<Result<Answer>> PaymentService::Cancel(const Principal& principal, std::string id,
+                                            Idempotency idem) {
+  const int64_t now = clock_.NowMicros();
+  std::optional<Answer> replay;
+  Answer out;
+  Payment p;
+  Attempt a;
+  bool needs_void = false;
+  connectors::Account account;
+  auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
+    if (auto r = idempotency::Claim(tx, principal, idem, id, now, replay); !r || replay) return r;
+    if (auto r = LoadForAction(tx, principal, id, "id", PaymentAction::kCancel, p); !r) return r;
+    if (p.status == PaymentStatus::kRequiresCapture) {
+      // Funds are held at the PSP: release them (void) before the payment is cancelled.
+      needs_void = true;
+      auto acc = AccountOf(tx, p);
+      if (!acc) return acc.error();
+      account = *acc;
+      p.status = PaymentStatus::kProcessing;
+      a = flow::NewAttempt(p, Operation::kVoid, account, p.amount_capturable, "authorization", now);
+      if (auto r = repo::UpdatePayment(tx, p, now); !r) return r;
+      return repo::InsertAttempt(tx, a);
+    }
+    p.status = PaymentStatus::kCancelled;
+    p.amount_capturable = 0;
+    if (auto r = repo::UpdatePayment(tx, p, now); !r) return r;
+    if (auto r = webhooks::EmitEvent(tx, p.merchant_id, p.mode, "payment.cancelled", p.id,
+                                     PaymentEventObject(p), now);
+        !r) {
+      return r;
+    }
+    out.body = PaymentBody(p);
+    return idempotency::Finish(tx, principal, idem, p.id, 200, out.body);
+  });
+  if (!w) co_return w.error();
+  if (replay) co_return *replay;
+  if (!needs_void) co_return out;
+  co_return co_await Impl::Finish(*this, principal, std::move(p), a, account, idem, std::nullopt);
+}
+
+Task<Result<Payment>> PaymentService::Get(const Principal& principal, std::string id) {
+  Payment out;
+  auto r = co_await store::Read(store_, [&](Tx& tx) -> Result<void> {
+    auto loaded = repo::LoadPayment(tx, principal.merchant_id, principal.mode, id);
+    if (!loaded) return loaded.error();
+    if (!*loaded) return NoSuch("payment", id);
+    out = std::move(**loaded);
+    return {};
+  });
+  if (!r) co_return r.error();
+  co_return out;
+}
+
+Task<Result<Page<Payment>>> PaymentService::List(const Principal& principal, ListParams params) {
+  Page<Payment> out;
+  auto r = co_await store::Read(store_, [&](Tx& tx) -> Result<void> {
+    auto page = repo::ListPayments(tx, principal, params);
+    if (!page) return page.error();
+    out = std::move(*page);
+    return {};
+  });
+  if (!r) co_return r.error();
+  co_return out;
+}
+
+Task<Result<Answer>> PaymentService::CreateRefund(const Principal& principal, RefundParams params,
+                                                  Idempotency idem) {
+  const int64_t now = clock_.NowMicros();
+  std::optional<Answer> replay;
+  Payment p;
+  Attempt a;
+  Refund refund;
+  refund.id = NewId("re");
+  connectors::Account account;
+  auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
+    if (auto r = idempotency::Claim(tx, principal, idem, refund.id, now, replay); !r || replay)
+      return r;
+    auto r = LoadForAction(tx, principal, params.payment_id, "payment", PaymentAction::kRefund, p);
+    if (!r) return r;
+    // amount_refunded includes pending refunds: they reserve their amount until they settle.
+    const int64_t remaining = p.amount_received - p.amount_refunded;
+    const int64_t amount = params.amount.value_or(remaining);
+    if (remaining <= 0) {
+      return Error::Invalid("charge_already_refunded", "This payment has been fully refunded.",
+                            "payment");
+    }
+    if (amount > remaining) {
+      return Error::Invalid("amount_too_large",
+                            "Refund amount (" + std::to_string(amount) +
+                                ") is greater than the unrefunded amount (" +
+                                std::to_string(remaining) + ").",
+                            "amount");
+    }
+    auto acc = AccountOf(tx, p);
+    if (!acc) return acc.error();
+    account = *acc;
+    refund.merchant_id = p.merchant_id;
+    refund.mode = p.mode;
+    refund.payment_id = p.id;
+    refund.amount = amount;
+    refund.currency = p.currency;
+    refund.reason = params.reason;
+    refund.created = refund.updated = now;
+    p.amount_refunded += amount;
+    a = flow::NewAttempt(p, Operation::kRefund, account, amount, "payment", now);
+    a.idempotency_key = refund.id;  // ties the attempt to its refund (recovery finds it so)
+    if (auto r = repo::UpdatePayment(tx, p, now); !r) return r;
+    if (auto r = repo::InsertRefund(tx, refund); !r) return r;
+    return repo::InsertAttempt(tx, a);
+  });
+  if (!w) co_return w.error();
+  if (replay) co_return *replay;
+  co_return co_await Impl::Finish(*this, principal, std::move(p), a, account, idem, refund);
+}
+
+Task<Result<Refund>> PaymentService::GetRefund(const Principal& principal, std::string id) {
+  Refund out;
+  auto r = co_await store::Read(store_, [&](Tx& tx) -> Result<void> {
+    auto loaded = repo::LoadRefund(tx, principal.merchant_id, principal.mode, id);
+    if (!loaded) return loaded.error();
+    if (!*loaded) return NoSuch("refund", id);
+    out = std::move(**loaded);
+    return {};
+  });
+  if (!r) co_return r.error();
+  co_return out;
+}
+
+Task<Result<Page<Refund>>> PaymentService::ListRefunds(const Principal& principal,
+                                                       ListParams params,
+                                                       std::optional<std::string> payment_id) {
+  Page<Refund> out;
+  auto r = co_await store::Read(store_, [&](Tx& tx) -> Result<void> {
+    auto page = repo::ListRefunds(tx, principal, params, payment_id);
+    if (!page) return page.error();
+    out = std::move(*page);
+    return {};
+  });
+  if (!r) co_return r.error();
+  co_return out;
+}
+
+Task<size_t> PaymentService::Recover(bool include_pending, int64_t updated_before_us) {
+  const int64_t cutoff = updated_before_us;
+  struct Item {
+    std::string attempt_id, payment_id;
+  };
+  std::vector<Item> items;
+  auto r = co_await store::Read(store_, [&](Tx& tx) -> Result<void> {
+    auto rows = repo::UnsettledAttempts(tx, include_pending, cutoff, 5000);
+    if (!rows) return rows.error();
+    for (auto& [attempt, payment] : *rows)
+      items.push_back({std::move(attempt), std::move(payment)});
+    return {};
+  });
+  if (!r) {
+    log::Error("recovery_scan_failed", {{"detail", r.error().detail}});
+    co_return 0;
+  }
+  size_t settled = 0;
+  for (const auto& item : items) {
+    Payment p;
+    Attempt a;
+    connectors::Account account;
+    bool ok = false;
+    auto load = co_await store::Read(store_, [&](Tx& tx) -> Result<void> {
+      auto loaded = repo::LoadPaymentById(tx, item.payment_id);
+      if (!loaded || !*loaded) return Error::Internal("payment missing");
+      p = std::move(**loaded);
+      for (const auto& x : p.attempts) {
+        if (x.id == item.attempt_id) a = x;
+      }
+      auto acc = AccountOf(tx, p);
+      if (!acc) return acc.error();
+      account = *acc;
+      ok = !a.id.empty();
+      return {};
+    });
+    if (!load || !ok) continue;
+    const Operation op = a.operation == "capture"  ? Operation::kCapture
+                         : a.operation == "void"   ? Operation::kVoid
+                         : a.operation == "refund" ? Operation::kRefund
+                                                   : Operation::kAuthorize;
+    int64_t psp_us = 0;
+    // A background sync may wait longer than a merchant's request would.
+    const int64_t sync_timeout_ms = std::min<int64_t>(psp_timeout_ms_ * 10, 30'000);
+    auto result = co_await flow::CallPsp(connectors_, account, op, flow::RequestFor(p, a), true,
+                                         std::max(sync_timeout_ms, psp_timeout_ms_), psp_us);
+    if (!result && result.error().code != connectors::kPspUnknown) continue;  // still unclear
+    const int64_t now = clock_.NowMicros();
+    bool applied = false;
+    auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
+      auto fresh = repo::LoadPaymentById(tx, item.payment_id);
+      if (!fresh || !*fresh) return Error::Internal("payment missing");
+      Payment& q = **fresh;
+      Attempt att;
+      for (const auto& x : q.attempts) {
+        if (x.id == item.attempt_id) att = x;
+      }
+      if (att.id.empty() || (att.status != "pending" && att.status != "processing")) return {};
+      std::optional<Refund> refund;
+      if (att.operation == "refund") {
+        auto f = repo::LoadRefundByAttempt(tx, att);
+        if (!f) return f.error();
+        refund = *f;
+      }
+      if (auto x = flow::ApplyOutcome(tx, q, att, refund, result, att.latency_us.value_or(0), now);
+          !x) {
+        return x;
+      }
+      ReplaceAttempt(q, att);
+      const std::string body = refund ? RefundBody(*refund) : PaymentBody(q);
+      const std::string resource = refund ? refund->id : q.id;
+      if (auto u = idempotency::FinishForResource(tx, resource, 200, body); !u) return u;
+      applied = true;
+      return {};
+    });
+    if (!w) {
+      log::Error("recovery_apply_failed",
+                 {{"attempt", item.attempt_id}, {"detail", w.error().detail}});
+      continue;
+    }
+    if (applied) {
+      ++settled;
+      log::Info("attempt_recovered", {{"attempt", item.attempt_id}, {"payment", item.payment_id}});
+    }
+  }
+  co_return settled;
+}
+
+Task<Result<void>> PaymentService::PruneIdempotency(int64_t age_us) {
+  const int64_t cutoff = clock_.NowMicros() - age_us;
+  co_return co_await store::Write(store_,
+                                  [cutoff](Tx& tx) { return idempotency::Prune(tx, cutoff); });
+}
+
+}  // namespace lp::payments

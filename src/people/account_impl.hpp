@@ -1,0 +1,67 @@
+// AccountService's shared internals (account_service.cpp, account_mfa.cpp).
+#pragma once
+
+#include <string>
+
+#include "internal.hpp"
+#include "lp/people/account_service.hpp"
+#include "repository.hpp"
+
+namespace lp::people {
+
+// Associated data of the sealed TOTP secrets: "users:<column>:<user id>" (table:column:row, as
+// every sealed column; merchants::SealedColumns must list both columns for key rotation).
+std::string MfaSecretAad(std::string_view user_id);
+std::string MfaPendingAad(std::string_view user_id);
+
+struct AccountService::Impl {
+  // A new session row for `user` (inside `tx`) with cookie value `token`.
+  static Result<SessionGrant> OpenSession(AccountService& s, store::Tx& tx,
+                                          const repo::UserRow& user,
+                                          const internal::Access& access, const std::string& token,
+                                          bool mfa_verified, const RequestContext& context,
+                                          int64_t now);
+  // A new cookie value for a live session; 401 authentication_required if it ended meanwhile.
+  static Result<SessionGrant> RotateSession(AccountService& s, store::Tx& tx,
+                                            const repo::UserRow& user,
+                                            const repo::SessionRow& session,
+                                            const internal::Access& access,
+                                            const std::string& token, int64_t now);
+
+  // The result of checking a second factor against the stored secret or codes (no writes).
+  struct FactorMatch {
+    bool ok = false;
+    bool replay = false;  // a TOTP code of a step already used
+    int64_t step = 0;
+    std::string recovery_id;
+    std::size_t recovery_left = 0;  // unused codes after this one
+  };
+  static Task<Result<FactorMatch>> MatchFactor(AccountService& s, repo::UserRow user,
+                                               SecondFactor factor, int64_t now);
+  // Spends what MatchFactor found (the step, or the recovery code) inside `tx`; false when a
+  // concurrent request spent it first (then it counts as a replay).
+  static Result<bool> SpendFactor(store::Tx& tx, const repo::UserRow& user,
+                                  const FactorMatch& match, int64_t now);
+  // 429 once the session has had mfa_max_failures wrong codes in the current window.
+  static Result<void> CheckFactorRate(const AccountService& s, const repo::SessionRow& session,
+                                      int64_t now);
+  // Counts a wrong code against the session (and audits it) in its own transaction.
+  static Task<Result<void>> RecordFactorFailure(AccountService& s, const Caller& caller,
+                                                std::string action, bool replay,
+                                                const RequestContext& context);
+  // Counts a wrong password against the account (locking it at the threshold) and audits
+  // `action` as a failure, in `tx`.
+  static Result<void> RecordPasswordFailure(AccountService& s, store::Tx& tx,
+                                            const repo::UserRow& user, std::string action,
+                                            std::string reason, const RequestContext& context,
+                                            int64_t now);
+
+  // Reads the caller's account and session (401 if either is gone).
+  struct Current {
+    repo::UserRow user;
+    repo::SessionRow session;
+  };
+  static Task<Result<Current>> LoadCurrent(AccountService& s, const Caller& caller);
+};
+
+}  // namespace lp::people

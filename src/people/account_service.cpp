@@ -1,0 +1,926 @@
+// Sign-in, session resolution, sessions, step-up, password changes, invitation acceptance.
+#include <utility>
+
+#include "account_impl.hpp"
+#include "lp/crypto/hash.hpp"
+#include "lp/people/errors.hpp"
+#include "lp/people/permissions.hpp"
+
+namespace lp::people {
+
+using internal::Access;
+using internal::AuditEntry;
+
+std::string MfaSecretAad(std::string_view user_id) {
+  return "users:mfa_secret_sealed:" + std::string(user_id);
+}
+std::string MfaPendingAad(std::string_view user_id) {
+  return "users:mfa_pending_sealed:" + std::string(user_id);
+}
+
+namespace {
+
+Caller MakeCaller(const repo::UserRow& user, const repo::SessionRow& session, Access access,
+                  MfaState state, const std::string& token, const AccountOptions& options,
+                  int64_t recovery_left) {
+  Caller c;
+  c.kind = user.kind;
+  c.user_id = user.id;
+  c.email = user.email;
+  c.user_created_us = user.created;
+  c.mfa_status.enrolled = user.mfa_secret_sealed.has_value();
+  c.mfa_status.required = access.mfa_required;
+  c.mfa_status.recovery_codes_left = static_cast<int>(recovery_left);
+  c.session_id = session.id;
+  c.mfa = state;
+  c.session_created_us = session.created;
+  c.idle_expires_at_us = session.last_seen + access.idle_timeout_us;
+  c.expires_at_us = session.created + access.absolute_timeout_us;
+  if (session.reauthenticated_at) {
+    c.reauthenticated_until_us = *session.reauthenticated_at + options.reauth_window_us;
+  }
+  c.csrf_token = internal::CsrfToken(token);
+  if (state == MfaState::kSatisfied) {
+    c.memberships = std::move(access.memberships);
+    if (user.kind == AccountKind::kOperator) {
+      c.operator_role = user.operator_role;
+      c.operator_permissions = std::move(access.operator_permissions);
+    }
+  }
+  return c;
+}
+
+AuditEntry Anonymous(AccountKind kind, std::string action) {
+  AuditEntry e;
+  e.actor_type = std::string(ToString(kind));
+  e.actor_id = "anonymous";
+  e.action = std::move(action);
+  return e;
+}
+
+AuditEntry ByUser(const repo::UserRow& user, std::string action) {
+  AuditEntry e;
+  e.actor_type = std::string(ToString(user.kind));
+  e.actor_id = user.id;
+  e.action = std::move(action);
+  e.target = user.id;
+  return e;
+}
+
+}  // namespace
+
+AccountService::AccountService(Deps deps, AccountOptions options)
+    : deps_(deps), options_(std::move(options)) {
+  // Unknown addresses are verified against this hash, so they cost one argon2id verification
+  // with the same parameters as a real account.
+  std::string random_password = internal::NewToken(deps_.random);
+  auto h = crypto::HashPassword(random_password, deps_.hasher.Params());
+  crypto::SecureWipe(random_password);
+  dummy_hash_ = h ? *h : std::string();
+}
+
+// ---- Impl ----
+
+Result<SessionGrant> AccountService::Impl::OpenSession(AccountService& s, store::Tx& tx,
+                                                       const repo::UserRow& user,
+                                                       const Access& access,
+                                                       const std::string& token, bool mfa_verified,
+                                                       const RequestContext& context, int64_t now) {
+  repo::SessionRow row;
+  row.id = NewId("ses");
+  row.token_hash = internal::TokenHash(token);
+  row.user_id = user.id;
+  row.kind = user.kind;
+  row.created = now;
+  row.last_seen = now;
+  if (mfa_verified) {
+    row.mfa_verified_at = now;
+  }
+  row.role_epoch = user.role_epoch;
+  row.ip = context.ip;
+  row.user_agent = context.user_agent.substr(0, 512);
+  const MfaState state = internal::SessionState(user, row, access);
+  // The password (and the code, if any) were just entered: a fresh step-up, unless a factor is
+  // still missing.
+  if (state == MfaState::kSatisfied) {
+    row.reauthenticated_at = now;
+  }
+  if (auto r = repo::InsertSession(tx, row); !r) {
+    return r.error();
+  }
+  SessionGrant g;
+  g.token = Secret<std::string>(token);
+  g.csrf_token = internal::CsrfToken(token);
+  g.session_id = row.id;
+  g.user_id = user.id;
+  g.mfa = state;
+  if (row.reauthenticated_at) {
+    g.reauthenticated_until_us = *row.reauthenticated_at + s.options_.reauth_window_us;
+  }
+  return g;
+}
+
+Result<SessionGrant> AccountService::Impl::RotateSession(AccountService& s, store::Tx& tx,
+                                                         const repo::UserRow& user,
+                                                         const repo::SessionRow& session,
+                                                         const Access& access,
+                                                         const std::string& token, int64_t now) {
+  auto rotated =
+      repo::RotateSessionToken(tx, session.id, internal::TokenHash(token), user.role_epoch);
+  if (!rotated) {
+    return rotated.error();
+  }
+  if (!*rotated) {
+    return AuthenticationRequired();
+  }
+  auto fresh = repo::FindSession(tx, session.id);
+  if (!fresh) {
+    return fresh.error();
+  }
+  if (!*fresh) {
+    return AuthenticationRequired();
+  }
+  SessionGrant g;
+  g.token = Secret<std::string>(token);
+  g.csrf_token = internal::CsrfToken(token);
+  g.session_id = session.id;
+  g.user_id = user.id;
+  g.mfa = internal::SessionState(user, **fresh, access);
+  if ((*fresh)->reauthenticated_at) {
+    g.reauthenticated_until_us = *(*fresh)->reauthenticated_at + s.options_.reauth_window_us;
+  }
+  (void)now;
+  return g;
+}
+
+Result<void> AccountService::Impl::RecordPasswordFailure(AccountService& s, store::Tx& tx,
+                                                         const repo::UserRow& user,
+                                                         std::string action, std::string reason,
+                                                         const RequestContext& context,
+                                                         int64_t now) {
+  auto n = repo::CountFailedLogin(tx, user.id, now);
+  if (!n) {
+    return n.error();
+  }
+  AuditEntry e = ByUser(user, std::move(action));
+  e.outcome = "failure";
+  e.details = internal::DetailsJson({{"reason", std::move(reason)}});
+  if (auto a = internal::Audit(tx, e, context, now); !a) {
+    return a.error();
+  }
+  if (*n >= s.options_.max_failed_logins) {
+    if (auto l = repo::LockUser(tx, user.id, now + s.options_.lockout_us, now); !l) {
+      return l.error();
+    }
+    AuditEntry lock = ByUser(user, "auth.account_locked");
+    lock.actor_type = "system";
+    lock.actor_id = "system";
+    lock.details = internal::DetailsJson(
+        {{"failures", std::to_string(*n)},
+         {"locked_until", std::to_string((now + s.options_.lockout_us) / 1'000'000)}});
+    if (auto a = internal::Audit(tx, lock, context, now); !a) {
+      return a.error();
+    }
+  }
+  return {};
+}
+
+Task<Result<AccountService::Impl::Current>> AccountService::Impl::LoadCurrent(
+    AccountService& s, const Caller& caller) {
+  Current cur;
+  bool found = false;
+  auto r = co_await store::Read(s.deps_.store, [&](store::Tx& tx) -> Result<void> {
+    found = false;
+    auto u = repo::FindUser(tx, caller.user_id);
+    if (!u) {
+      return u.error();
+    }
+    auto sess = repo::FindSession(tx, caller.session_id);
+    if (!sess) {
+      return sess.error();
+    }
+    if (*u && *sess && !(*sess)->revoked_at && (*sess)->user_id == caller.user_id) {
+      cur.user = std::move(**u);
+      cur.session = std::move(**sess);
+      found = true;
+    }
+    return {};
+  });
+  if (!r) {
+    co_return r.error();
+  }
+  if (!found) {
+    co_return AuthenticationRequired();
+  }
+  co_return cur;
+}
+
+// ---- sign-in ----
+
+Task<Result<SessionGrant>> AccountService::SignIn(AccountKind kind, std::string email,
+                                                  SecureBytes password, RequestContext context,
+                                                  std::string previous_token) {
+  const std::string email_key = EmailKey(email);
+  auto normalized = PasswordPolicy::Normalize(password.view(), "password");
+  SecureBytes pw = normalized ? std::move(*normalized) : password.Clone();
+
+  std::optional<repo::UserRow> user;
+  auto read = co_await store::Read(deps_.store, [&](store::Tx& tx) -> Result<void> {
+    auto u = repo::FindUserByEmail(tx, kind, email_key);
+    if (!u) {
+      return u.error();
+    }
+    user = std::move(*u);
+    return {};
+  });
+  if (!read) {
+    co_return read.error();
+  }
+  // One argon2id verification whatever the account's state: the time tells nothing.
+  auto ok = co_await deps_.hasher.Verify(user ? user->password_hash : dummy_hash_, std::move(pw));
+  if (!ok) {
+    co_return ok.error();
+  }
+  const int64_t now = deps_.clock.NowMicros();
+
+  std::string failure;  // why the attempt fails; empty on success
+  if (!user) {
+    failure = "unknown_account";
+  } else if (user->status != "active") {
+    failure = "disabled";
+  } else if (user->locked_until && *user->locked_until > now) {
+    failure = "locked";
+  } else if (!*ok) {
+    failure = "wrong_password";
+  }
+
+  if (!failure.empty()) {
+    auto w = co_await store::Write(deps_.store, [&](store::Tx& tx) -> Result<void> {
+      if (failure == "wrong_password") {
+        return Impl::RecordPasswordFailure(*this, tx, *user, "auth.sign_in", failure, context, now);
+      }
+      AuditEntry e = user ? ByUser(*user, "auth.sign_in") : Anonymous(kind, "auth.sign_in");
+      e.outcome = "failure";
+      if (user) {
+        e.details = internal::DetailsJson({{"reason", failure}});
+      } else {
+        // Which address was tried, without storing it (a typed password is sometimes there).
+        e.details = internal::DetailsJson(
+            {{"reason", failure},
+             {"email_sha256", crypto::Hex(crypto::Sha256(email_key)).substr(0, 16)}});
+      }
+      return internal::Audit(tx, e, context, now);
+    });
+    if (!w) {
+      co_return w.error();
+    }
+    co_return InvalidCredentials();
+  }
+
+  const std::string token = internal::NewToken(deps_.random);
+  SessionGrant grant;
+  auto w = co_await store::Write(deps_.store, [&](store::Tx& tx) -> Result<void> {
+    if (auto r = repo::RecordSignIn(tx, user->id, now); !r) {
+      return r.error();
+    }
+    if (internal::WellFormedToken(previous_token)) {
+      auto old = repo::FindSessionByTokenHash(tx, internal::TokenHash(previous_token));
+      if (!old) {
+        return old.error();
+      }
+      if (*old && !(*old)->revoked_at) {
+        if (auto rv = repo::RevokeSession(tx, (*old)->id, now); !rv) {
+          return rv.error();
+        }
+      }
+    }
+    auto access = internal::LoadAccess(tx, *user, options_);
+    if (!access) {
+      return access.error();
+    }
+    auto g = Impl::OpenSession(*this, tx, *user, *access, token, false, context, now);
+    if (!g) {
+      return g.error();
+    }
+    grant = std::move(*g);
+    AuditEntry e = ByUser(*user, "auth.sign_in");
+    e.target = grant.session_id;
+    e.details = internal::DetailsJson({{"mfa", std::string(ToString(grant.mfa))}});
+    return internal::Audit(tx, e, context, now);
+  });
+  if (!w) {
+    co_return w.error();
+  }
+  // Parameters raised since this hash was made: store a new one (best effort).
+  if (crypto::PasswordNeedsRehash(user->password_hash, deps_.hasher.Params())) {
+    auto n2 = PasswordPolicy::Normalize(password.view(), "password");
+    if (n2) {
+      auto h = co_await deps_.hasher.Hash(std::move(*n2));
+      if (h) {
+        co_await store::Write(deps_.store, [&](store::Tx& tx) -> Result<void> {
+          return repo::SetPassword(tx, user->id, *h, now);
+        });
+      }
+    }
+  }
+  co_return grant;
+}
+
+// ---- session resolution ----
+
+Task<Result<Caller>> AccountService::Authenticate(AccountKind kind, std::string token, MfaGate gate,
+                                                  RequestContext context) {
+  // Sessions are not bound to an address (mobile clients change networks); the pipeline logs it.
+  (void)context;
+  if (!internal::WellFormedToken(token)) {
+    co_return AuthenticationRequired();
+  }
+  const std::string hash = internal::TokenHash(token);
+  const int64_t now = deps_.clock.NowMicros();
+  std::optional<repo::SessionRow> session;
+  std::optional<repo::UserRow> user;
+  Access access;
+  int64_t recovery_left = 0;
+  auto read = co_await store::Read(deps_.store, [&](store::Tx& tx) -> Result<void> {
+    session.reset();
+    user.reset();
+    auto s = repo::FindSessionByTokenHash(tx, hash);
+    if (!s) {
+      return s.error();
+    }
+    if (!*s || (*s)->kind != kind) {
+      return {};
+    }
+    auto u = repo::FindUser(tx, (*s)->user_id);
+    if (!u) {
+      return u.error();
+    }
+    if (!*u) {
+      return {};
+    }
+    auto a = internal::LoadAccess(tx, **u, options_);
+    if (!a) {
+      return a.error();
+    }
+    if ((*u)->mfa_secret_sealed) {
+      auto codes = repo::UnusedRecoveryCodes(tx, (*u)->id);
+      if (!codes) {
+        return codes.error();
+      }
+      recovery_left = static_cast<int64_t>(codes->size());
+    }
+    session = std::move(*s);
+    user = std::move(*u);
+    access = std::move(*a);
+    return {};
+  });
+  if (!read) {
+    co_return read.error();
+  }
+  if (!session || !user || session->revoked_at || user->status != "active") {
+    co_return AuthenticationRequired();
+  }
+  const bool idle_expired = now >= session->last_seen + access.idle_timeout_us;
+  const bool absolute_expired = now >= session->created + access.absolute_timeout_us;
+  if (idle_expired || absolute_expired) {
+    // Ended for good: a policy lengthened later must not bring it back.
+    co_await store::Write(deps_.store, [&](store::Tx& tx) -> Result<void> {
+      auto r = repo::RevokeSession(tx, session->id, now);
+      if (!r) {
+        return r.error();
+      }
+      return {};
+    });
+    co_return SessionExpired();
+  }
+
+  const MfaState state = internal::SessionState(*user, *session, access);
+  std::string current_token = token;
+  std::optional<Secret<std::string>> rotated;
+  const bool rotate = session->role_epoch != user->role_epoch;
+  const bool touch = now - session->last_seen >= options_.touch_interval_us;
+  if (rotate || touch) {
+    const std::string new_token = rotate ? internal::NewToken(deps_.random) : std::string();
+    auto w = co_await store::Write(deps_.store, [&](store::Tx& tx) -> Result<void> {
+      if (rotate) {
+        auto g = Impl::RotateSession(*this, tx, *user, *session, access, new_token, now);
+        if (!g) {
+          return g.error();
+        }
+      }
+      if (touch) {
+        return repo::TouchSession(tx, session->id, now);
+      }
+      return {};
+    });
+    if (!w) {
+      co_return w.error();
+    }
+    if (touch) {
+      session->last_seen = now;
+    }
+    if (rotate) {
+      current_token = new_token;
+      rotated = Secret<std::string>(new_token);
+    }
+  }
+  Caller caller =
+      MakeCaller(*user, *session, std::move(access), state, current_token, options_, recovery_left);
+  caller.new_session_token = std::move(rotated);
+  if (auto g = CheckMfaGate(caller, gate); !g) {
+    co_return g.error();
+  }
+  co_return caller;
+}
+
+// ---- sessions ----
+
+Task<Result<void>> AccountService::SignOut(const Caller& caller, RequestContext context) {
+  const int64_t now = deps_.clock.NowMicros();
+  co_return co_await store::Write(deps_.store, [&](store::Tx& tx) -> Result<void> {
+    auto r = repo::RevokeSession(tx, caller.session_id, now);
+    if (!r) {
+      return r.error();
+    }
+    return internal::Audit(tx, internal::ByCaller(caller, "auth.sign_out", caller.session_id),
+                           context, now);
+  });
+}
+
+Task<Result<std::vector<SessionInfo>>> AccountService::ListSessions(const Caller& caller) {
+  const int64_t now = deps_.clock.NowMicros();
+  std::vector<SessionInfo> out;
+  auto r = co_await store::Read(deps_.store, [&](store::Tx& tx) -> Result<void> {
+    out.clear();
+    auto u = repo::FindUser(tx, caller.user_id);
+    if (!u) {
+      return u.error();
+    }
+    if (!*u) {
+      return AuthenticationRequired();
+    }
+    auto access = internal::LoadAccess(tx, **u, options_);
+    if (!access) {
+      return access.error();
+    }
+    auto rows = repo::LiveSessions(tx, caller.user_id);
+    if (!rows) {
+      return rows.error();
+    }
+    for (const auto& s : *rows) {
+      SessionInfo i;
+      i.id = s.id;
+      i.current = s.id == caller.session_id;
+      i.mfa = internal::SessionState(**u, s, *access);
+      i.created_us = s.created;
+      i.last_seen_us = s.last_seen;
+      i.idle_expires_at_us = s.last_seen + access->idle_timeout_us;
+      i.expires_at_us = s.created + access->absolute_timeout_us;
+      i.ip = s.ip;
+      i.user_agent = s.user_agent;
+      if (now < i.idle_expires_at_us && now < i.expires_at_us) {
+        out.push_back(std::move(i));
+      }
+    }
+    return {};
+  });
+  if (!r) {
+    co_return r.error();
+  }
+  co_return out;
+}
+
+Task<Result<bool>> AccountService::RevokeSession(const Caller& caller, std::string session_id,
+                                                 RequestContext context) {
+  const int64_t now = deps_.clock.NowMicros();
+  auto r = co_await store::Write(deps_.store, [&](store::Tx& tx) -> Result<void> {
+    auto s = repo::FindSession(tx, session_id);
+    if (!s) {
+      return s.error();
+    }
+    if (!*s || (*s)->user_id != caller.user_id || (*s)->revoked_at) {
+      return NotFound("session");
+    }
+    auto rv = repo::RevokeSession(tx, session_id, now);
+    if (!rv) {
+      return rv.error();
+    }
+    return internal::Audit(tx, internal::ByCaller(caller, "session.revoke", session_id), context,
+                           now);
+  });
+  if (!r) {
+    co_return r.error();
+  }
+  co_return session_id == caller.session_id;
+}
+
+Task<Result<int64_t>> AccountService::RevokeAllSessions(const Caller& caller,
+                                                        RequestContext context) {
+  const int64_t now = deps_.clock.NowMicros();
+  int64_t n = 0;
+  auto r = co_await store::Write(deps_.store, [&](store::Tx& tx) -> Result<void> {
+    auto rv = repo::RevokeUserSessions(tx, caller.user_id, "", now);
+    if (!rv) {
+      return rv.error();
+    }
+    n = *rv;
+    AuditEntry e = internal::ByCaller(caller, "session.revoke_all", caller.user_id);
+    e.details = internal::DetailsJson({{"revoked", std::to_string(n)}});
+    return internal::Audit(tx, e, context, now);
+  });
+  if (!r) {
+    co_return r.error();
+  }
+  co_return n;
+}
+
+// ---- step-up and password ----
+
+Task<Result<SessionGrant>> AccountService::Reauthenticate(const Caller& caller,
+                                                          SecureBytes password,
+                                                          std::optional<SecondFactor> factor,
+                                                          RequestContext context) {
+  auto cur = co_await Impl::LoadCurrent(*this, caller);
+  if (!cur) {
+    co_return cur.error();
+  }
+  const bool enrolled = cur->user.mfa_secret_sealed.has_value();
+  if (enrolled && (!factor || factor->code.empty())) {
+    co_return MissingParameter("code");
+  }
+  auto normalized = PasswordPolicy::Normalize(password.view(), "password");
+  SecureBytes pw = normalized ? std::move(*normalized) : password.Clone();
+  auto ok = co_await deps_.hasher.Verify(cur->user.password_hash, std::move(pw));
+  if (!ok) {
+    co_return ok.error();
+  }
+  int64_t now = deps_.clock.NowMicros();
+  const bool locked = cur->user.locked_until && *cur->user.locked_until > now;
+  if (!*ok || locked) {
+    auto w = co_await store::Write(deps_.store, [&](store::Tx& tx) -> Result<void> {
+      if (locked) {
+        AuditEntry e = internal::ByCaller(caller, "auth.reauthenticate", caller.session_id);
+        e.outcome = "failure";
+        e.details = internal::DetailsJson({{"reason", "locked"}});
+        return internal::Audit(tx, e, context, now);
+      }
+      return Impl::RecordPasswordFailure(*this, tx, cur->user, "auth.reauthenticate",
+                                         "wrong_password", context, now);
+    });
+    if (!w) {
+      co_return w.error();
+    }
+    co_return InvalidCredentials("password");
+  }
+  Impl::FactorMatch match;
+  if (enrolled) {
+    if (auto rate = Impl::CheckFactorRate(*this, cur->session, now); !rate) {
+      co_return rate.error();
+    }
+    auto m = co_await Impl::MatchFactor(*this, cur->user, *factor, now);
+    if (!m) {
+      co_return m.error();
+    }
+    if (!m->ok) {
+      auto f = co_await Impl::RecordFactorFailure(*this, caller, "auth.reauthenticate", m->replay,
+                                                  context);
+      if (!f) {
+        co_return f.error();
+      }
+      co_return InvalidCode(factor->recovery ? "recovery_code" : "code");
+    }
+    match = std::move(*m);
+  }
+  const std::string token = internal::NewToken(deps_.random);
+  now = deps_.clock.NowMicros();
+  SessionGrant grant;
+  bool spent = true;
+  auto w = co_await store::Write(deps_.store, [&](store::Tx& tx) -> Result<void> {
+    spent = true;
+    if (enrolled) {
+      auto s = Impl::SpendFactor(tx, cur->user, match, now);
+      if (!s) {
+        return s.error();
+      }
+      if (!*s) {
+        spent = false;
+        return InvalidCode(factor->recovery ? "recovery_code" : "code");  // rolls back
+      }
+    }
+    if (auto r = repo::MarkReauthenticated(tx, cur->session.id, now); !r) {
+      return r.error();
+    }
+    auto access = internal::LoadAccess(tx, cur->user, options_);
+    if (!access) {
+      return access.error();
+    }
+    auto g = Impl::RotateSession(*this, tx, cur->user, cur->session, *access, token, now);
+    if (!g) {
+      return g.error();
+    }
+    grant = std::move(*g);
+    AuditEntry e = internal::ByCaller(caller, "auth.reauthenticate", caller.session_id);
+    if (enrolled) {
+      e.details =
+          internal::DetailsJson({{"factor", match.recovery_id.empty() ? "totp" : "recovery_code"}});
+    }
+    return internal::Audit(tx, e, context, now);
+  });
+  if (!w) {
+    if (!spent) {
+      co_await Impl::RecordFactorFailure(*this, caller, "auth.reauthenticate", true, context);
+    }
+    co_return w.error();
+  }
+  co_return grant;
+}
+
+Task<Result<int64_t>> AccountService::ChangePassword(const Caller& caller,
+                                                     SecureBytes current_password,
+                                                     SecureBytes new_password,
+                                                     RequestContext context) {
+  auto cur = co_await Impl::LoadCurrent(*this, caller);
+  if (!cur) {
+    co_return cur.error();
+  }
+  auto normalized = PasswordPolicy::Normalize(current_password.view(), "current_password");
+  SecureBytes pw = normalized ? std::move(*normalized) : current_password.Clone();
+  auto ok = co_await deps_.hasher.Verify(cur->user.password_hash, std::move(pw));
+  if (!ok) {
+    co_return ok.error();
+  }
+  int64_t now = deps_.clock.NowMicros();
+  const bool locked = cur->user.locked_until && *cur->user.locked_until > now;
+  if (!*ok || locked) {
+    auto w = co_await store::Write(deps_.store, [&](store::Tx& tx) -> Result<void> {
+      if (locked) {
+        AuditEntry e = internal::ByCaller(caller, "password.change", caller.user_id);
+        e.outcome = "failure";
+        e.details = internal::DetailsJson({{"reason", "locked"}});
+        return internal::Audit(tx, e, context, now);
+      }
+      return Impl::RecordPasswordFailure(*this, tx, cur->user, "password.change", "wrong_password",
+                                         context, now);
+    });
+    if (!w) {
+      co_return w.error();
+    }
+    co_return InvalidCredentials("current_password");
+  }
+  // The rules, with the names of the account's merchants as context words.
+  PasswordContext pctx{cur->user.kind, cur->user.email, {}};
+  std::vector<std::string> history;
+  auto r = co_await store::Read(deps_.store, [&](store::Tx& tx) -> Result<void> {
+    pctx.other_words.clear();
+    auto ms = repo::UserMemberships(tx, cur->user.id);
+    if (!ms) {
+      return ms.error();
+    }
+    for (const auto& m : *ms) {
+      pctx.other_words.push_back(m.merchant_name);
+    }
+    auto h = repo::RecentPasswordHashes(tx, cur->user.id, kPasswordHistory);
+    if (!h) {
+      return h.error();
+    }
+    history = std::move(*h);
+    return {};
+  });
+  if (!r) {
+    co_return r.error();
+  }
+  auto checked = deps_.passwords.Check(new_password.view(), pctx, "new_password");
+  if (!checked) {
+    co_return checked.error();
+  }
+  if (history.empty()) {
+    history.push_back(cur->user.password_hash);  // accounts from before the history existed
+  }
+  auto reused = co_await deps_.hasher.VerifyAny(history, checked->Clone());
+  if (!reused) {
+    co_return reused.error();
+  }
+  if (*reused >= 0) {
+    co_return Error::Invalid("password_reused",
+                             "Choose a password you have not used for your last 4 passwords.",
+                             "new_password");
+  }
+  auto hash = co_await deps_.hasher.Hash(std::move(*checked));
+  if (!hash) {
+    co_return hash.error();
+  }
+  now = deps_.clock.NowMicros();
+  int64_t revoked = 0;
+  auto w = co_await store::Write(deps_.store, [&](store::Tx& tx) -> Result<void> {
+    if (auto s = repo::SetPassword(tx, cur->user.id, *hash, now); !s) {
+      return s.error();
+    }
+    if (auto h = repo::AddPasswordHistory(tx, cur->user.id, *hash, now, kPasswordHistory); !h) {
+      return h.error();
+    }
+    auto rv = repo::RevokeUserSessions(tx, cur->user.id, caller.session_id, now);
+    if (!rv) {
+      return rv.error();
+    }
+    revoked = *rv;
+    AuditEntry e = internal::ByCaller(caller, "password.change", caller.user_id);
+    e.details = internal::DetailsJson({{"other_sessions_revoked", std::to_string(revoked)}});
+    return internal::Audit(tx, e, context, now);
+  });
+  if (!w) {
+    co_return w.error();
+  }
+  co_return revoked;
+}
+
+// ---- invitations (the invitee's side) ----
+
+Task<Result<InvitationPreview>> AccountService::LookupInvitation(std::string token) {
+  if (!internal::WellFormedToken(token)) {
+    co_return InvitationInvalid();
+  }
+  const int64_t now = deps_.clock.NowMicros();
+  InvitationPreview out;
+  bool valid = false;
+  auto r = co_await store::Read(deps_.store, [&](store::Tx& tx) -> Result<void> {
+    valid = false;
+    auto inv = repo::FindInvitationByTokenHash(tx, internal::TokenHash(token));
+    if (!inv) {
+      return inv.error();
+    }
+    if (!*inv || (*inv)->used_at || (*inv)->revoked_at || (*inv)->expires_at <= now) {
+      return {};
+    }
+    auto merchant = repo::FindMerchant(tx, (*inv)->merchant_id);
+    if (!merchant) {
+      return merchant.error();
+    }
+    auto role = internal::ResolveRole(tx, (*inv)->merchant_id, (*inv)->role_id);
+    if (!role) {
+      return role.error();
+    }
+    auto existing = repo::FindUserByEmail(tx, AccountKind::kUser, (*inv)->email_key);
+    if (!existing) {
+      return existing.error();
+    }
+    if (!*merchant || !*role) {
+      return {};
+    }
+    out.email = (*inv)->email;
+    out.merchant_id = (*merchant)->id;
+    out.merchant_name = (*merchant)->name;
+    out.role = internal::ToRef(**role);
+    out.expires_at_us = (*inv)->expires_at;
+    out.account_exists = existing->has_value();
+    valid = true;
+    return {};
+  });
+  if (!r) {
+    co_return r.error();
+  }
+  if (!valid) {
+    co_return InvitationInvalid();
+  }
+  co_return out;
+}
+
+Task<Result<SessionGrant>> AccountService::AcceptInvitation(std::string token, SecureBytes password,
+                                                            RequestContext context) {
+  auto preview = co_await LookupInvitation(token);
+  if (!preview) {
+    co_return preview.error();
+  }
+  std::optional<repo::UserRow> existing;
+  auto r = co_await store::Read(deps_.store, [&](store::Tx& tx) -> Result<void> {
+    auto u = repo::FindUserByEmail(tx, AccountKind::kUser, EmailKey(preview->email));
+    if (!u) {
+      return u.error();
+    }
+    existing = std::move(*u);
+    return {};
+  });
+  if (!r) {
+    co_return r.error();
+  }
+  std::string new_hash;
+  int64_t now = deps_.clock.NowMicros();
+  if (existing) {
+    auto normalized = PasswordPolicy::Normalize(password.view(), "password");
+    SecureBytes pw = normalized ? std::move(*normalized) : password.Clone();
+    auto ok = co_await deps_.hasher.Verify(existing->password_hash, std::move(pw));
+    if (!ok) {
+      co_return ok.error();
+    }
+    now = deps_.clock.NowMicros();
+    const bool locked = existing->locked_until && *existing->locked_until > now;
+    if (!*ok || locked || existing->status != "active") {
+      auto w = co_await store::Write(deps_.store, [&](store::Tx& tx) -> Result<void> {
+        if (*ok) {
+          AuditEntry e = ByUser(*existing, "invitation.accept");
+          e.outcome = "failure";
+          e.merchant_id = preview->merchant_id;
+          e.details = internal::DetailsJson({{"reason", locked ? "locked" : "disabled"}});
+          return internal::Audit(tx, e, context, now);
+        }
+        return Impl::RecordPasswordFailure(*this, tx, *existing, "invitation.accept",
+                                           "wrong_password", context, now);
+      });
+      if (!w) {
+        co_return w.error();
+      }
+      co_return InvalidCredentials("password");
+    }
+  } else {
+    PasswordContext pctx{AccountKind::kUser, preview->email, {preview->merchant_name}};
+    auto checked = deps_.passwords.Check(password.view(), pctx, "password");
+    if (!checked) {
+      co_return checked.error();
+    }
+    auto h = co_await deps_.hasher.Hash(std::move(*checked));
+    if (!h) {
+      co_return h.error();
+    }
+    new_hash = std::move(*h);
+  }
+
+  const std::string session_token = internal::NewToken(deps_.random);
+  const std::string user_id = existing ? existing->id : NewId("usr");
+  now = deps_.clock.NowMicros();
+  SessionGrant grant;
+  auto w = co_await store::Write(deps_.store, [&](store::Tx& tx) -> Result<void> {
+    auto inv = repo::FindInvitationByTokenHash(tx, internal::TokenHash(token));
+    if (!inv) {
+      return inv.error();
+    }
+    if (!*inv) {
+      return InvitationInvalid();
+    }
+    auto used = repo::UseInvitation(tx, (*inv)->id, user_id, now);
+    if (!used) {
+      return used.error();
+    }
+    if (!*used) {
+      return InvitationInvalid();  // used, revoked or expired meanwhile
+    }
+    repo::UserRow user;
+    if (existing) {
+      user = *existing;
+      auto member = repo::MemberRole(tx, (*inv)->merchant_id, user.id);
+      if (!member) {
+        return member.error();
+      }
+      if (*member) {
+        return Error::Conflict("already_member", "You are already a member of this merchant.");
+      }
+    } else {
+      user.id = user_id;
+      user.kind = AccountKind::kUser;
+      user.email = (*inv)->email;
+      user.email_key = (*inv)->email_key;
+      user.password_hash = new_hash;
+      user.password_changed_at = now;
+      user.created = now;
+      user.updated = now;
+      if (auto i = repo::InsertUser(tx, user); !i) {
+        return i.error();
+      }
+      if (auto h = repo::AddPasswordHistory(tx, user.id, new_hash, now, kPasswordHistory); !h) {
+        return h.error();
+      }
+    }
+    if (auto m = repo::InsertMembership(tx, user.id, (*inv)->merchant_id, (*inv)->role_id, now);
+        !m) {
+      return m.error();
+    }
+    // A new membership changes what the account may do: its other sessions get a new id.
+    if (auto b = repo::BumpRoleEpoch(tx, user.id); !b) {
+      return b.error();
+    }
+    user.role_epoch += 1;
+    if (auto s = repo::RecordSignIn(tx, user.id, now); !s) {
+      return s.error();
+    }
+    auto access = internal::LoadAccess(tx, user, options_);
+    if (!access) {
+      return access.error();
+    }
+    auto g = Impl::OpenSession(*this, tx, user, *access, session_token, false, context, now);
+    if (!g) {
+      return g.error();
+    }
+    grant = std::move(*g);
+    AuditEntry e = ByUser(user, "invitation.accept");
+    e.target = (*inv)->id;
+    e.merchant_id = (*inv)->merchant_id;
+    e.details = internal::DetailsJson({{"role", (*inv)->role_id},
+                                       {"new_account", existing ? "false" : "true"},
+                                       {"session", grant.session_id}});
+    return internal::Audit(tx, e, context, now);
+  });
+  if (!w) {
+    co_return w.error();
+  }
+  co_return grant;
+}
+
+}  // namespace lp::people
