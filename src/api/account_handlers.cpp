@@ -135,7 +135,7 @@ Task<Result<Answer>> RevokeApiKey(const MerchantApiDeps& d, Request& req, const 
 // Fields shared by create and update of a connector account.
 namespace {
 Result<merchants::AccountParams> AccountParamsOf(const MerchantApiDeps& d, const json::object& body,
-                                                 bool create) {
+                                                 bool create, Mode mode) {
   merchants::AccountParams a;
   if (create) {
     auto c = OptString(body, "connector", 20);
@@ -155,7 +155,7 @@ Result<merchants::AccountParams> AccountParamsOf(const MerchantApiDeps& d, const
       return Error::Invalid("parameter_invalid", "credentials must be an object.", "credentials");
     }
     if (create) {
-      if (auto r = merchants::ValidateCredentials(*a.connector, v->as_object()); !r)
+      if (auto r = merchants::ValidateCredentials(*a.connector, v->as_object(), mode); !r)
         return r.error();
     }
     a.credentials_json = json::serialize(*v);
@@ -207,7 +207,7 @@ Result<merchants::AccountParams> AccountParamsOf(const MerchantApiDeps& d, const
 Task<Result<Answer>> CreateAccount(const MerchantApiDeps& d, Request& req, const Principal& p) {
   auto body = ParseBody(req, {"connector", "label", "credentials", "base_url", "latency_ms"});
   if (!body) co_return body.error();
-  auto a = AccountParamsOf(d, *body, true);
+  auto a = AccountParamsOf(d, *body, true, p.mode);
   if (!a) co_return a.error();
   if (a->latency_ms && *a->connector != "sandbox") {
     co_return Error::Invalid("parameter_invalid", "latency_ms applies to sandbox accounts only.",
@@ -225,7 +225,7 @@ Task<Result<Answer>> CreateAccount(const MerchantApiDeps& d, Request& req, const
 Task<Result<Answer>> UpdateAccount(const MerchantApiDeps& d, Request& req, const Principal& p) {
   auto body = ParseBody(req, {"label", "credentials", "base_url", "status", "latency_ms"});
   if (!body) co_return body.error();
-  auto a = AccountParamsOf(d, *body, false);
+  auto a = AccountParamsOf(d, *body, false, p.mode);
   if (!a) co_return a.error();
   auto account =
       co_await d.accounts.Update(p, req.params.at(0), std::move(*a), d.pipeline.ActorOf(req, p));

@@ -67,6 +67,10 @@ void AddServeFlags(CLI::App* cmd, Flags& f) {
       "Built dashboard files (default: the web/ directory beside the binary, e.g. build/web)");
   opt("--sandbox-latency-ms", "sandbox_latency_ms", "Simulated sandbox PSP latency");
   opt("--psp-timeout-ms", "psp_timeout_ms", "Deadline of a PSP call (default 10000)");
+  opt("--psp-ca-file", "psp_ca_file",
+      "PEM CA certificates trusted for PSP calls INSTEAD of the system store (simulators only)");
+  opt("--psp-proxy-url", "psp_proxy_url",
+      "Forward proxy for PSP calls, http://[user:pass@]host:port (CONNECT tunnels)");
   opt("--recovery-interval-ms", "recovery_interval_ms",
       "How often unclear PSP outcomes are synced (default 5000)");
   opt("--rate-limit-per-key", "rate_limit_per_key", "Requests/s per API key (0 = off)");

@@ -124,6 +124,8 @@ std::vector<Setter> Setters(Config& c) {
       {"log_level", str(c.log_level)},
       {"log_file", str(c.log_file)},
       {"web_dir", str(c.web_dir)},
+      {"psp_ca_file", str(c.psp_ca_file)},
+      {"psp_proxy_url", str(c.psp_proxy_url)},
       {"dev", [&c](const std::string& v) { return ParseBool("dev", v, c.dev); }},
       {"sandbox_latency_ms",
        [&c](const std::string& v) {

@@ -26,6 +26,8 @@ struct Config {
   bool dev = false;
   int64_t sandbox_latency_ms = 0;
   int64_t psp_timeout_ms = 10000;
+  std::string psp_ca_file;    // PSP calls trust these CAs instead of the system store (tests)
+  std::string psp_proxy_url;  // forward proxy for PSP calls
   int64_t recovery_interval_ms = 5000;
   double rate_limit_per_key = 100;
   double webhook_retry_scale = 1.0;  // tests shrink the retry schedule

@@ -312,17 +312,27 @@ int Serve(const Config& c) {
   auto store = OpenConfiguredStore(c);
   if (!store) return Fail(store.error().detail);
 
+  // The I/O threads' context: declared before everything that keeps sockets or timers on it.
+  net::io_context ioc;
+  SystemClock clock;
   connectors::BuiltinOptions co;
   co.sandbox_ledger_path = c.data_dir + "/sandbox-ledger.jsonl";
   co.sandbox_latency_ms = c.sandbox_latency_ms;
   co.psp_timeout_ms = c.psp_timeout_ms;
+  co.executor = ioc.get_executor();
+  co.clock = &clock;
+  co.psp_proxy_url = c.psp_proxy_url;
+  co.allow_http_psp = c.dev;
+  if (!c.psp_ca_file.empty()) {
+    co.psp_ca_pem = ReadFile(c.psp_ca_file);
+    if (co.psp_ca_pem.empty()) return Fail("psp_ca_file: cannot read " + c.psp_ca_file);
+  }
   auto connectors = connectors::MakeBuiltinConnectors(co);
   if (!connectors) return Fail(connectors.error().detail);
 
-  SystemClock clock;
   merchants::ApiKeyService keys(
       **store, Secret<std::string>(std::string((*keyring)->ApiKeyPepper().view())), clock);
-  payments::PaymentService payments(**store, **connectors, clock, c.psp_timeout_ms);
+  payments::PaymentService payments(**store, **connectors, clock, c.psp_timeout_ms, &**keyring);
   merchants::ConnectorAccountService accounts(**store, **keyring, clock, c.dev);
   lp::net::OutboundPolicy outbound;
   outbound.dev_mode = c.dev;
@@ -367,7 +377,6 @@ int Serve(const Config& c) {
   const api::MerchantApiDeps api_deps{payments, keys,     accounts, endpoints,
                                       events,   pipeline, clock,    c.dev};
   api::RegisterMerchantApi(api_router, api_deps);
-  net::io_context ioc;
   webhooks::DispatcherOptions dopt;
   dopt.retry_scale = c.webhook_retry_scale;
   dopt.policy = outbound;

@@ -1,5 +1,10 @@
 // The ONE explicit registration list of built-in connectors.
+#include <array>
+
+#include "lp/connectors/adyen.hpp"
 #include "lp/connectors/sandbox.hpp"
+#include "lp/connectors/stripe.hpp"
+#include "lp/net/psp_client.hpp"
 
 namespace lp::connectors {
 
@@ -17,11 +22,27 @@ std::string_view ToString(Operation op) {
   return "unknown";
 }
 
+std::span<const ConnectorDescriptor* const> BuiltinDescriptors() {
+  static const std::array<const ConnectorDescriptor*, 2> kAll = {&stripe::Descriptor(),
+                                                                 &adyen::Descriptor()};
+  return kAll;
+}
+
+const ConnectorDescriptor* FindDescriptor(std::string_view name) {
+  for (const auto* d : BuiltinDescriptors()) {
+    if (d->name == name) return d;
+  }
+  return nullptr;
+}
+
 namespace {
-// Owns the sandbox ledger alongside the connectors that use it.
+// Owns the sandbox ledger and the PSP connection pool alongside the connectors that use them
+// (connectors only use them in calls, never when destroyed; pending PSP calls hold their own
+// reference to the pool).
 class BuiltinRegistry final : public ConnectorRegistry {
  public:
   std::unique_ptr<sandbox::Ledger> ledger;
+  std::unique_ptr<net::PspClient> psp_client;
 };
 }  // namespace
 
@@ -32,6 +53,22 @@ Result<std::unique_ptr<ConnectorRegistry>> MakeBuiltinConnectors(const BuiltinOp
   reg->ledger = std::move(*ledger);
   reg->Add(std::make_unique<sandbox::SandboxConnector>(*reg->ledger, options.sandbox_latency_ms,
                                                        options.psp_timeout_ms));
+  if (options.executor) {
+    net::PspClientOptions po;
+    po.trusted_ca_pem = options.psp_ca_pem;
+    po.proxy_url = options.psp_proxy_url;
+    po.allow_http = options.allow_http_psp;
+    reg->psp_client = std::make_unique<net::PspClient>(options.executor, std::move(po));
+    if (!reg->psp_client->init_error().empty()) {
+      return Error::Internal("PSP client: " + reg->psp_client->init_error());
+    }
+    const ConnectorContext ctx{reg->psp_client.get(), options.clock, options.psp_timeout_ms};
+    for (const auto* d : BuiltinDescriptors()) {
+      auto c = d->make(ctx);
+      if (!c) return c.error();
+      reg->Add(std::move(*c));
+    }
+  }
   return std::unique_ptr<ConnectorRegistry>(std::move(reg));
 }
 

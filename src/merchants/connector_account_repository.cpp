@@ -12,6 +12,8 @@ connectors::Account ReadAccount(const store::Row& row) {
   a.label = row.Text(2);
   a.base_url = row.IsNull(3) ? "" : row.Text(3);
   a.latency_ms = row.IsNull(4) ? -1 : row.Int(4);
+  a.mode = ParseMode(row.Text(5)).value_or(Mode::kTest);
+  if (!row.IsNull(6)) a.sealed_credentials = row.Text(6);
   return a;
 }
 }  // namespace
@@ -20,7 +22,8 @@ Result<std::vector<connectors::Account>> ActiveAccounts(store::Tx& tx,
                                                         const std::string& merchant_id, Mode mode) {
   std::vector<connectors::Account> out;
   auto r = tx.Query(
-      "SELECT id, connector, label, base_url, latency_ms FROM connector_accounts "
+      "SELECT id, connector, label, base_url, latency_ms, mode, credentials_sealed "
+      "FROM connector_accounts "
       "WHERE merchant_id = ? AND mode = ? AND status = 'active' ORDER BY created, id",
       {merchant_id, ToString(mode)}, [&](const store::Row& row) {
         out.push_back(ReadAccount(row));
@@ -33,7 +36,8 @@ Result<std::vector<connectors::Account>> ActiveAccounts(store::Tx& tx,
 Result<std::optional<connectors::Account>> LoadAccount(store::Tx& tx, std::string_view id) {
   std::optional<connectors::Account> out;
   auto r = tx.Query(
-      "SELECT id, connector, label, base_url, latency_ms FROM connector_accounts WHERE id = ?",
+      "SELECT id, connector, label, base_url, latency_ms, mode, credentials_sealed "
+      "FROM connector_accounts WHERE id = ?",
       {id}, [&](const store::Row& row) {
         out = ReadAccount(row);
         return false;

@@ -1,10 +1,12 @@
 #include "lp/merchants/connector_accounts.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "lp/audit/audit.hpp"
 #include "lp/common/json_canonical.hpp"
 #include "lp/common/random.hpp"
+#include "lp/connectors/descriptor.hpp"
 #include "lp/crypto/hash.hpp"
 #include "merchants/connector_account_repository.hpp"
 
@@ -22,8 +24,9 @@ struct Required {
 const std::vector<Required>& Specs() {
   static const std::vector<Required> kSpecs = {
       {"sandbox", {}, {"api_key"}, "api_key"},
-      {"stripe", {"secret_key", "webhook_secret"}, {}, "secret_key"},
-      {"adyen", {"api_key", "merchant_account", "hmac_key"}, {}, "api_key"},
+      // Stripe and Adyen: fields and formats are their descriptors' (ValidateCredentials).
+      {"stripe", {}, {}, "secret_key"},
+      {"adyen", {}, {}, "api_key"},
   };
   return kSpecs;
 }
@@ -46,11 +49,23 @@ audit::Record AuditOf(const Actor& a, const Principal& p, std::string action, st
 
 }  // namespace
 
-Result<void> ValidateCredentials(std::string_view connector, const json::object& creds) {
+Result<void> ValidateCredentials(std::string_view connector, const json::object& creds, Mode mode) {
   const Required* spec = SpecFor(connector);
   if (!spec) {
     return Error::Invalid("parameter_invalid", "connector must be sandbox, stripe or adyen.",
                           "connector");
+  }
+  // A PSP's own rules (fields, formats, the key's mode) live in its descriptor.
+  if (const auto* d = connectors::FindDescriptor(connector)) {
+    connectors::Credentials c;
+    for (const auto& kv : creds) {
+      if (!kv.value().is_string()) {
+        return Error::Invalid("parameter_invalid", "Credential fields are strings.",
+                              "credentials." + std::string(kv.key()));
+      }
+      c.Set(std::string(kv.key()), std::string(kv.value().as_string()));
+    }
+    return d->validate_credentials(c, mode);
   }
   for (const auto& kv : creds) {
     bool known = false;
@@ -159,7 +174,7 @@ Task<Result<ConnectorAccount>> ConnectorAccountService::Update(const Principal& 
       params.label, params.base_url, params.status, params.latency_ms, {}, {}, {}};
   if (params.credentials_json) {
     auto v = json::parse(*params.credentials_json);
-    if (auto c = ValidateCredentials(connector, v.as_object()); !c) co_return c.error();
+    if (auto c = ValidateCredentials(connector, v.as_object(), p.mode); !c) co_return c.error();
     auto s = SealCredentials(keyring_, id, connector, *params.credentials_json);
     if (!s) co_return s.error();
     changes.credentials_blob = std::move(s->blob);
@@ -225,9 +240,30 @@ Task<Result<Page<ConnectorAccount>>> ConnectorAccountService::List(const Princip
   co_return out;
 }
 
-Result<SecureBytes> ConnectorAccountService::OpenCredentials(std::string_view account_id,
-                                                             std::string_view blob) const {
-  return keyring_.Open(blob, store::AssociatedData(kCredentialsColumn, account_id));
+Result<void> OpenAccountCredentials(const crypto::KeyRing& keyring, connectors::Account& account) {
+  if (account.sealed_credentials.empty()) return {};
+  auto plain = keyring.Open(account.sealed_credentials,
+                            store::AssociatedData(kCredentialsColumn, account.id));
+  if (!plain) return plain.error();
+  boost::system::error_code ec;
+  auto v = json::parse(plain->view(), ec);
+  if (ec || !v.is_object()) {
+    return Error::Internal("connector account " + account.id + ": credentials are not an object");
+  }
+  connectors::Credentials creds;
+  for (const auto& kv : v.as_object()) {
+    if (kv.value().is_string())
+      creds.Set(std::string(kv.key()), std::string(kv.value().as_string()));
+  }
+  // The parsed tree held copies of the values: wipe them before it is freed.
+  for (auto& kv : v.as_object()) {
+    if (kv.value().is_string()) {
+      auto& s = kv.value().as_string();
+      std::fill(s.begin(), s.end(), '\0');
+    }
+  }
+  account.credentials = std::move(creds);
+  return {};
 }
 
 }  // namespace lp::merchants

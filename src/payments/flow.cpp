@@ -44,6 +44,8 @@ connectors::OperationRequest RequestFor(const Payment& p, const Attempt& a) {
   r.currency = p.currency;
   r.auto_capture = p.capture_method == CaptureMethod::kAutomatic;
   r.psp_reference = p.psp_reference.value_or("");
+  // Sync needs it: while the PSP still keeps the key (Stripe: 24 h) the same call is replayed.
+  r.attempt_created = a.created / 1'000'000;
   return r;
 }
 
@@ -86,10 +88,27 @@ Task<Result<connectors::OperationResult>> CallPsp(const connectors::ConnectorReg
   co_return std::move(std::get<0>(raced));
 }
 
+bool IsClearFailure(const Result<connectors::OperationResult>& r) {
+  if (r) return false;
+  const std::string& code = r.error().code;
+  return code == connectors::kPspUnknown || code == connectors::kPspUnavailable ||
+         code == connectors::kPspRejected || code == connectors::kConnectorAuthenticationFailed;
+}
+
+bool IsClear(const Result<connectors::OperationResult>& r) {
+  return r ? !r->pending : IsClearFailure(r);
+}
+
 namespace {
 
+// The code a clear failure shows merchants (last_error.code, a refund's failure_code): a sync's
+// "no record" reads as the psp_error the merchant saw while it was unclear.
+std::string FailureCode(const Error& e) {
+  return e.code == connectors::kPspUnknown ? "psp_error" : e.code;
+}
+
 PspOutcome ToPspOutcome(const Result<connectors::OperationResult>& r) {
-  if (!r) return PspOutcome::kUnclear;
+  if (!r || r->pending) return PspOutcome::kUnclear;
   switch (r->outcome) {
     case Outcome::kAuthorized:
       return PspOutcome::kAuthorized;
@@ -130,8 +149,9 @@ Result<void> ApplyOutcome(store::Tx& tx, Payment& p, Attempt& a, std::optional<R
                           const Result<connectors::OperationResult>& result, int64_t psp_latency_us,
                           int64_t now) {
   const PaymentAction action = ActionOf(a);
-  // "No record at the PSP" (from a sync) means the call never took effect: a clear failure.
-  const bool no_record = !result && result.error().code == connectors::kPspUnknown;
+  // A clear failure ("no record at the PSP" from a sync, never sent, refused unprocessed, the
+  // credentials refused) means the call never took effect: the attempt fails, nothing charged.
+  const bool no_record = IsClearFailure(result);
   PspOutcome outcome = no_record ? PspOutcome::kDeclined : ToPspOutcome(result);
 
   a.updated = now;
@@ -154,7 +174,8 @@ Result<void> ApplyOutcome(store::Tx& tx, Payment& p, Attempt& a, std::optional<R
     refund->updated = now;
     if (outcome == PspOutcome::kDeclined) {
       refund->status = RefundStatus::kFailed;
-      refund->failure_code = no_record ? "psp_error" : a.decline_code.value_or("declined");
+      refund->failure_code =
+          no_record ? FailureCode(result.error()) : a.decline_code.value_or("declined");
       p.amount_refunded -= refund->amount;  // release the reservation
       if (auto r = repo::UpdatePayment(tx, p, now); !r) return r;
     } else {
@@ -204,7 +225,9 @@ Result<void> ApplyOutcome(store::Tx& tx, Payment& p, Attempt& a, std::optional<R
   if (outcome == PspOutcome::kDeclined) {
     if (no_record) {
       p.last_error =
-          LastError{"psp_error", "", "The payment provider could not process the request."};
+          result.error().code == connectors::kPspUnknown
+              ? LastError{"psp_error", "", "The payment provider could not process the request."}
+              : LastError{FailureCode(result.error()), "", result.error().message};
     } else {
       p.last_error = LastError{action == PaymentAction::kConfirm ? "card_declined" : "psp_declined",
                                a.decline_code.value_or(""), result ? result->message : ""};

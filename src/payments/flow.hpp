@@ -23,6 +23,13 @@ Task<Result<connectors::OperationResult>> CallPsp(const connectors::ConnectorReg
                                                   connectors::OperationRequest req, bool sync,
                                                   int64_t timeout_ms, int64_t& psp_us);
 
+// Errors that prove the operation did nothing at the PSP: no record of it (sync), never sent,
+// refused without processing, the account's credentials refused. The attempt fails clearly.
+bool IsClearFailure(const Result<connectors::OperationResult>& r);
+// Whether a result settles the operation now: a stated outcome that is not pending at the PSP,
+// or a clear failure. Anything else leaves the payment `processing` for a sync or a webhook.
+bool IsClear(const Result<connectors::OperationResult>& r);
+
 // Applies a PSP outcome to the payment, the attempt and (for refunds) the refund inside `tx`,
 // with the events it causes. A stale `p` is refused with "concurrent_update" (the version check
 // in UpdatePayment) before anything that depends on it is written; the caller reloads and retries.

@@ -76,6 +76,27 @@ Result<connectors::Account> AccountOf(Tx& tx, const Payment& p) {
   return **a;
 }
 
+// Opens the account's credentials when its connector reads them (the sandbox does not). Runs
+// outside the store's transactions, just before the PSP call. A failure is clear: nothing was
+// sent (psp_unavailable), and the detail goes to the log, never a credential.
+Result<void> OpenCredentialsFor(const connectors::ConnectorRegistry& registry,
+                                const crypto::KeyRing* keyring, connectors::Account& account) {
+  auto* c = registry.Find(account.connector);
+  if (!c || !c->UsesCredentials()) return {};
+  Result<void> opened = keyring ? merchants::OpenAccountCredentials(*keyring, account)
+                                : Result<void>(Error::Internal("no key ring"));
+  if (!opened) {
+    log::Error("connector_credentials_unreadable",
+               {{"connector_account", account.id}, {"detail", opened.error().detail}});
+    return Error{ErrorType::kUnavailable,
+                 std::string(connectors::kPspUnavailable),
+                 "The connector account's credentials could not be read.",
+                 {},
+                 "credentials unreadable"};
+  }
+  return {};
+}
+
 void ReplaceAttempt(Payment& p, const Attempt& a) {
   for (auto& x : p.attempts) {
     if (x.id == a.id) {
@@ -89,8 +110,13 @@ void ReplaceAttempt(Payment& p, const Attempt& a) {
 }  // namespace
 
 PaymentService::PaymentService(store::Store& store, const connectors::ConnectorRegistry& connectors,
-                               const Clock& clock, int64_t psp_timeout_ms)
-    : store_(store), connectors_(connectors), clock_(clock), psp_timeout_ms_(psp_timeout_ms) {}
+                               const Clock& clock, int64_t psp_timeout_ms,
+                               const crypto::KeyRing* keyring)
+    : store_(store),
+      connectors_(connectors),
+      clock_(clock),
+      psp_timeout_ms_(psp_timeout_ms),
+      keyring_(keyring) {}
 
 // Phase two of every PSP-backed operation: call the PSP, then record the outcome, the events and
 // the idempotent response in one transaction. `carried` is the payment as phase one committed it
@@ -106,8 +132,13 @@ struct PaymentService::Impl {
                          : a.operation == "void"   ? Operation::kVoid
                          : a.operation == "refund" ? Operation::kRefund
                                                    : Operation::kAuthorize;
-    auto result = co_await flow::CallPsp(s.connectors_, account, op, flow::RequestFor(carried, a),
-                                         false, s.psp_timeout_ms_, out.psp_us);
+    Result<connectors::OperationResult> result = Error::Internal("not called");
+    if (auto opened = OpenCredentialsFor(s.connectors_, s.keyring_, account); !opened) {
+      result = opened.error();
+    } else {
+      result = co_await flow::CallPsp(s.connectors_, account, op, flow::RequestFor(carried, a),
+                                      false, s.psp_timeout_ms_, out.psp_us);
+    }
     const int64_t now = s.clock_.NowMicros();
     auto w = co_await store::Write(s.store_, [&](Tx& tx) -> Result<void> {
       // Runs again from the same inputs if the group commit retries its batch.
@@ -446,9 +477,10 @@ Task<size_t> PaymentService::Recover(bool include_pending, int64_t updated_befor
     int64_t psp_us = 0;
     // A background sync may wait longer than a merchant's request would.
     const int64_t sync_timeout_ms = std::min<int64_t>(psp_timeout_ms_ * 10, 30'000);
+    if (!OpenCredentialsFor(connectors_, keyring_, account)) continue;  // logged; try later
     auto result = co_await flow::CallPsp(connectors_, account, op, flow::RequestFor(p, a), true,
                                          std::max(sync_timeout_ms, psp_timeout_ms_), psp_us);
-    if (!result && result.error().code != connectors::kPspUnknown) continue;  // still unclear
+    if (!flow::IsClear(result)) continue;  // still unclear (or still pending at the PSP)
     const int64_t now = clock_.NowMicros();
     bool applied = false;
     auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {

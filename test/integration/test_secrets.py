@@ -41,6 +41,12 @@ SEALED_OVERHEAD = 96  # LPE1: magic 4 + version 4 + wrapped DEK 60 + nonce 12 + 
 # Helpers
 # ----------------------------------------------------------------------------------------------
 
+def hex_canary() -> str:
+    """An Adyen HMAC key: 64 hexadecimal characters, letters a-f only (no digit runs that could
+    look like a card number), distinctive like canary()."""
+    return "".join(pyrandom.choice("abcdef") for _ in range(64))
+
+
 def canary(prefix: str) -> str:
     """A distinctive credential string that occurs nowhere by chance. Letters only: a random
     run of 13-19 digits could be Luhn-valid, and the server rightly refuses card numbers
@@ -243,8 +249,8 @@ class ConnectorAccountsApiTest(PaymentsTestCase):
         return [a["id"] for a in r.json["data"]]
 
     def test_create_stripe_adyen_sandbox_show_only_fingerprint_and_last4(self):
-        sk, whs = canary("sk_live_CANARY_"), canary("whsec_CANARY_")
-        ak, ma, hk = canary("AQE_CANARY_"), "CanaryMerchantECOM", canary("CANARY_HMAC_")
+        sk, whs = canary("sk_test_CANARY_"), canary("whsec_CANARY_")
+        ak, ma, hk = canary("AQE_CANARY_"), "CanaryMerchantECOM", hex_canary()
         sbk = canary("sbx_CANARY_")
         values = (sk, whs, ak, hk, sbk)
 
@@ -307,7 +313,7 @@ class ConnectorAccountsApiTest(PaymentsTestCase):
                          [a["id"] for a in created])
 
     def test_invalid_credentials_are_400_naming_the_field_and_persist_nothing(self):
-        sk, whs = canary("sk_live_CANARY_"), canary("whsec_CANARY_")
+        sk, whs = canary("sk_test_CANARY_"), canary("whsec_CANARY_")
         before = self.account_ids()
         cases = [
             ({"connector": "stripe", "credentials": {"secret_key": sk}},
@@ -332,6 +338,17 @@ class ConnectorAccountsApiTest(PaymentsTestCase):
                                                      "webhook_secret": whs}},
              "parameter_invalid", "credentials.secret_key"),
             ({"connector": "stripe"}, "parameter_missing", "credentials"),
+            # The descriptors' formats: a live key on a test account, a webhook secret without
+            # whsec_, an HMAC key that is not 64 hex characters.
+            ({"connector": "stripe", "credentials": {"secret_key": canary("sk_live_CANARY_"),
+                                                     "webhook_secret": whs}},
+             "parameter_invalid", "credentials.secret_key"),
+            ({"connector": "stripe", "credentials": {"secret_key": sk,
+                                                     "webhook_secret": canary("CANARY_")}},
+             "parameter_invalid", "credentials.webhook_secret"),
+            ({"connector": "adyen", "credentials": {"api_key": sk, "merchant_account": "M",
+                                                    "hmac_key": canary("CANARY_HMAC_")}},
+             "parameter_invalid", "credentials.hmac_key"),
             ({"connector": "stripe", "credentials": sk}, "parameter_invalid", "credentials"),
             ({"connector": "paypal", "credentials": {"secret_key": sk}},
              "parameter_invalid", "connector"),
@@ -365,8 +382,8 @@ class ConnectorAccountsApiTest(PaymentsTestCase):
         self.assertEqual(p.json["base_url"], "http://127.0.0.1:9999/other")
 
     def test_patch_label_status_and_credentials_fingerprint_changes_only_with_credentials(self):
-        sk1, whs1 = canary("sk_live_CANARY_"), canary("whsec_CANARY_")
-        sk2, whs2 = canary("sk_live_CANARY_") + "XY", canary("whsec_CANARY_")
+        sk1, whs1 = canary("sk_test_CANARY_"), canary("whsec_CANARY_")
+        sk2, whs2 = canary("sk_test_CANARY_") + "XY", canary("whsec_CANARY_")
         a = self.m.post(ACCOUNTS, {"connector": "stripe", "label": "one",
                                    "credentials": {"secret_key": sk1, "webhook_secret": whs1}})
         self.assertEqual(a.status, 200, a)
@@ -423,7 +440,7 @@ class ConnectorAccountsApiTest(PaymentsTestCase):
         self.assertEqual(g.json, after)
 
     def test_same_credentials_in_another_key_order_keep_the_fingerprint(self):
-        sk, whs = canary("sk_live_CANARY_"), canary("whsec_CANARY_")
+        sk, whs = canary("sk_test_CANARY_"), canary("whsec_CANARY_")
         a = self.m.post(ACCOUNTS, {"connector": "stripe",
                                    "credentials": {"secret_key": sk, "webhook_secret": whs}})
         self.assertEqual(a.status, 200, a)
@@ -436,7 +453,7 @@ class ConnectorAccountsApiTest(PaymentsTestCase):
 
     def test_delete_removes_account_from_list_and_get_404(self):
         a = self.m.post(ACCOUNTS, {"connector": "adyen", "credentials": {
-            "api_key": canary("AQE_"), "merchant_account": "M", "hmac_key": canary("H_")}})
+            "api_key": canary("AQE_"), "merchant_account": "M", "hmac_key": hex_canary()}})
         self.assertEqual(a.status, 200, a)
         aid = a.json["id"]
         self.assertIn(aid, self.account_ids())
@@ -467,9 +484,9 @@ class ConnectorAccountsApiTest(PaymentsTestCase):
 
     def test_another_merchants_account_is_404_and_untouched(self):
         b = new_merchant(self.srv, name="B")
-        sk = canary("sk_live_CANARY_")
+        sk = canary("sk_test_CANARY_")
         a = self.m.post(ACCOUNTS, {"connector": "stripe", "label": "A's",
-                                   "credentials": {"secret_key": sk, "webhook_secret": "whsec_x1"}})
+                                   "credentials": {"secret_key": sk, "webhook_secret": canary("whsec_")}})
         self.assertEqual(a.status, 200, a)
         aid = a.json["id"]
         path = f"{ACCOUNTS}/{aid}"
@@ -513,18 +530,18 @@ class SecretsAtRestTest(SecretsTestBase):
                 sealed[a["id"]] = body["credentials"]
             return a
 
-        creds_s = {"secret_key": canary("sk_live_CANARY_"), "webhook_secret": canary("whsec_CANARY_")}
+        creds_s = {"secret_key": canary("sk_test_CANARY_"), "webhook_secret": canary("whsec_CANARY_")}
         s1 = mk({"connector": "stripe", "label": "stripe-1", "credentials": creds_s},
                 {"secret_key", "webhook_secret"})
         # Same credentials on a second account: a fresh data key, so another ciphertext.
         mk({"connector": "stripe", "label": "stripe-2", "credentials": dict(creds_s)}, set())
         mk({"connector": "adyen", "credentials": {
             "api_key": canary("AQE_CANARY_"), "merchant_account": canary("MerchantCANARY_"),
-            "hmac_key": canary("CANARY_HMAC_")}}, {"api_key", "merchant_account", "hmac_key"})
+            "hmac_key": hex_canary()}}, {"api_key", "merchant_account", "hmac_key"})
         mk({"connector": "sandbox", "credentials": {"api_key": canary("sbx_CANARY_")}},
            {"api_key"})
         # An update: both the old and the new credentials must stay secret.
-        new_creds = {"secret_key": canary("sk_live_CANARY_NEW_"),
+        new_creds = {"secret_key": canary("sk_test_CANARY_NEW_"),
                      "webhook_secret": canary("whsec_CANARY_NEW_")}
         r = m.call("PATCH", f"{ACCOUNTS}/{s1['id']}", body={"credentials": new_creds})
         self.assertEqual(r.status, 200, r)
@@ -532,7 +549,7 @@ class SecretsAtRestTest(SecretsTestBase):
             secrets_[f"{s1['id']}.{k}.new"] = v
         sealed[s1["id"]] = new_creds
         # An invalid create carrying a canary (rejected, must not be logged either).
-        rejected = canary("sk_live_CANARY_REJECTED_")
+        rejected = canary("sk_test_CANARY_REJECTED_")
         r = m.post(ACCOUNTS, {"connector": "stripe", "credentials": {"secret_key": rejected}})
         self.assertEqual(r.status, 400, r)
         secrets_["rejected.secret_key"] = rejected
@@ -685,11 +702,11 @@ class KeyRotationTest(SecretsTestBase):
         self.assertEqual(file_mode(kr), 0o600)
         rx = WebhookReceiver()
         self.addCleanup(rx.close)
-        for body in ({"connector": "stripe", "credentials": {"secret_key": canary("sk_"),
+        for body in ({"connector": "stripe", "credentials": {"secret_key": canary("sk_test_"),
                                                              "webhook_secret": canary("whsec_")}},
                      {"connector": "adyen", "credentials": {"api_key": canary("ak_"),
                                                             "merchant_account": "M",
-                                                            "hmac_key": canary("h_")}},
+                                                            "hmac_key": hex_canary()}},
                      {"connector": "sandbox", "credentials": {"api_key": canary("sbx_")}},
                      {"connector": "sandbox"}):  # no credentials: no secret
             self.create(m, body)
@@ -727,8 +744,8 @@ class KeyRotationTest(SecretsTestBase):
                              f"server did not reload the key ring:\n{srv.log_tail(15)}")
 
         # Created after the rotation: sealed under version 2.
-        self.create(m, {"connector": "stripe", "credentials": {"secret_key": canary("sk_"),
-                                                               "webhook_secret": canary("w_")}})
+        self.create(m, {"connector": "stripe", "credentials": {"secret_key": canary("sk_test_"),
+                                                               "webhook_secret": canary("whsec_")}})
         n += 1
         self.assertStatus(self.status_ok(srv.data_dir), 2, [(1, 0), (2, n)], n, 0)
 
@@ -806,7 +823,7 @@ class KeyRotationTest(SecretsTestBase):
                             if not ok:
                                 results["bad"].append(("payment", r.status, r.body[:300]))
                         if i % 2:
-                            creds = {"secret_key": canary(f"sk_w{idx}_"),
+                            creds = {"secret_key": canary(f"sk_test_w{idx}_"),
                                      "webhook_secret": canary("whsec_")}
                             body = {"connector": "stripe", "credentials": creds}
                         else:
@@ -821,7 +838,7 @@ class KeyRotationTest(SecretsTestBase):
                                 results["bad"].append(("account", r.status, r.body[:300]))
                         if r.status == 200 and i % 3 == 0:
                             # A credential change racing with the re-wrap (longer value).
-                            creds2 = {k: v + "-changed" for k, v in creds.items()}
+                            creds2 = {k: v + "Changed" for k, v in creds.items()}
                             p = m.call("PATCH", f"{ACCOUNTS}/{r.json['id']}",
                                        body={"credentials": creds2}, conn=conn, timeout=30)
                             with lock:

@@ -3,6 +3,7 @@
 // error, 5xx or timeout is an Error (the payment stays `processing` until synced).
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -14,6 +15,10 @@
 #include "lp/common/result.hpp"
 #include "lp/common/secret.hpp"
 #include "lp/common/task.hpp"
+
+namespace lp {
+class Clock;
+}
 
 namespace lp::connectors {
 
@@ -64,6 +69,9 @@ struct Account {
   Credentials credentials;  // decrypted; never logged, never rendered
   std::string return_url;   // where a shopper comes back after a redirect (3-D Secure); Adyen
                             // requires one on every payment
+  // The credentials as stored (sealed with the key ring); the payment service opens them into
+  // `credentials` just before a PSP call, outside the store's transaction. Empty: none stored.
+  std::string sealed_credentials;
 };
 
 enum class Operation { kAuthorize, kCapture, kVoid, kRefund };
@@ -122,6 +130,8 @@ class Connector {
   virtual std::string_view Name() const = 0;
   // Whether this connector takes this payment method (token format).
   virtual bool Accepts(std::string_view payment_method) const = 0;
+  // Whether Execute/Sync read Account::credentials (the sandbox does not: nothing is opened).
+  virtual bool UsesCredentials() const { return true; }
   virtual Task<Result<OperationResult>> Execute(const Account& account, Operation op,
                                                 const OperationRequest& request) = 0;
   // The outcome of an earlier call, looked up by its idempotency key (recovery of unclear calls).
@@ -150,6 +160,13 @@ struct BuiltinOptions {
   std::string sandbox_ledger_path;  // where the sandbox PSP records what it charged
   int64_t sandbox_latency_ms = 0;
   int64_t psp_timeout_ms = 10000;
+  // The real PSPs (Stripe, Adyen): their shared connection pool runs on `executor` (the
+  // server's I/O threads). Without an executor only the sandbox is registered (tools, tests).
+  boost::asio::any_io_executor executor;
+  const Clock* clock = nullptr;
+  std::string psp_ca_pem;       // trusted INSTEAD of the system store: simulators and tests only
+  std::string psp_proxy_url;    // forward proxy (CONNECT) for every PSP call; empty = direct
+  bool allow_http_psp = false;  // dev mode: plain-HTTP simulators (Prism)
 };
 
 // The one explicit registration list of built-in connectors (connectors/builtin.cpp).

@@ -115,6 +115,11 @@ struct ConnectorDescriptor {
   WebhookAck webhook_ack;
 };
 
+// The descriptors of the built-in PSP connectors (builtin.cpp), and one by its `connector` name
+// (nullptr for unknown names and for the sandbox, which has no credentials or webhooks).
+std::span<const ConnectorDescriptor* const> BuiltinDescriptors();
+const ConnectorDescriptor* FindDescriptor(std::string_view name);
+
 // The payment-method forms (PRODUCT.md §2, §6), shared by the descriptors:
 //   tok_…                  sandbox tokens
 //   pm_…                   Stripe PaymentMethod ids

@@ -54,6 +54,7 @@ class SandboxConnector final : public Connector {
       : ledger_(ledger), default_latency_ms_(default_latency_ms), timeout_ms_(timeout_ms) {}
   std::string_view Name() const override { return "sandbox"; }
   bool Accepts(std::string_view pm) const override { return pm.starts_with("tok_"); }
+  bool UsesCredentials() const override { return false; }
   Task<Result<OperationResult>> Execute(const Account& account, Operation op,
                                         const OperationRequest& request) override;
   Task<Result<OperationResult>> Sync(const Account& account, Operation op,

@@ -33,8 +33,15 @@ Result<std::vector<connectors::Account>> ActiveAccounts(store::Tx& tx,
                                                         const std::string& merchant_id, Mode mode);
 Result<std::optional<connectors::Account>> LoadAccount(store::Tx& tx, std::string_view id);
 
-// Checks the credential fields a connector needs (PRODUCT.md §2); errors name the parameter.
-Result<void> ValidateCredentials(std::string_view connector, const boost::json::object& creds);
+// Opens `account.sealed_credentials` (as loaded above) into `account.credentials`, for a PSP
+// call. An account without stored credentials keeps none. Errors never contain a value.
+Result<void> OpenAccountCredentials(const crypto::KeyRing& keyring, connectors::Account& account);
+
+// Checks the credential fields a connector needs for an account in `mode` (PRODUCT.md §2): the
+// PSP connectors' descriptors decide (formats, a live key refused on a test account); errors name
+// the parameter and never contain a value.
+Result<void> ValidateCredentials(std::string_view connector, const boost::json::object& creds,
+                                 Mode mode);
 
 // A connector account as the merchant sees it: credentials only as fingerprint and last 4.
 struct ConnectorAccount {
@@ -68,9 +75,6 @@ class ConnectorAccountService {
   Task<Result<void>> Delete(const Principal& p, std::string id, Actor actor);
   Task<Result<ConnectorAccount>> Get(const Principal& p, std::string id);
   Task<Result<Page<ConnectorAccount>>> List(const Principal& p, ListParams params);
-
-  // The decrypted credentials of an account (for connectors that call a PSP).
-  Result<SecureBytes> OpenCredentials(std::string_view account_id, std::string_view blob) const;
 
  private:
   store::Store& store_;

@@ -18,6 +18,10 @@
 #include "lp/payments/model.hpp"
 #include "lp/store/store.hpp"
 
+namespace lp::crypto {
+class KeyRing;
+}
+
 namespace lp::payments {
 
 struct CreatePaymentParams {
@@ -41,8 +45,11 @@ class PaymentService {
  public:
   // `psp_timeout_ms` is the deadline of every PSP call: past it the outcome is unclear and the
   // payment is answered `processing`.
+  // `keyring` opens a connector account's credentials for connectors that read them (Stripe,
+  // Adyen); without one only credential-less connectors (the sandbox) can be called.
   PaymentService(store::Store& store, const connectors::ConnectorRegistry& connectors,
-                 const Clock& clock, int64_t psp_timeout_ms = 10000);
+                 const Clock& clock, int64_t psp_timeout_ms = 10000,
+                 const crypto::KeyRing* keyring = nullptr);
 
   Task<Result<Answer>> Create(const Principal& p, CreatePaymentParams params, Idempotency idem);
   Task<Result<Answer>> Confirm(const Principal& p, std::string id,
@@ -74,6 +81,7 @@ class PaymentService {
   const connectors::ConnectorRegistry& connectors_;
   const Clock& clock_;
   int64_t psp_timeout_ms_;
+  const crypto::KeyRing* keyring_;
 };
 
 }  // namespace lp::payments
