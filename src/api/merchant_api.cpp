@@ -1,6 +1,7 @@
 #include "lp/api/merchant_api.hpp"
 
 #include "api/handlers.hpp"
+#include "lp/http/errors.hpp"
 
 namespace lp::api {
 
@@ -42,6 +43,26 @@ void RegisterMerchantApi(http::Router& r, const MerchantApiDeps& deps) {
   add("GET", "/v1/api_keys", "api_keys:write", ListApiKeys);
   add("POST", "/v1/api_keys/{id}/roll", "api_keys:write", RollApiKey);
   add("DELETE", "/v1/api_keys/{id}", "api_keys:write", RevokeApiKey);
+
+  // Inbound PSP webhooks: no API key. The PSP's signature over the raw body, checked with the
+  // named connector account's own signing secret, authenticates the request
+  // (payments/psp_webhooks.cpp); nothing is parsed for use before it is verified.
+  r.Add("POST", "/psp-webhooks/{id}", "none", [d](http::Request& req) -> Task<http::Response> {
+    auto a = co_await d->payments.ApplyPspWebhook(req.params.at(0), req.body, req.headers,
+                                                  req.client_ip, req.request_id);
+    if (!a) {
+      if (d->on_psp_webhook && a.error().type == ErrorType::kInvalidRequest) {
+        d->on_psp_webhook(a.error().code);
+      }
+      co_return http::ErrorResponse(a.error(), req.request_id);
+    }
+    if (d->on_psp_webhook) d->on_psp_webhook("accepted");
+    http::Response resp;
+    resp.status = a->status;
+    resp.content_type = std::move(a->content_type);
+    resp.body = std::move(a->body);
+    co_return resp;
+  });
 }
 
 }  // namespace lp::api

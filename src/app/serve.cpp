@@ -211,6 +211,8 @@ void DescribeMetrics(metrics::Registry& m) {
              "HTTP request latency by listener and route.");
   m.Describe("liasonpay_http_app_duration_seconds", "histogram",
              "Time LiasonPay itself spent on a request (total minus PSP wait).");
+  m.Describe("liasonpay_psp_webhooks_total", "counter",
+             "Inbound PSP webhook requests by outcome: accepted, or why they were refused.");
   m.Describe("liasonpay_security_events_total", "counter",
              "Security events: auth failures, IP allowlist refusals, rate limiting.");
   m.Describe("liasonpay_webhook_queue_depth", "gauge", "Webhook deliveries pending.");
@@ -374,8 +376,21 @@ int Serve(const Config& c) {
     reg.Inc("liasonpay_security_events_total", {{"event", event}});
   };
   auth::ApiKeyPipeline pipeline(keys, **store, *limiter, **keyring, clock, std::move(popt));
-  const api::MerchantApiDeps api_deps{payments, keys,     accounts, endpoints,
-                                      events,   pipeline, clock,    c.dev};
+  const api::MerchantApiDeps api_deps{
+      payments,
+      keys,
+      accounts,
+      endpoints,
+      events,
+      pipeline,
+      clock,
+      c.dev,
+      [&reg](std::string_view outcome) {
+        reg.Inc("liasonpay_psp_webhooks_total", {{"outcome", outcome}});
+        if (outcome != "accepted") {
+          reg.Inc("liasonpay_security_events_total", {{"event", "psp_webhook_rejected"}});
+        }
+      }};
   api::RegisterMerchantApi(api_router, api_deps);
   webhooks::DispatcherOptions dopt;
   dopt.retry_scale = c.webhook_retry_scale;

@@ -46,6 +46,19 @@ Result<std::optional<connectors::Account>> LoadAccount(store::Tx& tx, std::strin
   return out;
 }
 
+Result<std::optional<OwnedAccount>> LoadOwnedAccount(store::Tx& tx, std::string_view id) {
+  std::optional<OwnedAccount> out;
+  auto r = tx.Query(
+      "SELECT id, connector, label, base_url, latency_ms, mode, credentials_sealed, merchant_id, "
+      "status FROM connector_accounts WHERE id = ?",
+      {id}, [&](const store::Row& row) {
+        out = OwnedAccount{ReadAccount(row), row.Text(7), row.Text(8)};
+        return false;
+      });
+  if (!r) return r.error();
+  return out;
+}
+
 namespace accounts_repo {
 
 namespace {

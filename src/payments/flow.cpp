@@ -9,6 +9,7 @@
 #include "lp/common/clock.hpp"
 #include "lp/common/log.hpp"
 #include "lp/common/random.hpp"
+#include "lp/idempotency/idempotency.hpp"
 #include "lp/payments/representation.hpp"
 #include "lp/webhooks/events.hpp"
 
@@ -244,6 +245,35 @@ Result<void> ApplyOutcome(store::Tx& tx, Payment& p, Attempt& a, std::optional<R
     return webhooks::EmitEvent(tx, p.merchant_id, p.mode, ev, p.id, PaymentEventObject(p), now);
   }
   return {};
+}
+
+Result<bool> SettleAttempt(store::Tx& tx, std::string_view payment_id, std::string_view attempt_id,
+                           const Result<connectors::OperationResult>& result, int64_t now) {
+  auto fresh = repo::LoadPaymentById(tx, payment_id);
+  if (!fresh) return fresh.error();
+  if (!*fresh) return Error::Internal("payment missing");
+  Payment& p = **fresh;
+  Attempt att;
+  for (const auto& x : p.attempts) {
+    if (x.id == attempt_id) att = x;
+  }
+  if (att.id.empty() || (att.status != "pending" && att.status != "processing")) return false;
+  std::optional<Refund> refund;
+  if (att.operation == "refund") {
+    auto f = repo::LoadRefundByAttempt(tx, att);
+    if (!f) return f.error();
+    refund = *f;
+  }
+  if (auto x = ApplyOutcome(tx, p, att, refund, result, att.latency_us.value_or(0), now); !x) {
+    return x.error();
+  }
+  for (auto& x : p.attempts) {
+    if (x.id == att.id) x = att;
+  }
+  const std::string body = refund ? RefundBody(*refund) : PaymentBody(p);
+  const std::string resource = refund ? refund->id : p.id;
+  if (auto u = idempotency::FinishForResource(tx, resource, 200, body); !u) return u.error();
+  return true;
 }
 
 }  // namespace lp::payments::flow

@@ -40,4 +40,12 @@ Result<void> ApplyOutcome(store::Tx& tx, Payment& p, Attempt& a, std::optional<R
 
 PaymentAction ActionOf(const Attempt& a);
 
+// Settles one attempt later than its call (recovery sync, PSP webhook): reloads the payment in
+// `tx`, and if the attempt is still unsettled (`pending`/`processing`) applies `result` to it
+// (ApplyOutcome) and updates the stored idempotent response of its payment or refund. Returns
+// whether it applied anything; a settled attempt is left as it is (a final status never moves
+// back).
+Result<bool> SettleAttempt(store::Tx& tx, std::string_view payment_id, std::string_view attempt_id,
+                           const Result<connectors::OperationResult>& result, int64_t now);
+
 }  // namespace lp::payments::flow

@@ -277,6 +277,55 @@ Result<std::optional<Refund>> LoadRefund(Tx& tx, const std::string& merchant_id,
   return out;
 }
 
+Result<std::optional<std::pair<std::string, std::string>>> FindPaymentForPspEvent(
+    Tx& tx, std::string_view account_id, std::string_view our_reference,
+    std::string_view payment_reference) {
+  std::optional<std::pair<std::string, std::string>> out;
+  if (!our_reference.empty()) {
+    auto r = tx.Query(
+        "SELECT payment_id, id FROM payment_attempts WHERE idempotency_key = ? AND "
+        "connector_account_id = ? ORDER BY seq LIMIT 1",
+        {our_reference, account_id}, [&](const store::Row& row) {
+          out.emplace(row.Text(0), row.Text(1));
+          return false;
+        });
+    if (!r) return r.error();
+    if (out) return out;
+  }
+  if (!payment_reference.empty()) {
+    auto r = tx.Query(
+        "SELECT id FROM payments WHERE connector_account_id = ? AND psp_reference = ? LIMIT 1",
+        {account_id, payment_reference}, [&](const store::Row& row) {
+          out.emplace(row.Text(0), std::string());
+          return false;
+        });
+    if (!r) return r.error();
+  }
+  return out;
+}
+
+Result<bool> PspEventSeen(Tx& tx, std::string_view account_id, std::string_view event_id) {
+  bool seen = false;
+  auto r =
+      tx.Query("SELECT 1 FROM psp_webhook_events WHERE connector_account_id = ? AND event_id = ?",
+               {account_id, event_id}, [&](const store::Row&) {
+                 seen = true;
+                 return false;
+               });
+  if (!r) return r.error();
+  return seen;
+}
+
+Result<void> RecordPspEvent(Tx& tx, std::string_view account_id, std::string_view event_id,
+                            std::string_view type, std::string_view outcome, int64_t now) {
+  auto r = tx.Exec(
+      "INSERT INTO psp_webhook_events (connector_account_id, event_id, type, outcome, received) "
+      "VALUES (?, ?, ?, ?, ?)",
+      {account_id, event_id, type, outcome, now});
+  if (!r) return r.error();
+  return {};
+}
+
 Result<std::optional<Refund>> LoadRefundByAttempt(Tx& tx, const Attempt& a) {
   // A refund attempt's idempotency key is the refund id.
   static const std::string sql =

@@ -35,6 +35,17 @@ Result<std::vector<std::pair<std::string, std::string>>> UnsettledAttempts(Tx& t
                                                                            int64_t cutoff_us,
                                                                            int64_t limit);
 
+// Inbound PSP webhooks: which payment (and attempt) an event is about, only among the payments
+// of `account_id` — by the idempotency key we sent (`our_reference`, echoed by the PSP), else by
+// the payment's reference at the PSP. (payment id, attempt id or empty).
+Result<std::optional<std::pair<std::string, std::string>>> FindPaymentForPspEvent(
+    Tx& tx, std::string_view account_id, std::string_view our_reference,
+    std::string_view payment_reference);
+// Whether the account's event was handled already; records it (once) with what was done.
+Result<bool> PspEventSeen(Tx& tx, std::string_view account_id, std::string_view event_id);
+Result<void> RecordPspEvent(Tx& tx, std::string_view account_id, std::string_view event_id,
+                            std::string_view type, std::string_view outcome, int64_t now);
+
 Result<std::optional<Refund>> LoadRefund(Tx& tx, const std::string& merchant_id, Mode mode,
                                          std::string_view id);
 Result<std::optional<Refund>> LoadRefundByAttempt(Tx& tx, const Attempt& a);

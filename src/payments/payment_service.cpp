@@ -484,29 +484,9 @@ Task<size_t> PaymentService::Recover(bool include_pending, int64_t updated_befor
     const int64_t now = clock_.NowMicros();
     bool applied = false;
     auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
-      auto fresh = repo::LoadPaymentById(tx, item.payment_id);
-      if (!fresh || !*fresh) return Error::Internal("payment missing");
-      Payment& q = **fresh;
-      Attempt att;
-      for (const auto& x : q.attempts) {
-        if (x.id == item.attempt_id) att = x;
-      }
-      if (att.id.empty() || (att.status != "pending" && att.status != "processing")) return {};
-      std::optional<Refund> refund;
-      if (att.operation == "refund") {
-        auto f = repo::LoadRefundByAttempt(tx, att);
-        if (!f) return f.error();
-        refund = *f;
-      }
-      if (auto x = flow::ApplyOutcome(tx, q, att, refund, result, att.latency_us.value_or(0), now);
-          !x) {
-        return x;
-      }
-      ReplaceAttempt(q, att);
-      const std::string body = refund ? RefundBody(*refund) : PaymentBody(q);
-      const std::string resource = refund ? refund->id : q.id;
-      if (auto u = idempotency::FinishForResource(tx, resource, 200, body); !u) return u;
-      applied = true;
+      auto s = flow::SettleAttempt(tx, item.payment_id, item.attempt_id, result, now);
+      if (!s) return s.error();
+      applied = *s;
       return {};
     });
     if (!w) {

@@ -9,18 +9,27 @@ and refunds payments through it; declines keep Stripe's decline codes; a PSP tha
 leaves the payment `processing` until the recovery sync settles it from the PSP's record, charged
 once; a wrong secret key fails the payment as `connector_authentication_failed`, not as a decline.
 
+Inbound Stripe webhooks (`POST /psp-webhooks/{connector_account_id}`): the events the fake
+signed with the account's webhook secret settle a payment left `processing`, once (a resent event
+is acknowledged and changes nothing); a forged or tampered signature is 400, audited, counted and
+changes nothing; an event never moves a final status back; an event sent to another account's URL
+(signed with that account's secret) does not touch this account's payments.
+
 Not covered here: Adyen end to end (its payment method is an encrypted-card object the API does
-not take yet), inbound PSP webhooks (not wired yet); both are tested at the connector level in
-test/psp/.
+not take yet); it is tested at the connector level in test/psp/.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
+import sqlite3
 import shutil
 import subprocess
 import sys
+import re
 import tempfile
 import time
 import unittest
@@ -202,6 +211,162 @@ class StripeConnectorTest(unittest.TestCase):
         self.assertNotIn(SECRET_KEY, self.srv.log_text())
         with open(self.srv.db_path, "rb") as f:
             self.assertNotIn(SECRET_KEY.encode(), f.read())
+
+
+
+def sign(payload: str, secret: str, t: int | None = None) -> str:
+    t = int(time.time()) if t is None else t
+    sig = hmac.new(secret.encode(), f"{t}.{payload}".encode(), hashlib.sha256).hexdigest()
+    return f"t={t},v1={sig}"
+
+
+class StripeWebhookTest(unittest.TestCase):
+    """Without the recovery loop (a one-hour interval): only webhooks settle payments here."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="lp-it-stripe-wh-")
+        ca, cert, key = make_pki(cls.tmp)
+        cls.fake = FakeStripe(cert, key)
+        cls.srv = Server(extra_args=["--psp-ca-file", ca, "--psp-timeout-ms", "1500",
+                                     "--recovery-interval-ms", "3600000"])
+        cls.m = dev_merchant(cls.srv)
+        cls.account = cls.add_account(WEBHOOK_SECRET)
+
+    @classmethod
+    def add_account(cls, webhook_secret: str) -> str:
+        r = cls.m.post("/v1/connector_accounts", {
+            "connector": "stripe", "base_url": cls.fake.base_url,
+            "credentials": {"secret_key": SECRET_KEY, "webhook_secret": webhook_secret}})
+        assert r.status == 200, r
+        return r.json["id"]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.cleanup()
+        cls.fake.stop()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def processing_payment(self) -> dict:
+        r = self.m.post("/v1/payments", {"amount": 4200, "currency": "EUR",
+                                         "payment_method": "pm_fake_timeout", "confirm": True,
+                                         "routing": {"connector_account": self.account}},
+                        idem=unique_key("wh"))
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["status"], "processing", r.json)
+        return r.json
+
+    def event_for(self, payment: dict, type_: str) -> tuple[str, str]:
+        """The (payload, Stripe-Signature) the fake signed for this payment's attempt."""
+        attempt = payment["attempts"][0]["id"]
+        for e in self.fake_events():
+            ev = json.loads(e["payload"])
+            obj = ev["data"]["object"]
+            if ev["type"] == type_ and obj.get("metadata", {}).get("lp_attempt") == attempt:
+                return e["payload"], e["stripe_signature"]
+        self.fail(f"no {type_} event for {attempt}")
+
+    def fake_events(self) -> list:
+        with urllib.request.urlopen(self.fake.base_url + "/__fake/events", context=self.fake.ctx,
+                                    timeout=10) as r:
+            return json.loads(r.read())
+
+    def post(self, payload: str, signature: str, account: str | None = None):
+        status, headers, body = self.srv.request(
+            "api", "POST", f"/psp-webhooks/{account or self.account}", body=payload,
+            headers={"Content-Type": "application/json; charset=utf-8",
+                     "Stripe-Signature": signature})
+        return status, body
+
+    def payment_events(self, pid: str) -> list:
+        return [e["type"] for e in self.m.events_for(pid)]
+
+    def test_webhook_settles_a_processing_payment_once(self):
+        p = self.processing_payment()
+        payload, sig = self.event_for(p, "payment_intent.succeeded")
+        status, body = self.post(payload, sig)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body), {"received": True})
+        q = self.m.payment(p["id"])
+        self.assertEqual(q["status"], "succeeded", q)
+        self.assertEqual(q["amount_received"], 4200, q)
+        self.assertEqual(q["attempts"][0]["status"], "succeeded", q)
+        # Stripe resends until acknowledged: the same event again changes nothing.
+        status, body = self.post(payload, sig)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(self.payment_events(p["id"]).count("payment.succeeded"), 1)
+        # The merchant's idempotent retry of the create now replays the settled payment.
+        self.assertEqual(self.m.payment(p["id"])["status"], "succeeded")
+
+    def test_forged_signature_is_400_audited_counted_and_changes_nothing(self):
+        p = self.processing_payment()
+        payload, sig = self.event_for(p, "payment_intent.succeeded")
+        forged = [
+            ("another secret", payload, sign(payload, "whsec_not_the_accounts_secret")),
+            ("tampered body", payload.replace("4200", "4201"), sig),
+            ("stale timestamp", payload, sign(payload, WEBHOOK_SECRET, int(time.time()) - 3600)),
+            ("no signature", payload, ""),
+        ]
+        for name, body_, sig_ in forged:
+            with self.subTest(name):
+                status, body = self.post(body_, sig_)
+                self.assertEqual(status, 400, body)
+                err = json.loads(body)["error"]
+                self.assertEqual(err["code"], "webhook_signature_invalid", err)
+                self.assertNotIn(WEBHOOK_SECRET, body.decode())
+        self.assertEqual(self.m.payment(p["id"])["status"], "processing")
+        con = sqlite3.connect(f"file:{self.srv.db_path}?mode=ro", uri=True, timeout=10)
+        try:
+            n = con.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'psp_webhook.rejected' "
+                            "AND target = ? AND outcome = 'denied'", (self.account,)).fetchone()[0]
+        finally:
+            con.close()
+        self.assertGreaterEqual(n, len(forged))
+        status, _, metrics = self.srv.request("ops", "GET", "/metrics")
+        self.assertEqual(status, 200)
+        m = re.search(rb'liasonpay_psp_webhooks_total\{outcome="webhook_signature_invalid"\} (\d+)',
+                      metrics)
+        self.assertIsNotNone(m, metrics[-2000:])
+        self.assertGreaterEqual(int(m.group(1)), len(forged))
+
+    def test_an_event_never_moves_a_final_status_back(self):
+        r = self.m.post("/v1/payments", {"amount": 900, "currency": "EUR",
+                                         "payment_method": "pm_card_visa", "confirm": True,
+                                         "routing": {"connector_account": self.account}},
+                        idem=unique_key("wh"))
+        self.assertEqual(r.json["status"], "succeeded", r.json)
+        attempt = r.json["attempts"][0]["id"]
+        failed = {"id": "evt_" + unique_key("late"), "object": "event", "livemode": False,
+                  "created": int(time.time()), "type": "payment_intent.payment_failed",
+                  "data": {"object": {
+                      "id": r.json["psp_reference"], "object": "payment_intent", "amount": 900,
+                      "currency": "eur", "status": "requires_payment_method", "livemode": False,
+                      "metadata": {"lp_attempt": attempt, "lp_payment": r.json["id"]},
+                      "last_payment_error": {"type": "card_error", "code": "card_declined",
+                                             "decline_code": "generic_decline"}}}}
+        payload = json.dumps(failed)
+        status, body = self.post(payload, sign(payload, WEBHOOK_SECRET))
+        self.assertEqual(status, 200, body)
+        q = self.m.payment(r.json["id"])
+        self.assertEqual(q["status"], "succeeded", q)
+        self.assertNotIn("payment.failed", self.payment_events(r.json["id"]))
+
+    def test_an_event_at_another_accounts_url_does_not_touch_this_accounts_payments(self):
+        other_secret = "whsec_other_0123456789abcdef"
+        other = self.add_account(other_secret)
+        p = self.processing_payment()
+        payload, _ = self.event_for(p, "payment_intent.succeeded")
+        status, body = self.post(payload, sign(payload, other_secret), account=other)
+        self.assertEqual(status, 200, body)  # verified for that account: acknowledged, unmatched
+        self.assertEqual(self.m.payment(p["id"])["status"], "processing")
+
+    def test_unknown_and_sandbox_accounts_are_404(self):
+        status, body = self.post("{}", sign("{}", WEBHOOK_SECRET), account="ca_nope")
+        self.assertEqual(status, 404, body)
+        r = self.m.post("/v1/connector_accounts", {"connector": "sandbox"})
+        self.assertEqual(r.status, 200, r)
+        status, body = self.post("{}", sign("{}", WEBHOOK_SECRET), account=r.json["id"])
+        self.assertEqual(status, 404, body)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,9 @@
 // pipeline (auth/) authenticates and authorises; handlers parse, call one service, render.
 #pragma once
 
+#include <functional>
+#include <string_view>
+
 #include "lp/auth/pipeline.hpp"
 #include "lp/common/clock.hpp"
 #include "lp/http/router.hpp"
@@ -21,6 +24,9 @@ struct MerchantApiDeps {
   const auth::ApiKeyPipeline& pipeline;
   const Clock& clock;
   bool dev_mode = false;
+  // Counts inbound PSP webhooks by outcome: "accepted", or the refusal code
+  // (webhook_signature_invalid, …). Optional.
+  std::function<void(std::string_view outcome)> on_psp_webhook;
 };
 
 // Registers every /v1 route on `router`; `deps` must outlive it.

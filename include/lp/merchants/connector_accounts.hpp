@@ -33,6 +33,16 @@ Result<std::vector<connectors::Account>> ActiveAccounts(store::Tx& tx,
                                                         const std::string& merchant_id, Mode mode);
 Result<std::optional<connectors::Account>> LoadAccount(store::Tx& tx, std::string_view id);
 
+// An account by id whatever its merchant, with its owner and status: for the inbound PSP
+// webhook route, where the URL names the account and the signature (its credentials) proves the
+// caller. nullopt when no such account exists.
+struct OwnedAccount {
+  connectors::Account account;
+  std::string merchant_id;
+  std::string status;  // active | disabled | deleted
+};
+Result<std::optional<OwnedAccount>> LoadOwnedAccount(store::Tx& tx, std::string_view id);
+
 // Opens `account.sealed_credentials` (as loaded above) into `account.credentials`, for a PSP
 // call. An account without stored credentials keeps none. Errors never contain a value.
 Result<void> OpenAccountCredentials(const crypto::KeyRing& keyring, connectors::Account& account);

@@ -65,6 +65,25 @@ class PaymentService {
   Task<Result<Page<Refund>>> ListRefunds(const Principal& p, ListParams params,
                                          std::optional<std::string> payment_id);
 
+  // An inbound PSP webhook (POST /psp-webhooks/{connector_account_id}, docs/psp-connectors.md
+  // "Inbound PSP webhooks"). Verified on the raw bytes with the account's own credentials before
+  // anything is parsed; an unverifiable request is refused (400 with the verifier's code),
+  // audited and logged, and changes nothing. Each event is handled once per account (the PSP
+  // resends until acknowledged), only for payments routed to that account, and applied through
+  // the state machine to the unsettled attempt it settles: a settled attempt is never changed (no
+  // final status moves back). 404 for an unknown or deleted account, or one whose connector has
+  // no webhooks (the sandbox). `headers`: lower-case names.
+  struct PspWebhookAnswer {
+    int status = 200;
+    std::string content_type;
+    std::string body;  // what the PSP expects back (Adyen: "[accepted]")
+    int applied = 0, duplicates = 0, ignored = 0;
+  };
+  Task<Result<PspWebhookAnswer>> ApplyPspWebhook(
+      std::string account_id, std::string body,
+      std::vector<std::pair<std::string, std::string>> headers, std::string source_ip,
+      std::string request_id);
+
   // Settles PSP calls whose outcome is not known, among attempts last updated before
   // `updated_before_us` (wall clock): `processing` ones (unclear outcome), and with
   // `include_pending` also `pending` ones (a previous process died mid-call; pass the process
