@@ -199,16 +199,40 @@ Result<merchants::AccountParams> AccountParamsOf(const MerchantApiDeps& d, const
     }
     a.latency_ms = v->as_int64();
   }
+  if (auto* v = body.if_contains("options"); v && !v->is_null()) {
+    const json::object* o = v->if_object();
+    if (!o) {
+      return Error::Invalid("parameter_invalid", "options must be an object.", "options");
+    }
+    for (const auto& kv : *o) {
+      if (kv.key() != "simulate") {
+        return Error::Invalid("parameter_unknown", "Unknown option.",
+                              "options." + std::string(kv.key()));
+      }
+      const json::string* s = kv.value().if_string();
+      if (!s || (*s != "unavailable" && *s != "soft_decline" && *s != "timeout")) {
+        return Error::Invalid("parameter_invalid",
+                              "options.simulate must be unavailable, soft_decline or timeout.",
+                              "options.simulate");
+      }
+      a.simulate = std::string(*s);
+    }
+  }
   return a;
 }
 
 }  // namespace
 
 Task<Result<Answer>> CreateAccount(const MerchantApiDeps& d, Request& req, const Principal& p) {
-  auto body = ParseBody(req, {"connector", "label", "credentials", "base_url", "latency_ms"});
+  auto body =
+      ParseBody(req, {"connector", "label", "credentials", "base_url", "latency_ms", "options"});
   if (!body) co_return body.error();
   auto a = AccountParamsOf(d, *body, true, p.mode);
   if (!a) co_return a.error();
+  if (a->simulate && *a->connector != "sandbox") {
+    co_return Error::Invalid("parameter_invalid", "options apply to sandbox accounts only.",
+                             "options");
+  }
   if (a->latency_ms && *a->connector != "sandbox") {
     co_return Error::Invalid("parameter_invalid", "latency_ms applies to sandbox accounts only.",
                              "latency_ms");

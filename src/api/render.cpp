@@ -54,6 +54,8 @@ json::object AccountObject(const merchants::ConnectorAccount& a) {
   o["base_url"] = OptString(a.base_url);
   if (a.connector == "sandbox") {
     o["latency_ms"] = a.latency_ms ? json::value(*a.latency_ms) : json::value(nullptr);
+    o["options"] =
+        a.simulate ? json::value(json::object{{"simulate", *a.simulate}}) : json::value(nullptr);
   }
   o["status"] = a.status;
   o["livemode"] = a.mode == Mode::kLive;

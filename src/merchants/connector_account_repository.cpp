@@ -14,6 +14,7 @@ connectors::Account ReadAccount(const store::Row& row) {
   a.latency_ms = row.IsNull(4) ? -1 : row.Int(4);
   a.mode = ParseMode(row.Text(5)).value_or(Mode::kTest);
   if (!row.IsNull(6)) a.sealed_credentials = row.Text(6);
+  if (!row.IsNull(7)) a.simulate = row.Text(7);
   return a;
 }
 }  // namespace
@@ -22,7 +23,7 @@ Result<std::vector<connectors::Account>> ActiveAccounts(store::Tx& tx,
                                                         const std::string& merchant_id, Mode mode) {
   std::vector<connectors::Account> out;
   auto r = tx.Query(
-      "SELECT id, connector, label, base_url, latency_ms, mode, credentials_sealed "
+      "SELECT id, connector, label, base_url, latency_ms, mode, credentials_sealed, simulate "
       "FROM connector_accounts "
       "WHERE merchant_id = ? AND mode = ? AND status = 'active' ORDER BY created, id",
       {merchant_id, ToString(mode)}, [&](const store::Row& row) {
@@ -36,7 +37,7 @@ Result<std::vector<connectors::Account>> ActiveAccounts(store::Tx& tx,
 Result<std::optional<connectors::Account>> LoadAccount(store::Tx& tx, std::string_view id) {
   std::optional<connectors::Account> out;
   auto r = tx.Query(
-      "SELECT id, connector, label, base_url, latency_ms, mode, credentials_sealed "
+      "SELECT id, connector, label, base_url, latency_ms, mode, credentials_sealed, simulate "
       "FROM connector_accounts WHERE id = ?",
       {id}, [&](const store::Row& row) {
         out = ReadAccount(row);
@@ -49,10 +50,10 @@ Result<std::optional<connectors::Account>> LoadAccount(store::Tx& tx, std::strin
 Result<std::optional<OwnedAccount>> LoadOwnedAccount(store::Tx& tx, std::string_view id) {
   std::optional<OwnedAccount> out;
   auto r = tx.Query(
-      "SELECT id, connector, label, base_url, latency_ms, mode, credentials_sealed, merchant_id, "
-      "status FROM connector_accounts WHERE id = ?",
+      "SELECT id, connector, label, base_url, latency_ms, mode, credentials_sealed, simulate, "
+      "merchant_id, status FROM connector_accounts WHERE id = ?",
       {id}, [&](const store::Row& row) {
-        out = OwnedAccount{ReadAccount(row), row.Text(7), row.Text(8)};
+        out = OwnedAccount{ReadAccount(row), row.Text(8), row.Text(9)};
         return false;
       });
   if (!r) return r.error();
@@ -64,7 +65,7 @@ namespace accounts_repo {
 namespace {
 constexpr std::string_view kCols =
     "id, connector, label, base_url, latency_ms, status, mode, credentials_fingerprint, "
-    "credentials_last4, created, updated";
+    "credentials_last4, created, updated, simulate";
 
 ConnectorAccount Read(const store::Row& r) {
   ConnectorAccount a;
@@ -79,6 +80,7 @@ ConnectorAccount Read(const store::Row& r) {
   a.credentials_last4 = r.OptText(8);
   a.created_us = r.Int(9);
   a.updated_us = r.OptInt(10);
+  a.simulate = r.OptText(11);
   return a;
 }
 }  // namespace
@@ -87,10 +89,10 @@ Result<void> Insert(store::Tx& tx, const NewRow& n) {
   auto r = tx.Exec(
       "INSERT INTO connector_accounts (id, merchant_id, mode, connector, label, "
       "credentials_sealed, credentials_fingerprint, credentials_last4, base_url, latency_ms, "
-      "status, created, updated) VALUES (?,?,?,?,?,?,?,?,?,?,'active',?,?)",
+      "simulate, status, created, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,'active',?,?)",
       {n.id, n.merchant_id, ToString(n.mode), n.connector, n.label,
        n.credentials_blob ? store::Value::Blob(*n.credentials_blob) : store::Value(), n.fingerprint,
-       n.last4, n.base_url, n.latency_ms, n.now_us, n.now_us});
+       n.last4, n.base_url, n.latency_ms, n.simulate, n.now_us, n.now_us});
   if (!r) return r.error();
   return {};
 }

@@ -15,6 +15,7 @@ struct NewRow {
   std::string connector, label;
   std::optional<std::string> credentials_blob, fingerprint, last4, base_url;
   std::optional<int64_t> latency_ms;
+  std::optional<std::string> simulate;
   int64_t now_us = 0;
 };
 Result<void> Insert(store::Tx& tx, const NewRow& row);

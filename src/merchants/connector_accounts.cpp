@@ -138,6 +138,7 @@ Task<Result<ConnectorAccount>> ConnectorAccountService::Create(const Principal& 
   row.label = params.label.value_or(std::string(*params.connector));
   row.base_url = params.base_url;
   row.latency_ms = params.latency_ms;
+  row.simulate = params.simulate;
   row.now_us = now;
   if (params.credentials_json) {
     auto s = SealCredentials(keyring_, id, *params.connector, *params.credentials_json);

@@ -146,15 +146,10 @@ std::string_view EventFor(PaymentAction action, PaymentStatus before, PaymentSta
 
 }  // namespace
 
-Result<void> ApplyOutcome(store::Tx& tx, Payment& p, Attempt& a, std::optional<Refund>& refund,
-                          const Result<connectors::OperationResult>& result, int64_t psp_latency_us,
-                          int64_t now) {
-  const PaymentAction action = ActionOf(a);
-  // A clear failure ("no record at the PSP" from a sync, never sent, refused unprocessed, the
-  // credentials refused) means the call never took effect: the attempt fails, nothing charged.
-  const bool no_record = IsClearFailure(result);
-  PspOutcome outcome = no_record ? PspOutcome::kDeclined : ToPspOutcome(result);
-
+Result<void> RecordAttemptOutcome(store::Tx& tx, Attempt& a,
+                                  const Result<connectors::OperationResult>& result,
+                                  int64_t psp_latency_us, int64_t now) {
+  const PspOutcome outcome = IsClearFailure(result) ? PspOutcome::kDeclined : ToPspOutcome(result);
   a.updated = now;
   a.latency_us = psp_latency_us;
   if (result) {
@@ -167,7 +162,25 @@ Result<void> ApplyOutcome(store::Tx& tx, Payment& p, Attempt& a, std::optional<R
   a.status = outcome == PspOutcome::kUnclear    ? "processing"
              : outcome == PspOutcome::kDeclined ? "failed"
                                                 : "succeeded";
-  if (auto r = repo::UpdateAttempt(tx, a); !r) return r;
+  return repo::UpdateAttempt(tx, a);
+}
+
+bool Cascades(const Attempt& a, const Result<connectors::OperationResult>& result) {
+  if (a.operation != "authorize") return false;
+  if (result)
+    return result->outcome == Outcome::kDeclined && result->soft_decline && !result->pending;
+  return IsClearFailure(result) && result.error().code != connectors::kPspUnknown;
+}
+
+Result<void> ApplyOutcome(store::Tx& tx, Payment& p, Attempt& a, std::optional<Refund>& refund,
+                          const Result<connectors::OperationResult>& result, int64_t psp_latency_us,
+                          int64_t now) {
+  const PaymentAction action = ActionOf(a);
+  // A clear failure ("no record at the PSP" from a sync, never sent, refused unprocessed, the
+  // credentials refused) means the call never took effect: the attempt fails, nothing charged.
+  const bool no_record = IsClearFailure(result);
+  PspOutcome outcome = no_record ? PspOutcome::kDeclined : ToPspOutcome(result);
+  if (auto r = RecordAttemptOutcome(tx, a, result, psp_latency_us, now); !r) return r;
 
   if (action == PaymentAction::kRefund) {
     if (!refund) return Error::Internal("refund attempt without refund " + a.id);

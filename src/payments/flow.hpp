@@ -30,6 +30,18 @@ bool IsClearFailure(const Result<connectors::OperationResult>& r);
 // or a clear failure. Anything else leaves the payment `processing` for a sync or a webhook.
 bool IsClear(const Result<connectors::OperationResult>& r);
 
+// Records a PSP result on the attempt alone (status, PSP reference, decline or error, latency):
+// the first step of ApplyOutcome, and all a cascade does to the attempt it moves on from.
+Result<void> RecordAttemptOutcome(store::Tx& tx, Attempt& a,
+                                  const Result<connectors::OperationResult>& result,
+                                  int64_t psp_latency_us, int64_t now);
+
+// Whether an authorization's result lets the payment move on to the next candidate account
+// (PRODUCT.md §2): a soft decline, or a failure that proves nothing was charged (never sent,
+// refused unprocessed, the account's credentials refused). A hard decline stops; a timeout or any
+// unclear outcome never cascades (the first PSP may have charged).
+bool Cascades(const Attempt& a, const Result<connectors::OperationResult>& result);
+
 // Applies a PSP outcome to the payment, the attempt and (for refunds) the refund inside `tx`,
 // with the events it causes. A stale `p` is refused with "concurrent_update" (the version check
 // in UpdatePayment) before anything that depends on it is written; the caller reloads and retries.

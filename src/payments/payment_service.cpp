@@ -26,11 +26,21 @@ Error NoSuch(std::string_view what, std::string_view id, std::string param = "id
                          std::move(param));
 }
 
-// Routing without rules: an explicitly named account, else the merchant's active accounts in
-// creation order, keeping those whose connector takes the payment method.
-Result<std::pair<connectors::Account, std::string>> Route(
-    Tx& tx, const connectors::ConnectorRegistry& registry, const Principal& p,
-    const std::string& payment_method, const std::optional<std::string>& named) {
+// At most this many authorization attempts per payment confirmation (the first and the
+// cascaded ones).
+constexpr size_t kMaxAuthorizeAttempts = 3;
+
+// Where an authorization goes: the first candidate, then (cascade) the next ones in order.
+struct Routed {
+  std::vector<connectors::Account> candidates;  // never empty
+  std::string reason;                           // of the first: explicit | default_order
+};
+
+// Routing without rules: an explicitly named account (alone: no cascade away from a merchant's
+// choice), else the merchant's active accounts in creation order, keeping those whose connector
+// takes the payment method.
+Result<Routed> Route(Tx& tx, const connectors::ConnectorRegistry& registry, const Principal& p,
+                     const std::string& payment_method, const std::optional<std::string>& named) {
   auto accounts = merchants::ActiveAccounts(tx, p.merchant_id, p.mode);
   if (!accounts) return accounts.error();
   auto accepts = [&](const connectors::Account& a) {
@@ -45,14 +55,18 @@ Result<std::pair<connectors::Account, std::string>> Route(
                               "The named connector account does not take this payment method.",
                               "payment_method");
       }
-      return std::make_pair(a, std::string("explicit"));
+      return Routed{{a}, "explicit"};
     }
     return Error::Invalid("resource_missing", "No such connector account: '" + *named + "'",
                           "routing.connector_account");
   }
-  for (const auto& a : *accounts) {
-    if (accepts(a)) return std::make_pair(a, std::string("default_order"));
+  Routed out{{}, "default_order"};
+  for (auto& a : *accounts) {
+    if (accepts(a) && out.candidates.size() < kMaxAuthorizeAttempts) {
+      out.candidates.push_back(std::move(a));
+    }
   }
+  if (!out.candidates.empty()) return out;
   return Error::Invalid("no_connector_available",
                         "No active connector account takes this payment method.", "payment_method");
 }
@@ -124,28 +138,35 @@ PaymentService::PaymentService(store::Store& store, const connectors::ConnectorR
 // it back, and the optimistic version check in UpdatePayment falls back to a fresh read when
 // something changed it meanwhile (a concurrent refund on the same payment).
 struct PaymentService::Impl {
-  static Task<Result<Answer>> Finish(PaymentService& s, const Principal& principal, Payment carried,
-                                     Attempt a, connectors::Account account, Idempotency idem,
-                                     std::optional<Refund> refund) {
-    Answer out;
+  // One PSP call for attempt `a` on `account` (its credentials opened first). Adds the wait to
+  // `psp_us`.
+  static Task<Result<connectors::OperationResult>> Call(PaymentService& s, const Payment& carried,
+                                                        const Attempt& a,
+                                                        connectors::Account account,
+                                                        int64_t& psp_us) {
     const Operation op = a.operation == "capture"  ? Operation::kCapture
                          : a.operation == "void"   ? Operation::kVoid
                          : a.operation == "refund" ? Operation::kRefund
                                                    : Operation::kAuthorize;
-    Result<connectors::OperationResult> result = Error::Internal("not called");
     if (auto opened = OpenCredentialsFor(s.connectors_, s.keyring_, account); !opened) {
-      result = opened.error();
-    } else {
-      result = co_await flow::CallPsp(s.connectors_, account, op, flow::RequestFor(carried, a),
-                                      false, s.psp_timeout_ms_, out.psp_us);
+      co_return opened.error();
     }
+    co_return co_await flow::CallPsp(s.connectors_, account, op, flow::RequestFor(carried, a),
+                                     false, s.psp_timeout_ms_, psp_us);
+  }
+
+  // Records a call's outcome, the events and the idempotent response in one transaction.
+  static Task<Result<Answer>> Record(PaymentService& s, const Principal& principal, Payment carried,
+                                     Attempt a, std::optional<Refund> refund,
+                                     Result<connectors::OperationResult> result,
+                                     int64_t attempt_psp_us, Idempotency idem, Answer out) {
     const int64_t now = s.clock_.NowMicros();
     auto w = co_await store::Write(s.store_, [&](Tx& tx) -> Result<void> {
       // Runs again from the same inputs if the group commit retries its batch.
       Payment p = carried;
       Attempt at = a;
       std::optional<Refund> rf = refund;
-      auto applied = flow::ApplyOutcome(tx, p, at, rf, result, out.psp_us, now);
+      auto applied = flow::ApplyOutcome(tx, p, at, rf, result, attempt_psp_us, now);
       if (!applied && applied.error().code == "concurrent_update") {
         auto fresh = repo::LoadPaymentById(tx, carried.id);
         if (!fresh) return fresh.error();
@@ -153,7 +174,7 @@ struct PaymentService::Impl {
         p = std::move(**fresh);
         at = a;
         rf = refund;
-        applied = flow::ApplyOutcome(tx, p, at, rf, result, out.psp_us, now);
+        applied = flow::ApplyOutcome(tx, p, at, rf, result, attempt_psp_us, now);
       }
       if (!applied) return applied;
       ReplaceAttempt(p, at);
@@ -167,6 +188,87 @@ struct PaymentService::Impl {
       co_return w.error();
     }
     co_return out;
+  }
+
+  // Phase two of every PSP-backed operation but authorization: call the PSP, then record.
+  // `carried` is the payment as phase one committed it (status `processing`, or a refund's
+  // reservation); the outcome is applied to it without reading it back, and the optimistic
+  // version check in UpdatePayment falls back to a fresh read when something changed it
+  // meanwhile (a concurrent refund on the same payment).
+  static Task<Result<Answer>> Finish(PaymentService& s, const Principal& principal, Payment carried,
+                                     Attempt a, connectors::Account account, Idempotency idem,
+                                     std::optional<Refund> refund) {
+    Answer out;
+    auto result = co_await Call(s, carried, a, std::move(account), out.psp_us);
+    const int64_t psp_us = out.psp_us;
+    co_return co_await Record(s, principal, std::move(carried), std::move(a), std::move(refund),
+                              std::move(result), psp_us, idem, std::move(out));
+  }
+
+  // Phase two of an authorization, with cascading (PRODUCT.md §2): while the outcome proves
+  // nothing was charged and may succeed elsewhere (flow::Cascades: a soft decline, never sent,
+  // refused unprocessed) and a candidate is left, one transaction records the attempt as failed
+  // and the next attempt (its own idempotency key) as pending, with the payment still
+  // `processing`, before that candidate is called. A crash between them leaves a pending
+  // attempt that recovery settles; at most one attempt can have charged.
+  static Task<Result<Answer>> Authorize(PaymentService& s, const Principal& principal,
+                                        Payment carried, Attempt a,
+                                        std::vector<connectors::Account> candidates,
+                                        Idempotency idem) {
+    Answer out;
+    for (size_t i = 0;; ++i) {
+      int64_t psp_us = 0;
+      auto result = co_await Call(s, carried, a, candidates[i], psp_us);
+      out.psp_us += psp_us;
+      if (i + 1 >= candidates.size() || !flow::Cascades(a, result)) {
+        co_return co_await Record(s, principal, std::move(carried), std::move(a), std::nullopt,
+                                  std::move(result), psp_us, idem, std::move(out));
+      }
+      const connectors::Account& to = candidates[i + 1];
+      const std::string reason =
+          "cascade_after_" + (result ? std::string("soft_decline") : result.error().code);
+      const int64_t now = s.clock_.NowMicros();
+      Payment moved;
+      Attempt started;
+      auto w = co_await store::Write(s.store_, [&](Tx& tx) -> Result<void> {
+        Payment p = carried;
+        Attempt at = a;
+        if (auto r = flow::RecordAttemptOutcome(tx, at, result, psp_us, now); !r) return r;
+        ReplaceAttempt(p, at);
+        auto move_to_next = [&]() -> Result<void> {
+          started = flow::NewAttempt(p, Operation::kAuthorize, to, p.amount, reason, now);
+          p.connector = to.connector;
+          p.connector_account_id = to.id;
+          return repo::UpdatePayment(tx, p, now);
+        };
+        auto u = move_to_next();
+        if (!u && u.error().code == "concurrent_update") {
+          auto fresh = repo::LoadPaymentById(tx, carried.id);
+          if (!fresh) return fresh.error();
+          if (!*fresh) return Error::Internal("payment vanished: " + carried.id);
+          p = std::move(**fresh);
+          if (p.status != PaymentStatus::kProcessing) {
+            return Error::Internal("payment " + p.id + " left processing during a cascade");
+          }
+          u = move_to_next();
+        }
+        if (!u) return u;
+        if (auto r = repo::InsertAttempt(tx, started); !r) return r;
+        p.attempts.push_back(started);
+        moved = std::move(p);
+        return {};
+      });
+      if (!w) {
+        log::Error("cascade_not_recorded",
+                   {{"payment", carried.id}, {"attempt", a.id}, {"detail", w.error().detail}});
+        co_return w.error();
+      }
+      log::Info(
+          "payment_cascaded",
+          {{"payment", carried.id}, {"from", candidates[i].id}, {"to", to.id}, {"reason", reason}});
+      carried = std::move(moved);
+      a = std::move(started);
+    }
   }
 };
 
@@ -193,18 +295,19 @@ Task<Result<Answer>> PaymentService::Create(const Principal& principal, CreatePa
   std::optional<Answer> replay;
   Answer out;
   Attempt a;
-  connectors::Account account;
+  std::vector<connectors::Account> candidates;
   auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
     if (auto r = idempotency::Claim(tx, principal, idem, p.id, now, replay); !r || replay) return r;
     if (params.confirm) {
       auto route = Route(tx, connectors_, principal, p.payment_method.value_or(""),
                          params.connector_account);
       if (!route) return route.error();
-      account = route->first;
+      candidates = std::move(route->candidates);
+      const connectors::Account& account = candidates.front();
       p.status = PaymentStatus::kProcessing;
       p.connector = account.connector;
       p.connector_account_id = account.id;
-      a = flow::NewAttempt(p, Operation::kAuthorize, account, p.amount, route->second, now);
+      a = flow::NewAttempt(p, Operation::kAuthorize, account, p.amount, route->reason, now);
     }
     if (auto r = repo::InsertPayment(tx, p); !r) return r;
     if (params.confirm) return repo::InsertAttempt(tx, a);
@@ -214,7 +317,8 @@ Task<Result<Answer>> PaymentService::Create(const Principal& principal, CreatePa
   if (!w) co_return w.error();
   if (replay) co_return *replay;
   if (!params.confirm) co_return out;
-  co_return co_await Impl::Finish(*this, principal, std::move(p), a, account, idem, std::nullopt);
+  co_return co_await Impl::Authorize(*this, principal, std::move(p), a, std::move(candidates),
+                                     idem);
 }
 
 Task<Result<Answer>> PaymentService::Confirm(const Principal& principal, std::string id,
@@ -224,7 +328,7 @@ Task<Result<Answer>> PaymentService::Confirm(const Principal& principal, std::st
   std::optional<Answer> replay;
   Payment p;
   Attempt a;
-  connectors::Account account;
+  std::vector<connectors::Account> candidates;
   auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
     if (auto r = idempotency::Claim(tx, principal, idem, id, now, replay); !r || replay) return r;
     if (auto r = LoadForAction(tx, principal, id, "id", PaymentAction::kConfirm, p); !r) return r;
@@ -246,17 +350,19 @@ Task<Result<Answer>> PaymentService::Confirm(const Principal& principal, std::st
     }
     auto route = Route(tx, connectors_, principal, *p.payment_method, named);
     if (!route) return route.error();
-    account = route->first;
+    candidates = std::move(route->candidates);
+    const connectors::Account& account = candidates.front();
     p.status = PaymentStatus::kProcessing;
     p.connector = account.connector;
     p.connector_account_id = account.id;
-    a = flow::NewAttempt(p, Operation::kAuthorize, account, p.amount, route->second, now);
+    a = flow::NewAttempt(p, Operation::kAuthorize, account, p.amount, route->reason, now);
     if (auto r = repo::UpdatePayment(tx, p, now); !r) return r;
     return repo::InsertAttempt(tx, a);
   });
   if (!w) co_return w.error();
   if (replay) co_return *replay;
-  co_return co_await Impl::Finish(*this, principal, std::move(p), a, account, idem, std::nullopt);
+  co_return co_await Impl::Authorize(*this, principal, std::move(p), a, std::move(candidates),
+                                     idem);
 }
 
 Task<Result<Answer>> PaymentService::Capture(const Principal& principal, std::string id,

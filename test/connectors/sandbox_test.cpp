@@ -50,9 +50,11 @@ class SandboxTest : public ::testing::Test {
     ledger_ = std::move(*l);
   }
   void TearDown() override { ledger_.reset(); }
-  Result<OperationResult> Run(SandboxConnector& c, bool sync, OperationRequest req) {
+  Result<OperationResult> Run(SandboxConnector& c, bool sync, OperationRequest req,
+                              std::string simulate = {}) {
     boost::asio::io_context ioc;
     Account acct{"ca_1", "sandbox", "Sandbox", "", 0};
+    acct.simulate = std::move(simulate);
     auto fut = boost::asio::co_spawn(
         ioc,
         [&]() -> Task<Result<OperationResult>> {
@@ -85,6 +87,36 @@ TEST_F(SandboxTest, TimeoutChargesButDoesNotAnswerAndSyncFindsTheCharge) {
   auto s = Run(c, true, Req("tok_timeout", "t1"));
   ASSERT_TRUE(s);
   EXPECT_EQ(s->outcome, Outcome::kCaptured);
+}
+
+TEST_F(SandboxTest, UnavailableRecordsNothingSyncHasNoRecord) {
+  SandboxConnector c(*ledger_, 0, 5);
+  for (auto [token, simulate] :
+       {std::pair{"tok_psp_unavailable", ""}, std::pair{"tok_visa", "unavailable"}}) {
+    const std::string key = std::string("u-") + token;
+    auto r = Run(c, false, Req(token, key), simulate);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, kPspUnavailable);
+    auto s = Run(c, true, Req(token, key), simulate);
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().code, kPspUnknown);
+  }
+  EXPECT_EQ(ledger_->Size(), 0u);
+}
+
+TEST_F(SandboxTest, SimulatedSoftDeclineAndTimeoutOverrideTheToken) {
+  SandboxConnector c(*ledger_, 0, 5);
+  auto d = Run(c, false, Req("tok_visa", "s1"), "soft_decline");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->outcome, Outcome::kDeclined);
+  EXPECT_EQ(d->decline_code, "do_not_honor");
+  EXPECT_TRUE(d->soft_decline);
+  auto t = Run(c, false, Req("tok_decline_stolen", "t1"), "timeout");
+  ASSERT_FALSE(t);
+  EXPECT_EQ(t.error().code, kPspTimeout);
+  auto s = Run(c, true, Req("tok_decline_stolen", "t1"), "timeout");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->outcome, Outcome::kCaptured);  // it charged: the sync finds it
 }
 
 TEST_F(SandboxTest, PspErrorChargesNothingAndSyncHasNoRecord) {

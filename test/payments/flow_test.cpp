@@ -47,5 +47,40 @@ TEST(FlowTest, StatedOutcomesSettleUnlessPendingAtThePsp) {
   EXPECT_FALSE(IsClear(Stated(Outcome::kRefunded, true)));
 }
 
+Attempt Op(const char* operation) {
+  Attempt a;
+  a.operation = operation;
+  return a;
+}
+
+TEST(FlowTest, AuthorizationsCascadeOnSoftDeclinesAndProvableNonCharges) {
+  auto soft = Stated(Outcome::kDeclined);
+  soft->soft_decline = true;
+  EXPECT_TRUE(Cascades(Op("authorize"), soft));
+  for (auto code : {connectors::kPspUnavailable, connectors::kPspRejected,
+                    connectors::kConnectorAuthenticationFailed}) {
+    EXPECT_TRUE(Cascades(Op("authorize"), Failure(code))) << code;
+  }
+}
+
+TEST(FlowTest, NoCascadeOnHardDeclinesSuccessesUnclearOutcomesOrOtherOperations) {
+  EXPECT_FALSE(Cascades(Op("authorize"), Stated(Outcome::kDeclined)));  // hard
+  EXPECT_FALSE(Cascades(Op("authorize"), Stated(Outcome::kCaptured)));
+  EXPECT_FALSE(Cascades(Op("authorize"), Stated(Outcome::kRequiresAction)));
+  // The first PSP may have charged: a timeout or an unclear error never moves on.
+  for (auto code : {connectors::kPspTimeout, connectors::kPspError, connectors::kPspUnknown}) {
+    EXPECT_FALSE(Cascades(Op("authorize"), Failure(code))) << code;
+  }
+  auto pending_soft = Stated(Outcome::kDeclined, true);
+  pending_soft->soft_decline = true;
+  EXPECT_FALSE(Cascades(Op("authorize"), pending_soft));
+  auto soft = Stated(Outcome::kDeclined);
+  soft->soft_decline = true;
+  for (auto op : {"capture", "void", "refund"}) {
+    EXPECT_FALSE(Cascades(Op(op), soft)) << op;
+    EXPECT_FALSE(Cascades(Op(op), Failure(connectors::kPspUnavailable))) << op;
+  }
+}
+
 }  // namespace
 }  // namespace lp::payments::flow

@@ -72,6 +72,9 @@ struct Account {
   // The credentials as stored (sealed with the key ring); the payment service opens them into
   // `credentials` just before a PSP call, outside the store's transaction. Empty: none stored.
   std::string sealed_credentials;
+  // Sandbox only (PRODUCT.md §8): "unavailable" | "soft_decline" | "timeout" overrides the
+  // token's outcome of every authorization; empty = the token decides.
+  std::string simulate;
 };
 
 enum class Operation { kAuthorize, kCapture, kVoid, kRefund };

@@ -24,8 +24,9 @@ struct AccountParams {
   std::optional<std::string> label;
   std::optional<std::string> credentials_json;  // a validated JSON object of strings
   std::optional<std::string> base_url;
-  std::optional<std::string> status;  // update only: active | disabled
-  std::optional<int64_t> latency_ms;  // sandbox only
+  std::optional<std::string> status;    // update only: active | disabled
+  std::optional<int64_t> latency_ms;    // sandbox only
+  std::optional<std::string> simulate;  // sandbox only, create only: options.simulate
 };
 
 // The merchant's active accounts in creation order (routing), and one account by id.
@@ -60,7 +61,8 @@ struct ConnectorAccount {
   std::string label;
   std::optional<std::string> base_url;
   std::optional<int64_t> latency_ms;
-  std::string status;  // active | disabled | deleted
+  std::optional<std::string> simulate;  // sandbox: unavailable | soft_decline | timeout
+  std::string status;                   // active | disabled | deleted
   Mode mode = Mode::kTest;
   std::optional<std::string> credentials_fingerprint, credentials_last4;
   int64_t created_us = 0;

@@ -209,15 +209,33 @@ Task<Result<OperationResult>> SandboxConnector::Execute(const Account& account, 
                                                         const OperationRequest& req) {
   co_await Sleep(account.latency_ms >= 0 ? account.latency_ms : default_latency_ms_);
   if (auto prior = ledger_.Find(req.idempotency_key)) co_return ToResult(*prior);
-  if (op == Operation::kAuthorize && req.payment_method == "tok_psp_error") {
+  const bool authorize = op == Operation::kAuthorize;
+  if (authorize &&
+      (account.simulate == "unavailable" || req.payment_method == "tok_psp_unavailable")) {
+    // Connection refused before anything was sent: nothing recorded, provably not charged.
+    co_return Error{ErrorType::kUnavailable,
+                    std::string(kPspUnavailable),
+                    "The payment provider could not be reached.",
+                    {},
+                    "sandbox: connection refused"};
+  }
+  if (authorize && req.payment_method == "tok_psp_error" && account.simulate.empty()) {
     co_return Error{ErrorType::kUnavailable,
                     std::string(kPspError),
                     "The payment provider returned an error.",
                     {},
                     "sandbox 500"};
   }
-  LedgerEntry e = ledger_.Record(Decide(op, req));
-  if (op == Operation::kAuthorize && req.payment_method == "tok_timeout") {
+  LedgerEntry decided = Decide(op, req);
+  if (authorize && account.simulate == "soft_decline") {
+    decided.outcome = "declined";
+    decided.decline_code = "do_not_honor";
+  } else if (authorize && account.simulate == "timeout") {
+    decided.outcome = req.auto_capture ? "captured" : "authorized";
+    decided.decline_code.clear();
+  }
+  LedgerEntry e = ledger_.Record(decided);
+  if (authorize && (req.payment_method == "tok_timeout" || account.simulate == "timeout")) {
     // The PSP processed the charge but its answer never arrives: the caller's deadline ends the
     // wait (timeout_ms_ bounds it for callers without one).
     co_await Sleep(timeout_ms_ * 10);
