@@ -40,6 +40,7 @@
 #include "lp/people/account_service.hpp"
 #include "lp/people/operator_service.hpp"
 #include "lp/people/team_service.hpp"
+#include "lp/routing/breaker.hpp"
 #include "lp/store/store.hpp"
 #include "lp/webhooks/dispatcher.hpp"
 #include "lp/webhooks/endpoints.hpp"
@@ -211,6 +212,10 @@ void DescribeMetrics(metrics::Registry& m) {
              "HTTP request latency by listener and route.");
   m.Describe("liasonpay_http_app_duration_seconds", "histogram",
              "Time LiasonPay itself spent on a request (total minus PSP wait).");
+  m.Describe("liasonpay_circuit_breaker_state", "gauge",
+             "Circuit breaker per connector account: 0 closed, 1 half-open, 2 open.");
+  m.Describe("liasonpay_circuit_breaker_transitions_total", "counter",
+             "Circuit breaker changes by connector account and new state.");
   m.Describe("liasonpay_psp_webhooks_total", "counter",
              "Inbound PSP webhook requests by outcome: accepted, or why they were refused.");
   m.Describe("liasonpay_security_events_total", "counter",
@@ -223,8 +228,13 @@ void DescribeMetrics(metrics::Registry& m) {
   m.Describe("liasonpay_store_transactions_total", "counter", "Logical write transactions.");
 }
 
+// 0 closed, 1 half-open, 2 open (the gauge's values).
+int BreakerGauge(routing::BreakerState s) {
+  return s == routing::BreakerState::kOpen ? 2 : s == routing::BreakerState::kHalfOpen ? 1 : 0;
+}
+
 http::Router OpsRouter(store::Store& store, metrics::Registry& reg,
-                       webhooks::Dispatcher& dispatcher) {
+                       webhooks::Dispatcher& dispatcher, routing::BreakerBoard& breakers) {
   http::Router r;
   r.Add("GET", "/healthz", "none", [](http::Request&) -> Task<http::Response> {
     co_return http::Response::Json(200, R"({"status":"ok"})");
@@ -238,11 +248,26 @@ http::Router OpsRouter(store::Store& store, metrics::Registry& reg,
     }
     co_return http::Response::Json(200, R"({"status":"ready"})");
   });
+  // The circuit breakers of the connector accounts this process has called (issue 19).
+  r.Add("GET", "/circuit-breakers", "none", [&breakers](http::Request&) -> Task<http::Response> {
+    json::array out;
+    for (const auto& b : breakers.Snapshot(MonotonicMicros())) {
+      out.push_back(json::object{{"connector_account", b.connector_account},
+                                 {"state", std::string(routing::ToString(b.state))},
+                                 {"calls", b.calls},
+                                 {"failures", b.failures}});
+    }
+    co_return http::Response::Json(200, json::serialize(json::object{{"data", std::move(out)}}));
+  });
   r.Add(
       "GET", "/metrics", "none",
-      [&store, &reg, &dispatcher](http::Request&) -> Task<http::Response> {
+      [&store, &reg, &dispatcher, &breakers](http::Request&) -> Task<http::Response> {
         auto stats = store.Stats();
         auto queue = co_await dispatcher.Stats();
+        for (const auto& b : breakers.Snapshot(MonotonicMicros())) {
+          reg.Set("liasonpay_circuit_breaker_state", {{"connector_account", b.connector_account}},
+                  BreakerGauge(b.state));
+        }
         reg.Set("liasonpay_webhook_queue_depth", {}, static_cast<double>(queue.pending));
         reg.Set("liasonpay_webhook_oldest_due_age_seconds", {},
                 static_cast<double>(queue.oldest_due_age_s));
@@ -344,6 +369,23 @@ int Serve(const Config& c) {
   metrics::Registry reg;
   DescribeMetrics(reg);
 
+  // Circuit breakers per connector account (issue 19): opening one is an ops/security event.
+  routing::BreakerBoard breakers;
+  payments.SetBreakers(&breakers, [&reg](const routing::BreakerTransition& t) {
+    const std::string_view to = routing::ToString(t.to);
+    reg.Inc("liasonpay_circuit_breaker_transitions_total",
+            {{"connector_account", t.connector_account}, {"to", to}});
+    if (t.to == routing::BreakerState::kOpen) {
+      reg.Inc("liasonpay_security_events_total", {{"event", "circuit_breaker_opened"}});
+      log::Warn("circuit_breaker_opened", {{"connector_account", t.connector_account},
+                                           {"calls", static_cast<int64_t>(t.calls)},
+                                           {"failures", static_cast<int64_t>(t.failures)}});
+    } else {
+      log::Info("circuit_breaker_changed",
+                {{"connector_account", t.connector_account}, {"to", std::string(to)}});
+    }
+  });
+
   // People: dashboard users and operators (argon2id on a bounded pool, never the I/O threads).
   people::PasswordPolicy password_policy;
   crypto::PasswordHasher hasher(crypto::PasswordHasher::Options{2, 64, {}});
@@ -416,7 +458,7 @@ int Serve(const Config& c) {
   http::Router dashboard_router;
   api::RegisterDashboardApi(dashboard_router, dashboard_deps);
   http::MountWebApp(dashboard_router, c.WebDir());  // the SPA; a 503 page when not built
-  http::Router ops_router = OpsRouter(**store, reg, dispatcher);
+  http::Router ops_router = OpsRouter(**store, reg, dispatcher, breakers);
   api::RegisterOpsApi(ops_router, ops_deps);
   // RFC 9116 on the public listeners only (not ops).
   const auto security_txt = BuildSecurityTxt(c, clock.NowSeconds());

@@ -1,5 +1,6 @@
 #include "lp/payments/payment_service.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "lp/common/json_list.hpp"
@@ -8,6 +9,7 @@
 #include "lp/idempotency/idempotency.hpp"
 #include "lp/merchants/connector_accounts.hpp"
 #include "lp/payments/representation.hpp"
+#include "lp/routing/breaker.hpp"
 #include "lp/store/pagination.hpp"
 #include "lp/webhooks/events.hpp"
 #include "payments/flow.hpp"
@@ -40,7 +42,8 @@ struct Routed {
 // choice), else the merchant's active accounts in creation order, keeping those whose connector
 // takes the payment method.
 Result<Routed> Route(Tx& tx, const connectors::ConnectorRegistry& registry, const Principal& p,
-                     const std::string& payment_method, const std::optional<std::string>& named) {
+                     const std::string& payment_method, const std::optional<std::string>& named,
+                     routing::BreakerBoard* breakers) {
   auto accounts = merchants::ActiveAccounts(tx, p.merchant_id, p.mode);
   if (!accounts) return accounts.error();
   auto accepts = [&](const connectors::Account& a) {
@@ -62,10 +65,16 @@ Result<Routed> Route(Tx& tx, const connectors::ConnectorRegistry& registry, cons
   }
   Routed out{{}, "default_order"};
   for (auto& a : *accounts) {
-    if (accepts(a) && out.candidates.size() < kMaxAuthorizeAttempts) {
-      out.candidates.push_back(std::move(a));
-    }
+    if (accepts(a)) out.candidates.push_back(std::move(a));
   }
+  if (breakers && out.candidates.size() > 1) {
+    // Accounts whose breaker is open go last: used only when nothing else takes the payment.
+    const int64_t now = MonotonicMicros();
+    std::stable_partition(
+        out.candidates.begin(), out.candidates.end(),
+        [&](const connectors::Account& a) { return !breakers->IsOpen(a.id, now); });
+  }
+  if (out.candidates.size() > kMaxAuthorizeAttempts) out.candidates.resize(kMaxAuthorizeAttempts);
   if (!out.candidates.empty()) return out;
   return Error::Invalid("no_connector_available",
                         "No active connector account takes this payment method.", "payment_method");
@@ -151,8 +160,21 @@ struct PaymentService::Impl {
     if (auto opened = OpenCredentialsFor(s.connectors_, s.keyring_, account); !opened) {
       co_return opened.error();
     }
-    co_return co_await flow::CallPsp(s.connectors_, account, op, flow::RequestFor(carried, a),
-                                     false, s.psp_timeout_ms_, psp_us);
+    // The call goes ahead either way (routing already put open accounts last, and a capture or
+    // refund has only its own account); a half-open breaker counts it as a probe.
+    const bool counted = s.breakers_ && s.breakers_->Allow(account.id, MonotonicMicros());
+    int64_t waited = 0;
+    auto result = co_await flow::CallPsp(s.connectors_, account, op, flow::RequestFor(carried, a),
+                                         false, s.psp_timeout_ms_, waited);
+    psp_us += waited;
+    if (counted) {
+      const bool failed = !result && (result.error().code == connectors::kPspTimeout ||
+                                      result.error().code == connectors::kPspError ||
+                                      result.error().code == connectors::kPspUnavailable);
+      auto changed = s.breakers_->Record(account.id, MonotonicMicros(), failed, waited);
+      if (changed && s.on_breaker_transition_) s.on_breaker_transition_(*changed);
+    }
+    co_return result;
   }
 
   // Records a call's outcome, the events and the idempotent response in one transaction.
@@ -272,6 +294,13 @@ struct PaymentService::Impl {
   }
 };
 
+void PaymentService::SetBreakers(
+    routing::BreakerBoard* board,
+    std::function<void(const routing::BreakerTransition&)> on_transition) {
+  breakers_ = board;
+  on_breaker_transition_ = std::move(on_transition);
+}
+
 Task<Result<Answer>> PaymentService::Create(const Principal& principal, CreatePaymentParams params,
                                             Idempotency idem) {
   const int64_t now = clock_.NowMicros();
@@ -300,7 +329,7 @@ Task<Result<Answer>> PaymentService::Create(const Principal& principal, CreatePa
     if (auto r = idempotency::Claim(tx, principal, idem, p.id, now, replay); !r || replay) return r;
     if (params.confirm) {
       auto route = Route(tx, connectors_, principal, p.payment_method.value_or(""),
-                         params.connector_account);
+                         params.connector_account, breakers_);
       if (!route) return route.error();
       candidates = std::move(route->candidates);
       const connectors::Account& account = candidates.front();
@@ -348,7 +377,7 @@ Task<Result<Answer>> PaymentService::Confirm(const Principal& principal, std::st
         }
       }
     }
-    auto route = Route(tx, connectors_, principal, *p.payment_method, named);
+    auto route = Route(tx, connectors_, principal, *p.payment_method, named, breakers_);
     if (!route) return route.error();
     candidates = std::move(route->candidates);
     const connectors::Account& account = candidates.front();

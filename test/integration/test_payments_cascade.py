@@ -10,11 +10,17 @@ created in the order routing tries them, the first ones with `options: {"simulat
   payment goes `processing` and recovery settles it, one attempt); a named account is never left;
 - at most three attempts per confirmation;
 - kill -9 while the cascaded attempt is in flight: after restart the payment is final and has at
-  most one successful charge.
+  most one successful charge;
+- circuit breakers: an account that keeps failing (20 calls, all refused) is opened, shown open on
+  the ops listener (`/circuit-breakers`, `liasonpay_circuit_breaker_state` 2) and counted as a
+  security event, and routing then tries it last: payments go straight to the healthy account with
+  one attempt. (Half-open probes and closing are unit-tested with a fake clock in
+  test/routing/.)
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import unittest
@@ -132,6 +138,26 @@ class CascadeTest(unittest.TestCase):
         self.assertEqual(p["status"], "failed", p)
         self.assertEqual([x["connector_account"] for x in p["attempts"]], ids[:3], p)
         self.assertEqual(p["last_error"]["decline_code"], "do_not_honor", p)
+
+    def test_a_failing_account_is_opened_and_then_tried_last(self):
+        m, (a, b) = self.merchant("unavailable", None)
+        reasons = []
+        for _ in range(24):
+            p = self.pay(m)
+            self.assertEqual(p["status"], "succeeded", p)
+            reasons.append([x["connector_account"] for x in p["attempts"]])
+        self.assertEqual(reasons[:20], [[a, b]] * 20, reasons)  # min_calls 20, then it opens
+        self.assertEqual(reasons[20:], [[b]] * 4, reasons)
+        status, _, body = self.srv.request("ops", "GET", "/circuit-breakers")
+        self.assertEqual(status, 200, body)
+        states = {x["connector_account"]: x for x in json.loads(body)["data"]}
+        self.assertEqual(states[a]["state"], "open", states)
+        self.assertEqual(states[a]["failures"], 20, states)
+        self.assertEqual(states[b]["state"], "closed", states)
+        status, _, metrics = self.srv.request("ops", "GET", "/metrics")
+        text = metrics.decode()
+        self.assertIn(f'liasonpay_circuit_breaker_state{{connector_account="{a}"}} 2', text)
+        self.assertIn('liasonpay_security_events_total{event="circuit_breaker_opened"}', text)
 
     def test_options_are_validated_and_for_sandbox_only(self):
         m, _ = self.merchant()

@@ -6,6 +6,7 @@
 // transactions as the work they protect.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,10 @@
 namespace lp::crypto {
 class KeyRing;
 }
+namespace lp::routing {
+class BreakerBoard;
+struct BreakerTransition;
+}  // namespace lp::routing
 
 namespace lp::payments {
 
@@ -84,6 +89,13 @@ class PaymentService {
       std::vector<std::pair<std::string, std::string>> headers, std::string source_ip,
       std::string request_id);
 
+  // Circuit breakers per connector account (routing/breaker.hpp): every PSP call is recorded
+  // (a timeout, PSP error or refused connection is a failure, a decline is not); routing tries
+  // accounts whose breaker is open only after all others. `on_transition` hears each change
+  // (logs, metrics, audit). Optional; call before serving.
+  void SetBreakers(routing::BreakerBoard* board,
+                   std::function<void(const routing::BreakerTransition&)> on_transition);
+
   // Settles PSP calls whose outcome is not known, among attempts last updated before
   // `updated_before_us` (wall clock): `processing` ones (unclear outcome), and with
   // `include_pending` also `pending` ones (a previous process died mid-call; pass the process
@@ -101,6 +113,8 @@ class PaymentService {
   const Clock& clock_;
   int64_t psp_timeout_ms_;
   const crypto::KeyRing* keyring_;
+  routing::BreakerBoard* breakers_ = nullptr;
+  std::function<void(const routing::BreakerTransition&)> on_breaker_transition_;
 };
 
 }  // namespace lp::payments
