@@ -212,6 +212,10 @@ void DescribeMetrics(metrics::Registry& m) {
              "HTTP request latency by listener and route.");
   m.Describe("liasonpay_http_app_duration_seconds", "histogram",
              "Time LiasonPay itself spent on a request (total minus PSP wait).");
+  m.Describe("liasonpay_payment_attempts_unsettled", "gauge",
+             "PSP operations whose outcome is not settled yet (pending or processing).");
+  m.Describe("liasonpay_payment_attempts_oldest_unsettled_age_seconds", "gauge",
+             "Age of the oldest unsettled PSP operation (0 when none).");
   m.Describe("liasonpay_circuit_breaker_state", "gauge",
              "Circuit breaker per connector account: 0 closed, 1 half-open, 2 open.");
   m.Describe("liasonpay_circuit_breaker_transitions_total", "counter",
@@ -234,7 +238,8 @@ int BreakerGauge(routing::BreakerState s) {
 }
 
 http::Router OpsRouter(store::Store& store, metrics::Registry& reg,
-                       webhooks::Dispatcher& dispatcher, routing::BreakerBoard& breakers) {
+                       webhooks::Dispatcher& dispatcher, routing::BreakerBoard& breakers,
+                       payments::PaymentService& payments) {
   http::Router r;
   r.Add("GET", "/healthz", "none", [](http::Request&) -> Task<http::Response> {
     co_return http::Response::Json(200, R"({"status":"ok"})");
@@ -261,9 +266,14 @@ http::Router OpsRouter(store::Store& store, metrics::Registry& reg,
   });
   r.Add(
       "GET", "/metrics", "none",
-      [&store, &reg, &dispatcher, &breakers](http::Request&) -> Task<http::Response> {
+      [&store, &reg, &dispatcher, &breakers, &payments](http::Request&) -> Task<http::Response> {
         auto stats = store.Stats();
         auto queue = co_await dispatcher.Stats();
+        auto u = co_await payments.Unsettled();
+        if (u) {
+          reg.Set("liasonpay_payment_attempts_unsettled", {}, static_cast<double>(u->count));
+          reg.Set("liasonpay_payment_attempts_oldest_unsettled_age_seconds", {}, u->oldest_age_s);
+        }
         for (const auto& b : breakers.Snapshot(MonotonicMicros())) {
           reg.Set("liasonpay_circuit_breaker_state", {{"connector_account", b.connector_account}},
                   BreakerGauge(b.state));
@@ -458,7 +468,7 @@ int Serve(const Config& c) {
   http::Router dashboard_router;
   api::RegisterDashboardApi(dashboard_router, dashboard_deps);
   http::MountWebApp(dashboard_router, c.WebDir());  // the SPA; a 503 page when not built
-  http::Router ops_router = OpsRouter(**store, reg, dispatcher, breakers);
+  http::Router ops_router = OpsRouter(**store, reg, dispatcher, breakers, payments);
   api::RegisterOpsApi(ops_router, ops_deps);
   // RFC 9116 on the public listeners only (not ops).
   const auto security_txt = BuildSecurityTxt(c, clock.NowSeconds());

@@ -304,6 +304,20 @@ Result<std::optional<std::pair<std::string, std::string>>> FindPaymentForPspEven
   return out;
 }
 
+Result<UnsettledSummary> SummarizeUnsettled(Tx& tx) {
+  UnsettledSummary out;
+  auto r = tx.Query(
+      "SELECT COUNT(*), MIN(created) FROM payment_attempts WHERE status IN ('pending', "
+      "'processing')",
+      {}, [&](const store::Row& row) {
+        out.count = row.Int(0);
+        if (!row.IsNull(1)) out.oldest_created_us = row.Int(1);
+        return false;
+      });
+  if (!r) return r.error();
+  return out;
+}
+
 Result<bool> PspEventSeen(Tx& tx, std::string_view account_id, std::string_view event_id) {
   bool seen = false;
   auto r =

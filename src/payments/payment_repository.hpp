@@ -35,6 +35,13 @@ Result<std::vector<std::pair<std::string, std::string>>> UnsettledAttempts(Tx& t
                                                                            int64_t cutoff_us,
                                                                            int64_t limit);
 
+// How many attempts are unsettled (`pending`/`processing`) and when the oldest was created.
+struct UnsettledSummary {
+  int64_t count = 0;
+  std::optional<int64_t> oldest_created_us;
+};
+Result<UnsettledSummary> SummarizeUnsettled(Tx& tx);
+
 // Inbound PSP webhooks: which payment (and attempt) an event is about, only among the payments
 // of `account_id` — by the idempotency key we sent (`our_reference`, echoed by the PSP), else by
 // the payment's reference at the PSP. (payment id, attempt id or empty).

@@ -294,6 +294,24 @@ struct PaymentService::Impl {
   }
 };
 
+Task<Result<PaymentService::UnsettledStats>> PaymentService::Unsettled() {
+  repo::UnsettledSummary s;
+  auto r = co_await store::Read(store_, [&](Tx& tx) -> Result<void> {
+    auto x = repo::SummarizeUnsettled(tx);
+    if (!x) return x.error();
+    s = *x;
+    return {};
+  });
+  if (!r) co_return r.error();
+  UnsettledStats out;
+  out.count = s.count;
+  if (s.oldest_created_us) {
+    out.oldest_age_s =
+        std::max<double>(0, static_cast<double>(clock_.NowMicros() - *s.oldest_created_us) / 1e6);
+  }
+  co_return out;
+}
+
 void PaymentService::SetBreakers(
     routing::BreakerBoard* board,
     std::function<void(const routing::BreakerTransition&)> on_transition) {

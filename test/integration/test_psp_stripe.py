@@ -193,6 +193,15 @@ class StripeConnectorTest(unittest.TestCase):
         self.assertEqual(p["status"], "processing", p)
         time.sleep(1.5)  # several recovery rounds: Stripe replays the stored 500, still unclear
         self.assertEqual(self.m.payment(p["id"])["status"], "processing")
+        # Reconciliation is visible to operators: how many are unsettled, the oldest's age.
+        status, _, metrics = self.srv.request("ops", "GET", "/metrics")
+        text = metrics.decode()
+        count = re.search(r"^liasonpay_payment_attempts_unsettled (\S+)$", text, re.M)
+        age = re.search(r"^liasonpay_payment_attempts_oldest_unsettled_age_seconds (\S+)$", text,
+                        re.M)
+        self.assertIsNotNone(count, text[-3000:])
+        self.assertGreaterEqual(float(count.group(1)), 1)
+        self.assertGreaterEqual(float(age.group(1)), 1.0)
 
     def test_wrong_secret_key_is_connector_authentication_failed_not_a_decline(self):
         r = self.m.post("/v1/connector_accounts", {

@@ -89,6 +89,14 @@ class PaymentService {
       std::vector<std::pair<std::string, std::string>> headers, std::string source_ip,
       std::string request_id);
 
+  // Reconciliation at a glance (ops metrics): attempts whose outcome is not settled yet
+  // (`pending`/`processing`, all merchants) and the age of the oldest, in seconds (0 if none).
+  struct UnsettledStats {
+    int64_t count = 0;
+    double oldest_age_s = 0;
+  };
+  Task<Result<UnsettledStats>> Unsettled();
+
   // Circuit breakers per connector account (routing/breaker.hpp): every PSP call is recorded
   // (a timeout, PSP error or refused connection is a failure, a decline is not); routing tries
   // accounts whose breaker is open only after all others. `on_transition` hears each change
