@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/audit_cli.hpp"
 #include "app/config.hpp"
 #include "app/serve.hpp"
 #include "app/version.hpp"
@@ -160,6 +161,20 @@ int Main(int argc, char** argv) {
   uint32_t retire_version = 0;
   kretire->add_option("version", retire_version, "The key version to remove")->required();
 
+  auto* audit = app.add_subcommand("audit", "The audit log: verify its hash chain, export it");
+  audit->require_subcommand(1);
+  auto* averify = audit->add_subcommand(
+      "verify",
+      "Walk the hash chain: 'intact: N records' (exit 0) or the first bad record (exit 1)");
+  AddStoreFlags(averify, f);
+  auto* aexport =
+      audit->add_subcommand("export", "Print audit records as JSON lines, oldest first");
+  AddStoreFlags(aexport, f);
+  std::string a_from, a_to, a_merchant;
+  aexport->add_option("--from", a_from, "Records at or after this RFC 3339 time");
+  aexport->add_option("--to", a_to, "Records before this RFC 3339 time");
+  aexport->add_option("--merchant", a_merchant, "One merchant's records (its id)");
+
   auto* webhooks = app.add_subcommand("webhooks", "Helpers for merchants' webhook receivers");
   webhooks->require_subcommand(1);
   auto* wverify = webhooks->add_subcommand(
@@ -193,6 +208,8 @@ int Main(int argc, char** argv) {
   if (kstatus->parsed()) rc = KeysStatus(*config);
   if (krotate->parsed()) rc = KeysRotate(*config);
   if (kretire->parsed()) rc = KeysRetire(*config, retire_version);
+  if (averify->parsed()) rc = AuditVerifyCommand(*config);
+  if (aexport->parsed()) rc = AuditExportCommand(*config, a_from, a_to, a_merchant);
   return rc;
 }
 

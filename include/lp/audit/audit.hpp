@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "lp/common/result.hpp"
@@ -34,5 +36,21 @@ struct VerifyReport {
   std::string problem;
 };
 Result<VerifyReport> Verify(store::Tx& tx);
+
+// One stored record, as `liasonpay audit export` prints it.
+struct StoredRecord {
+  int64_t seq = 0;
+  std::string id;
+  int64_t time_us = 0;
+  Record record;
+  std::string hash;
+};
+struct ExportFilter {
+  std::optional<int64_t> from_us, to_us;  // time >= from, time < to
+  std::optional<std::string> merchant_id;
+};
+// The records matching `filter` in chain order; `row` returns false to stop.
+Result<void> Export(store::Tx& tx, const ExportFilter& filter,
+                    const std::function<bool(const StoredRecord&)>& row);
 
 }  // namespace lp::audit

@@ -1,7 +1,6 @@
-#include "lp/audit/audit.hpp"
-
 #include <boost/json.hpp>
 
+#include "lp/audit/audit.hpp"
 #include "lp/common/random.hpp"
 #include "lp/crypto/hash.hpp"
 
@@ -74,6 +73,28 @@ Result<VerifyReport> Verify(store::Tx& tx) {
       });
   if (!q) return q.error();
   return rep;
+}
+
+Result<void> Export(store::Tx& tx, const ExportFilter& f,
+                    const std::function<bool(const StoredRecord&)>& row) {
+  // NULL filters match everything: one statement, bound values only.
+  return tx.Query(
+      "SELECT seq, id, time, actor_type, actor_id, action, target, merchant_id, outcome, "
+      "source_ip, request_id, details, hash FROM audit_log WHERE (? IS NULL OR time >= ?) AND "
+      "(? IS NULL OR time < ?) AND (? IS NULL OR merchant_id = ?) ORDER BY seq",
+      {f.from_us ? store::Value(*f.from_us) : store::Value(),
+       f.from_us ? store::Value(*f.from_us) : store::Value(),
+       f.to_us ? store::Value(*f.to_us) : store::Value(),
+       f.to_us ? store::Value(*f.to_us) : store::Value(),
+       f.merchant_id ? store::Value(*f.merchant_id) : store::Value(),
+       f.merchant_id ? store::Value(*f.merchant_id) : store::Value()},
+      [&](const store::Row& r) {
+        StoredRecord s{r.Int(0), r.Text(1), r.Int(2),
+                       Record{r.Text(3), r.Text(4), r.Text(5), r.Text(6), r.Text(7), r.Text(8),
+                              r.Text(9), r.Text(10), r.Text(11)},
+                       r.Text(12)};
+        return row(s);
+      });
 }
 
 }  // namespace lp::audit

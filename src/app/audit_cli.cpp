@@ -1,0 +1,95 @@
+#include "app/audit_cli.hpp"
+
+#include <fmt/core.h>
+
+#include <boost/json.hpp>
+
+#include "app/security_txt.hpp"
+#include "lp/audit/audit.hpp"
+#include "lp/store/store.hpp"
+
+namespace lp::app {
+
+namespace json = boost::json;
+
+namespace {
+
+int Fail(const std::string& what) {
+  fmt::print(stderr, "liasonpay: {}\n", what);
+  return 2;
+}
+
+Result<store::StorePtr> Open(const Config& c) {
+  store::StoreOptions so;
+  so.url = c.DatabaseUrl();
+  so.readers = 1;
+  return store::OpenStore(so);
+}
+
+}  // namespace
+
+int AuditVerifyCommand(const Config& c) {
+  auto store = Open(c);
+  if (!store) return Fail(store.error().detail);
+  audit::VerifyReport rep;
+  auto r = (*store)->ReadSync([&](store::Tx& tx) -> Result<void> {
+    auto v = audit::Verify(tx);
+    if (!v) return v.error();
+    rep = *v;
+    return {};
+  });
+  (*store)->Close();
+  if (!r) return Fail(r.error().detail);
+  if (rep.ok) {
+    fmt::print("intact: {} records\n", rep.records);
+    return 0;
+  }
+  fmt::print("TAMPERED: record {}: {} ({} records read)\n", rep.first_bad_seq, rep.problem,
+             rep.records);
+  return 1;
+}
+
+int AuditExportCommand(const Config& c, const std::string& from, const std::string& to,
+                       const std::string& merchant) {
+  audit::ExportFilter f;
+  if (!from.empty()) {
+    auto t = ParseRfc3339(from);
+    if (!t) return Fail("--from must be an RFC 3339 date-time, e.g. 2026-12-01T00:00:00Z");
+    f.from_us = *t * 1'000'000;
+  }
+  if (!to.empty()) {
+    auto t = ParseRfc3339(to);
+    if (!t) return Fail("--to must be an RFC 3339 date-time, e.g. 2026-12-31T00:00:00Z");
+    f.to_us = *t * 1'000'000;
+  }
+  if (!merchant.empty()) f.merchant_id = merchant;
+  auto store = Open(c);
+  if (!store) return Fail(store.error().detail);
+  auto r = (*store)->ReadSync([&](store::Tx& tx) -> Result<void> {
+    return audit::Export(tx, f, [](const audit::StoredRecord& s) {
+      json::object o{{"seq", s.seq},
+                     {"id", s.id},
+                     {"time", FormatRfc3339(s.time_us / 1'000'000)},
+                     {"time_us", s.time_us},
+                     {"actor_type", s.record.actor_type},
+                     {"actor_id", s.record.actor_id},
+                     {"action", s.record.action},
+                     {"target", s.record.target},
+                     {"merchant_id", s.record.merchant_id},
+                     {"outcome", s.record.outcome},
+                     {"source_ip", s.record.source_ip},
+                     {"request_id", s.record.request_id},
+                     {"hash", s.hash}};
+      boost::system::error_code ec;
+      auto details = json::parse(s.record.details, ec);
+      o["details"] = ec ? json::value(s.record.details) : details;
+      fmt::print("{}\n", json::serialize(o));
+      return true;
+    });
+  });
+  (*store)->Close();
+  if (!r) return Fail(r.error().detail);
+  return 0;
+}
+
+}  // namespace lp::app
