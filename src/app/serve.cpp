@@ -212,6 +212,11 @@ void DescribeMetrics(metrics::Registry& m) {
              "HTTP request latency by listener and route.");
   m.Describe("liasonpay_http_app_duration_seconds", "histogram",
              "Time LiasonPay itself spent on a request (total minus PSP wait).");
+  m.Describe("liasonpay_psp_calls_total", "counter",
+             "PSP calls by connector, connector account, operation and outcome (succeeded, "
+             "declined, requires_action, pending, or the error code).");
+  m.Describe("liasonpay_psp_call_duration_seconds", "histogram",
+             "PSP call latency as LiasonPay saw it, by connector and operation.");
   m.Describe("liasonpay_payment_attempts_unsettled", "gauge",
              "PSP operations whose outcome is not settled yet (pending or processing).");
   m.Describe("liasonpay_payment_attempts_oldest_unsettled_age_seconds", "gauge",
@@ -378,6 +383,17 @@ int Serve(const Config& c) {
 
   metrics::Registry reg;
   DescribeMetrics(reg);
+
+  // PSP calls by connector account, operation and outcome; latency by connector and operation.
+  payments.SetPspCallObserver([&reg](const payments::PaymentService::PspCall& c) {
+    reg.Inc("liasonpay_psp_calls_total", {{"connector", c.connector},
+                                          {"connector_account", c.connector_account},
+                                          {"operation", c.operation},
+                                          {"outcome", c.outcome}});
+    reg.Observe("liasonpay_psp_call_duration_seconds",
+                {{"connector", c.connector}, {"operation", c.operation}},
+                static_cast<double>(c.latency_us) / 1e6);
+  });
 
   // Circuit breakers per connector account (issue 19): opening one is an ops/security event.
   routing::BreakerBoard breakers;

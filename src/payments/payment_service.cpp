@@ -167,6 +167,22 @@ struct PaymentService::Impl {
     auto result = co_await flow::CallPsp(s.connectors_, account, op, flow::RequestFor(carried, a),
                                          false, s.psp_timeout_ms_, waited);
     psp_us += waited;
+    if (s.on_psp_call_) {
+      std::string_view outcome = "error";
+      if (result) {
+        outcome = result->pending                                           ? "pending"
+                  : result->outcome == connectors::Outcome::kDeclined       ? "declined"
+                  : result->outcome == connectors::Outcome::kRequiresAction ? "requires_action"
+                                                                            : "succeeded";
+      } else {
+        for (std::string_view code :
+             {connectors::kPspTimeout, connectors::kPspError, connectors::kPspUnavailable,
+              connectors::kPspRejected, connectors::kConnectorAuthenticationFailed}) {
+          if (result.error().code == code) outcome = code;
+        }
+      }
+      s.on_psp_call_(PspCall{account.connector, account.id, a.operation, outcome, waited});
+    }
     if (counted) {
       const bool failed = !result && (result.error().code == connectors::kPspTimeout ||
                                       result.error().code == connectors::kPspError ||
@@ -310,6 +326,10 @@ Task<Result<PaymentService::UnsettledStats>> PaymentService::Unsettled() {
         std::max<double>(0, static_cast<double>(clock_.NowMicros() - *s.oldest_created_us) / 1e6);
   }
   co_return out;
+}
+
+void PaymentService::SetPspCallObserver(std::function<void(const PspCall&)> observer) {
+  on_psp_call_ = std::move(observer);
 }
 
 void PaymentService::SetBreakers(

@@ -89,6 +89,14 @@ class CascadeTest(unittest.TestCase):
         self.assertEqual(types.count("payment.succeeded"), 1, types)
         self.assertNotIn("payment.failed", types)
         self.assertEqual(m.payment(p["id"])["attempts"], att)
+        # Each PSP call is counted per account and outcome, its latency per connector.
+        status, _, metrics = self.srv.request("ops", "GET", "/metrics")
+        text = metrics.decode()
+        for acct, outcome in ((a, "declined"), (b, "succeeded")):
+            self.assertIn('liasonpay_psp_calls_total{connector="sandbox",connector_account="%s",'
+                          'operation="authorize",outcome="%s"} 1' % (acct, outcome), text)
+        self.assertIn('liasonpay_psp_call_duration_seconds_count{connector="sandbox",'
+                      'operation="authorize"}', text)
 
     def test_unavailable_cascades_without_charging_the_first(self):
         m, (a, b) = self.merchant("unavailable", None)

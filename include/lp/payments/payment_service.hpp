@@ -89,6 +89,15 @@ class PaymentService {
       std::vector<std::pair<std::string, std::string>> headers, std::string source_ip,
       std::string request_id);
 
+  // One PSP call as the payment flow made it, for metrics. `outcome`: succeeded | declined |
+  // requires_action | pending, or the error code (psp_timeout, psp_error, psp_unavailable,
+  // psp_rejected, connector_authentication_failed, error): a small fixed set.
+  struct PspCall {
+    std::string_view connector, connector_account, operation, outcome;
+    int64_t latency_us = 0;
+  };
+  void SetPspCallObserver(std::function<void(const PspCall&)> observer);
+
   // Reconciliation at a glance (ops metrics): attempts whose outcome is not settled yet
   // (`pending`/`processing`, all merchants) and the age of the oldest, in seconds (0 if none).
   struct UnsettledStats {
@@ -123,6 +132,7 @@ class PaymentService {
   const crypto::KeyRing* keyring_;
   routing::BreakerBoard* breakers_ = nullptr;
   std::function<void(const routing::BreakerTransition&)> on_breaker_transition_;
+  std::function<void(const PspCall&)> on_psp_call_;
 };
 
 }  // namespace lp::payments
