@@ -34,6 +34,14 @@ Task<Result<Answer>> ListApiKeys(const MerchantApiDeps& d, Request& req, const P
 Task<Result<Answer>> RollApiKey(const MerchantApiDeps& d, Request& req, const Principal& p);
 Task<Result<Answer>> RevokeApiKey(const MerchantApiDeps& d, Request& req, const Principal& p);
 Task<Result<Answer>> CreateAccount(const MerchantApiDeps& d, Request& req, const Principal& p);
+// Routing configuration (routing_handlers.cpp).
+Task<Result<Answer>> GetRouting(const MerchantApiDeps& d, Request& req, const Principal& p);
+Task<Result<Answer>> PutRouting(const MerchantApiDeps& d, Request& req, const Principal& p);
+Task<Result<Answer>> ListRoutingVersions(const MerchantApiDeps& d, Request& req,
+                                         const Principal& p);
+Task<Result<Answer>> ActivateRoutingVersion(const MerchantApiDeps& d, Request& req,
+                                            const Principal& p);
+Task<Result<Answer>> SimulateRouting(const MerchantApiDeps& d, Request& req, const Principal& p);
 Task<Result<Answer>> UpdateAccount(const MerchantApiDeps& d, Request& req, const Principal& p);
 Task<Result<Answer>> GetAccount(const MerchantApiDeps& d, Request& req, const Principal& p);
 Task<Result<Answer>> ListAccounts(const MerchantApiDeps& d, Request& req, const Principal& p);

@@ -14,6 +14,7 @@
 #include "lp/webhooks/events.hpp"
 #include "payments/flow.hpp"
 #include "payments/payment_repository.hpp"
+#include "payments/routing_flow.hpp"
 
 namespace lp::payments {
 
@@ -38,12 +39,14 @@ struct Routed {
   std::string reason;                           // of the first: explicit | default_order
 };
 
-// Routing without rules: an explicitly named account (alone: no cascade away from a merchant's
-// choice), else the merchant's active accounts in creation order, keeping those whose connector
-// takes the payment method.
+// An explicitly named account (alone: no cascade away from a merchant's choice); else the
+// active routing configuration's decision (routing::Decide: rules, fallback, then the rest in
+// creation order; accounts whose breaker is open last), or without one the merchant's active
+// accounts in creation order; only accounts whose connector takes the payment method.
 Result<Routed> Route(Tx& tx, const connectors::ConnectorRegistry& registry, const Principal& p,
                      const std::string& payment_method, const std::optional<std::string>& named,
-                     routing::BreakerBoard* breakers) {
+                     routing::BreakerBoard* breakers, PaymentService::RoutingCache& cache,
+                     const Payment& payment) {
   auto accounts = merchants::ActiveAccounts(tx, p.merchant_id, p.mode);
   if (!accounts) return accounts.error();
   auto accepts = [&](const connectors::Account& a) {
@@ -62,6 +65,35 @@ Result<Routed> Route(Tx& tx, const connectors::ConnectorRegistry& registry, cons
     }
     return Error::Invalid("resource_missing", "No such connector account: '" + *named + "'",
                           "routing.connector_account");
+  }
+  auto active = routing_flow::LoadActive(tx, cache, p.merchant_id, p.mode);
+  if (!active) return active.error();
+  if (active->config) {
+    const int64_t now = MonotonicMicros();
+    std::vector<routing::AccountView> views;
+    views.reserve(accounts->size());
+    for (const auto& a : *accounts) {
+      views.push_back({a.id, true, accepts(a), breakers && breakers->IsOpen(a.id, now)});
+    }
+    std::vector<std::pair<std::string, std::string>> metadata;
+    const auto facts = routing_flow::FactsOf(payment, metadata);
+    const routing::Decision d =
+        routing::Decide(*active->config, facts, views, SystemRandom().NextU64());
+    Routed out{{}, ""};
+    for (const auto& c : d.candidates) {
+      if (out.candidates.size() >= kMaxAuthorizeAttempts) break;
+      for (auto& a : *accounts) {
+        if (a.id == c.connector_account) out.candidates.push_back(a);
+      }
+      // The version and the reason ("rule:<name>", "fallback[0]", "default_order", …).
+      if (out.reason.empty()) {
+        out.reason = c.reason + "@v" + std::to_string(active->version);
+      }
+    }
+    if (!out.candidates.empty()) return out;
+    return Error::Invalid("no_connector_available",
+                          "No active connector account takes this payment method.",
+                          "payment_method");
   }
   Routed out{{}, "default_order"};
   for (auto& a : *accounts) {
@@ -139,7 +171,8 @@ PaymentService::PaymentService(store::Store& store, const connectors::ConnectorR
       connectors_(connectors),
       clock_(clock),
       psp_timeout_ms_(psp_timeout_ms),
-      keyring_(keyring) {}
+      keyring_(keyring),
+      routing_cache_(std::make_shared<RoutingCache>()) {}
 
 // Phase two of every PSP-backed operation: call the PSP, then record the outcome, the events and
 // the idempotent response in one transaction. `carried` is the payment as phase one committed it
@@ -367,7 +400,7 @@ Task<Result<Answer>> PaymentService::Create(const Principal& principal, CreatePa
     if (auto r = idempotency::Claim(tx, principal, idem, p.id, now, replay); !r || replay) return r;
     if (params.confirm) {
       auto route = Route(tx, connectors_, principal, p.payment_method.value_or(""),
-                         params.connector_account, breakers_);
+                         params.connector_account, breakers_, *routing_cache_, p);
       if (!route) return route.error();
       candidates = std::move(route->candidates);
       const connectors::Account& account = candidates.front();
@@ -415,7 +448,8 @@ Task<Result<Answer>> PaymentService::Confirm(const Principal& principal, std::st
         }
       }
     }
-    auto route = Route(tx, connectors_, principal, *p.payment_method, named, breakers_);
+    auto route =
+        Route(tx, connectors_, principal, *p.payment_method, named, breakers_, *routing_cache_, p);
     if (!route) return route.error();
     candidates = std::move(route->candidates);
     const connectors::Account& account = candidates.front();

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -89,6 +90,32 @@ class PaymentService {
       std::vector<std::pair<std::string, std::string>> headers, std::string source_ip,
       std::string request_id);
 
+  // Routing configuration per merchant and mode (PRODUCT.md §2; docs/routing.md): every PUT is
+  // a new version and becomes the active one; Activate rolls back to an earlier version; each
+  // change is audited (`routing.update`, `routing.activate`). The active version decides the
+  // candidates of every payment that names no account (routing::Decide).
+  struct RoutingVersion {
+    int64_t version = 0;
+    std::string config_json;  // canonical
+    bool active = false;
+    int64_t created_us = 0;
+    std::string created_by;
+  };
+  Task<Result<std::optional<RoutingVersion>>> GetRouting(const Principal& p);
+  // `body`: the request's JSON object text. Errors name the offending path.
+  Task<Result<RoutingVersion>> PutRouting(const Principal& p, std::string body, Actor actor);
+  Task<Result<std::vector<RoutingVersion>>> RoutingVersions(const Principal& p);
+  Task<Result<RoutingVersion>> ActivateRouting(const Principal& p, int64_t version, Actor actor);
+  // The candidates the active configuration gives a payment input, without charging: JSON
+  // {"candidates":[{"connector_account","reason"}],"skipped":[…],"rule":…,"version":…}.
+  struct SimulateInput {
+    int64_t amount = 0;
+    std::string currency, payment_method, capture_method = "automatic";
+    std::vector<std::pair<std::string, std::string>> metadata;
+  };
+  Task<Result<std::string>> SimulateRouting(const Principal& p, SimulateInput input);
+  struct RoutingCache;  // parsed active configurations by merchant, mode and version
+
   // One PSP call as the payment flow made it, for metrics. `outcome`: succeeded | declined |
   // requires_action | pending, or the error code (psp_timeout, psp_error, psp_unavailable,
   // psp_rejected, connector_authentication_failed, error): a small fixed set.
@@ -133,6 +160,7 @@ class PaymentService {
   routing::BreakerBoard* breakers_ = nullptr;
   std::function<void(const routing::BreakerTransition&)> on_breaker_transition_;
   std::function<void(const PspCall&)> on_psp_call_;
+  std::shared_ptr<RoutingCache> routing_cache_;
 };
 
 }  // namespace lp::payments

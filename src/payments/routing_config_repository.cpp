@@ -1,0 +1,81 @@
+#include "payments/routing_config_repository.hpp"
+
+namespace lp::payments::routing_repo {
+
+namespace {
+Version Read(const store::Row& r) {
+  return Version{r.Int(0), r.Text(1), r.Int(2) != 0, r.Int(3), r.Text(4)};
+}
+}  // namespace
+
+Result<std::optional<Version>> Active(store::Tx& tx, const std::string& merchant_id,
+                                      std::string_view mode) {
+  std::optional<Version> out;
+  auto r = tx.Query(
+      "SELECT version, config, active, created, created_by FROM routing_configs "
+      "WHERE merchant_id = ? AND mode = ? AND active = 1",
+      {merchant_id, mode}, [&](const store::Row& row) {
+        out = Read(row);
+        return false;
+      });
+  if (!r) return r.error();
+  return out;
+}
+
+Result<std::vector<Version>> List(store::Tx& tx, const std::string& merchant_id,
+                                  std::string_view mode) {
+  std::vector<Version> out;
+  auto r = tx.Query(
+      "SELECT version, config, active, created, created_by FROM routing_configs "
+      "WHERE merchant_id = ? AND mode = ? ORDER BY version DESC",
+      {merchant_id, mode}, [&](const store::Row& row) {
+        out.push_back(Read(row));
+        return true;
+      });
+  if (!r) return r.error();
+  return out;
+}
+
+Result<Version> Add(store::Tx& tx, const std::string& merchant_id, std::string_view mode,
+                    const std::string& config, const std::string& created_by, int64_t now_us) {
+  int64_t next = 1;
+  auto q = tx.Query(
+      "SELECT COALESCE(MAX(version), 0) + 1 FROM routing_configs WHERE merchant_id = ? AND "
+      "mode = ?",
+      {merchant_id, mode}, [&](const store::Row& row) {
+        next = row.Int(0);
+        return false;
+      });
+  if (!q) return q.error();
+  auto off = tx.Exec(
+      "UPDATE routing_configs SET active = 0 WHERE merchant_id = ? AND mode = ? AND active = 1",
+      {merchant_id, mode});
+  if (!off) return off.error();
+  auto ins = tx.Exec(
+      "INSERT INTO routing_configs (merchant_id, mode, version, config, active, created, "
+      "created_by) VALUES (?, ?, ?, ?, 1, ?, ?)",
+      {merchant_id, mode, next, config, now_us, created_by});
+  if (!ins) return ins.error();
+  return Version{next, config, true, now_us, created_by};
+}
+
+Result<bool> Activate(store::Tx& tx, const std::string& merchant_id, std::string_view mode,
+                      int64_t version) {
+  bool exists = false;
+  auto q =
+      tx.Query("SELECT 1 FROM routing_configs WHERE merchant_id = ? AND mode = ? AND version = ?",
+               {merchant_id, mode, version}, [&](const store::Row&) {
+                 exists = true;
+                 return false;
+               });
+  if (!q) return q.error();
+  if (!exists) return false;
+  auto off = tx.Exec(
+      "UPDATE routing_configs SET active = CASE WHEN version = ? THEN 1 ELSE 0 END "
+      "WHERE merchant_id = ? AND mode = ?",
+      {version, merchant_id, mode});
+  if (!off) return off.error();
+  return true;
+}
+
+}  // namespace lp::payments::routing_repo
