@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "app/security_txt.hpp"
+#include "app/serve.hpp"
 #include "lp/audit/audit.hpp"
 #include "lp/store/store.hpp"
 
@@ -19,17 +20,10 @@ int Fail(const std::string& what) {
   return 2;
 }
 
-Result<store::StorePtr> Open(const Config& c) {
-  store::StoreOptions so;
-  so.url = c.DatabaseUrl();
-  so.readers = 1;
-  return store::OpenStore(so);
-}
-
 }  // namespace
 
 int AuditVerifyCommand(const Config& c) {
-  auto store = Open(c);
+  auto store = OpenConfiguredStore(c);
   if (!store) return Fail(store.error().detail);
   audit::VerifyReport rep;
   auto r = (*store)->ReadSync([&](store::Tx& tx) -> Result<void> {
@@ -63,7 +57,7 @@ int AuditExportCommand(const Config& c, const std::string& from, const std::stri
     f.to_us = *t * 1'000'000;
   }
   if (!merchant.empty()) f.merchant_id = merchant;
-  auto store = Open(c);
+  auto store = OpenConfiguredStore(c);
   if (!store) return Fail(store.error().detail);
   auto r = (*store)->ReadSync([&](store::Tx& tx) -> Result<void> {
     return audit::Export(tx, f, [](const audit::StoredRecord& s) {

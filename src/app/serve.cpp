@@ -326,14 +326,14 @@ std::string KeyringError(const Config& c, const Error& e) {
   return msg;
 }
 
+}  // namespace
+
 Result<store::StorePtr> OpenConfiguredStore(const Config& c) {
   store::StoreOptions so;
   so.url = c.DatabaseUrl();
   so.readers = 2;
   return store::OpenStore(so);
 }
-
-}  // namespace
 
 int Serve(const Config& c) {
   // Few malloc arenas: with many short-lived TLS buffers, per-thread arenas hoard memory.

@@ -3,8 +3,12 @@
 #include <cstdint>
 
 #include "app/config.hpp"
+#include "lp/store/store.hpp"
 
 namespace lp::app {
+
+// The store the configuration names (`database`; default: SQLite in the data dir).
+Result<store::StorePtr> OpenConfiguredStore(const Config& config);
 
 // `liasonpay serve`: runs until SIGTERM/SIGINT; returns the process exit code.
 int Serve(const Config& config);
