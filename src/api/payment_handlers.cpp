@@ -73,8 +73,9 @@ Result<std::string> Metadata(const json::object& body) {
 }  // namespace
 
 Task<Result<Answer>> CreatePayment(const MerchantApiDeps& d, Request& req, const Principal& p) {
-  auto in = ParseIdempotentBody(req, {"amount", "currency", "payment_method", "capture_method",
-                                      "confirm", "description", "metadata", "routing"});
+  auto in =
+      ParseIdempotentBody(req, {"amount", "currency", "payment_method", "capture_method", "confirm",
+                                "description", "metadata", "routing", "customer_country"});
   if (!in) co_return in.error();
   const json::object& body = in->body();
   payments::CreatePaymentParams params;
@@ -109,6 +110,21 @@ Task<Result<Answer>> CreatePayment(const MerchantApiDeps& d, Request& req, const
   auto desc = OptString(body, "description", 1000);
   if (!desc) co_return desc.error();
   params.description = *desc;
+  auto country = OptString(body, "customer_country", 2);
+  if (!country) co_return country.error();
+  if (*country) {
+    std::string cc;
+    for (char ch : **country) {
+      if (!std::isalpha(static_cast<unsigned char>(ch))) break;
+      cc.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(ch))));
+    }
+    if (cc.size() != 2) {
+      co_return Error::Invalid("parameter_invalid",
+                               "customer_country is an ISO 3166-1 alpha-2 code, e.g. \"DE\".",
+                               "customer_country");
+    }
+    params.customer_country = std::move(cc);
+  }
   auto md = Metadata(body);
   if (!md) co_return md.error();
   params.metadata_json = *md;

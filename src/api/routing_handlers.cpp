@@ -78,8 +78,8 @@ Task<Result<Answer>> ActivateRoutingVersion(const MerchantApiDeps& d, Request& r
 }
 
 Task<Result<Answer>> SimulateRouting(const MerchantApiDeps& d, Request& req, const Principal& p) {
-  auto body =
-      ParseBody(req, {"amount", "currency", "payment_method", "capture_method", "metadata"});
+  auto body = ParseBody(req, {"amount", "currency", "payment_method", "capture_method", "metadata",
+                              "customer_country"});
   if (!body) co_return body.error();
   payments::PaymentService::SimulateInput in;
   const auto* amount = body->if_contains("amount");
@@ -109,6 +109,13 @@ Task<Result<Answer>> SimulateRouting(const MerchantApiDeps& d, Request& req, con
                                "capture_method");
     }
     in.capture_method = **cm;
+  }
+  auto country = OptString(*body, "customer_country", 2);
+  if (!country) co_return country.error();
+  if (*country) {
+    for (char c : **country) {
+      in.customer_country.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    }
   }
   if (const auto* md = body->if_contains("metadata"); md && !md->is_null()) {
     if (!md->is_object() || md->as_object().size() > 50) {

@@ -16,7 +16,7 @@ constexpr std::string_view kPaymentCols =
     "id, merchant_id, mode, amount, currency, status, capture_method, payment_method, "
     "description, metadata, amount_capturable, amount_received, amount_refunded, "
     "connector_account_id, connector, psp_reference, last_error, routing, version, created, "
-    "updated";
+    "updated, customer_country";
 
 Payment ReadPayment(const store::Row& r) {
   Payment p;
@@ -51,6 +51,7 @@ Payment ReadPayment(const store::Row& r) {
   p.version = r.Int(18);
   p.created = r.Int(19);
   p.updated = r.Int(20);
+  p.customer_country = r.OptText(21);
   return p;
 }
 
@@ -171,7 +172,8 @@ Result<void> InsertPayment(Tx& tx, const Payment& p) {
       "INSERT INTO payments (id, merchant_id, mode, amount, currency, status, capture_method, "
       "payment_method, description, metadata, amount_capturable, amount_received, "
       "amount_refunded, connector_account_id, connector, psp_reference, last_error, routing, "
-      "version, created, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+      "version, created, updated, customer_country) "
+      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
       {p.id,
        p.merchant_id,
        ToString(p.mode),
@@ -192,7 +194,8 @@ Result<void> InsertPayment(Tx& tx, const Payment& p) {
        p.routing,
        p.version,
        p.created,
-       p.updated});
+       p.updated,
+       p.customer_country});
   if (!r) return r.error();
   return {};
 }

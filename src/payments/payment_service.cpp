@@ -385,6 +385,7 @@ Task<Result<Answer>> PaymentService::Create(const Principal& principal, CreatePa
   p.capture_method = params.capture_method;
   p.description = params.description;
   p.metadata = params.metadata_json;
+  p.customer_country = params.customer_country;
   if (params.connector_account) {
     p.routing = json::serialize(json::object{{"connector_account", *params.connector_account}});
   }

@@ -139,6 +139,7 @@ void PaymentCore(Writer& w, const Payment& p) {
   w.Str("capture_method", ToString(p.capture_method));
   w.Opt("payment_method", p.payment_method);
   w.Opt("description", p.description);
+  w.Opt("customer_country", p.customer_country);
   Metadata(w, p.metadata);
   w.Bool("livemode", p.mode == Mode::kLive);
   w.Opt("connector", p.connector);

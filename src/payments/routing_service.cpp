@@ -51,6 +51,7 @@ routing::PaymentFacts FactsOf(const Payment& p,
   routing::PaymentFacts f;
   f.amount = p.amount;
   f.currency = p.currency;
+  if (p.customer_country) f.customer_country = *p.customer_country;
   f.card_brand = routing::CardBrandOf(p.payment_method.value_or(""));
   f.manual_capture = p.capture_method == CaptureMethod::kManual;
   f.metadata = metadata;
@@ -199,6 +200,7 @@ Task<Result<std::string>> PaymentService::SimulateRouting(const Principal& p, Si
     routing::PaymentFacts f;
     f.amount = input.amount;
     f.currency = input.currency;
+    f.customer_country = input.customer_country;
     f.card_brand = routing::CardBrandOf(input.payment_method);
     f.manual_capture = input.capture_method == "manual";
     f.metadata = input.metadata;

@@ -8,6 +8,7 @@ and three sandbox accounts A, B, C (B soft-declines everything in one test):
   version (`rule:<name>@v1`, `fallback[0]@v1`); simulate shows the same candidates;
 - a soft decline on the rule's account cascades to the next candidate of the decision;
 - every PUT is a new version; activating an earlier one rolls back; changes are audited;
+- `customer_country` (a new optional payment parameter, ISO alpha-2) is matched by rules;
 - a key with only `connectors:read` cannot change routing.
 """
 
@@ -103,6 +104,28 @@ class RoutingApiTest(unittest.TestCase):
         self.assertEqual(s.json["candidates"][0]["connector_account"], b, s.json)
         # Simulating charges nothing and creates no payment.
         self.assertEqual(len(self.m.get("/v1/payments?limit=100").json["data"]), 2)
+
+    def test_customer_country_is_a_payment_parameter_rules_use(self):
+        a, b, c = self.ids
+        cfg = {"rules": [{"name": "de", "conditions": {"customer_country": ["DE"]},
+                          "action": {"connector_account": a}}], "fallback": [c]}
+        self.assertEqual(self.put(cfg).status, 200)
+        r = self.m.post("/v1/payments", {"amount": 900, "currency": "eur", "confirm": True,
+                                         "payment_method": "tok_visa", "customer_country": "de"},
+                        idem=unique_key("cc"))
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["customer_country"], "DE", r.json)
+        self.assertEqual(r.json["attempts"][0]["routing_reason"], "rule:de@v1", r.json)
+        self.assertEqual(self.pay("eur")["attempts"][0]["connector_account"], c)
+        for bad in ("DEU", "d1", 49):
+            r = self.m.post("/v1/payments", {"amount": 900, "currency": "eur",
+                                             "customer_country": bad})
+            self.assertEqual(r.status, 400, r)
+            self.assertEqual(r.error["param"], "customer_country", r)
+        s = self.m.post("/v1/routing/simulate", {"amount": 1, "currency": "eur",
+                                                 "payment_method": "tok_visa",
+                                                 "customer_country": "DE"})
+        self.assertEqual(s.json["rule"], "de", s.json)
 
     def test_soft_decline_on_the_rules_account_cascades_to_the_next_candidate(self):
         r = self.m.post(ACCOUNTS, {"connector": "sandbox", "label": "soft",

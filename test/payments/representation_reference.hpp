@@ -29,6 +29,7 @@ inline json::object ReferenceCore(const Payment& p) {
   o["capture_method"] = ToString(p.capture_method);
   o["payment_method"] = Opt(p.payment_method);
   o["description"] = Opt(p.description);
+  o["customer_country"] = Opt(p.customer_country);
   boost::system::error_code ec;
   auto md = json::parse(p.metadata, ec);
   o["metadata"] = ec ? json::value(json::object()) : md;

@@ -58,7 +58,8 @@ struct Payment {
   PaymentStatus status = PaymentStatus::kRequiresPaymentMethod;
   CaptureMethod capture_method = CaptureMethod::kAutomatic;
   std::optional<std::string> payment_method, description;
-  std::string metadata = "{}";  // JSON object text
+  std::optional<std::string> customer_country;  // ISO 3166-1 alpha-2, upper case (routing)
+  std::string metadata = "{}";                  // JSON object text
   int64_t amount_capturable = 0, amount_received = 0, amount_refunded = 0;
   std::optional<std::string> connector_account_id, connector, psp_reference;
   std::optional<LastError> last_error;

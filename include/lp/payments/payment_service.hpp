@@ -37,6 +37,7 @@ struct CreatePaymentParams {
   CaptureMethod capture_method = CaptureMethod::kAutomatic;
   bool confirm = false;
   std::optional<std::string> description;
+  std::optional<std::string> customer_country;  // ISO 3166-1 alpha-2, upper case
   std::string metadata_json = "{}";
   std::optional<std::string> connector_account;  // routing.connector_account
 };
@@ -111,6 +112,7 @@ class PaymentService {
   struct SimulateInput {
     int64_t amount = 0;
     std::string currency, payment_method, capture_method = "automatic";
+    std::string customer_country;  // upper case, may be empty
     std::vector<std::pair<std::string, std::string>> metadata;
   };
   Task<Result<std::string>> SimulateRouting(const Principal& p, SimulateInput input);
