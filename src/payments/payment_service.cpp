@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "lp/audit/audit.hpp"
 #include "lp/common/json_list.hpp"
 #include "lp/common/log.hpp"
 #include "lp/common/random.hpp"
@@ -222,8 +223,43 @@ struct PaymentService::Impl {
                                       result.error().code == connectors::kPspUnavailable);
       auto changed = s.breakers_->Record(account.id, MonotonicMicros(), failed, waited);
       if (changed && s.on_breaker_transition_) s.on_breaker_transition_(*changed);
+      if (changed && changed->to == routing::BreakerState::kOpen) {
+        co_await BreakerOpened(s, carried.merchant_id, carried.mode, *changed);
+      }
     }
     co_return result;
+  }
+
+  // A breaker opened: an audit record and a `security.alert` event for the account's merchant
+  // (their webhooks), in one transaction. Best effort: a failure is logged, the payment goes on.
+  static Task<void> BreakerOpened(PaymentService& s, std::string merchant_id, Mode mode,
+                                  routing::BreakerTransition t) {
+    const int64_t now = s.clock_.NowMicros();
+    json::object details{{"calls", t.calls}, {"failures", t.failures}};
+    json::object alert{{"object", "security_alert"},
+                       {"kind", "circuit_breaker_opened"},
+                       {"connector_account", t.connector_account},
+                       {"calls", t.calls},
+                       {"failures", t.failures},
+                       {"created", now / 1'000'000}};
+    const std::string alert_json = json::serialize(alert);
+    auto w = co_await store::Write(s.store_, [&](Tx& tx) -> Result<void> {
+      if (auto a =
+              audit::Append(tx,
+                            audit::Record{"system", "circuit_breaker",
+                                          "connector_account.circuit_opened", t.connector_account,
+                                          merchant_id, "success", "", "", json::serialize(details)},
+                            now);
+          !a) {
+        return a;
+      }
+      return webhooks::EmitEvent(tx, merchant_id, mode, "security.alert", t.connector_account,
+                                 alert_json, now);
+    });
+    if (!w) {
+      log::Error("circuit_breaker_alert_not_recorded",
+                 {{"connector_account", t.connector_account}, {"detail", w.error().detail}});
+    }
   }
 
   // Records a call's outcome, the events and the idempotent response in one transaction.

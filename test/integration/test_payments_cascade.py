@@ -25,7 +25,7 @@ import threading
 import time
 import unittest
 
-from harness import Server
+from harness import Server, run_cli
 from payments_helpers import authorize_count, ledger_entries, new_merchant, unique_key
 
 ACCOUNTS = "/v1/connector_accounts"
@@ -166,6 +166,16 @@ class CascadeTest(unittest.TestCase):
         text = metrics.decode()
         self.assertIn(f'liasonpay_circuit_breaker_state{{connector_account="{a}"}} 2', text)
         self.assertIn('liasonpay_security_events_total{event="circuit_breaker_opened"}', text)
+        # The merchant hears it as a security.alert event (their webhooks), once, and it is audited.
+        alerts = [e for e in m.all_events() if e["type"] == "security.alert"]
+        self.assertEqual(len(alerts), 1, alerts)
+        obj = alerts[0]["data"]["object"]
+        self.assertEqual((obj["kind"], obj["connector_account"], obj["failures"]),
+                         ("circuit_breaker_opened", a, 20), obj)
+        out = run_cli(["audit", "export", "--data-dir", self.srv.data_dir,
+                       "--merchant", m.merchant_id])
+        self.assertEqual(out.stdout.count('"action":"connector_account.circuit_opened"'), 1,
+                         out.stdout[-2000:])
 
     def test_options_are_validated_and_for_sandbox_only(self):
         m, _ = self.merchant()
