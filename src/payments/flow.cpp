@@ -57,6 +57,13 @@ PaymentAction ActionOf(const Attempt& a) {
   return PaymentAction::kConfirm;
 }
 
+Operation OperationOf(const Attempt& a) {
+  if (a.operation == "capture") return Operation::kCapture;
+  if (a.operation == "void") return Operation::kVoid;
+  if (a.operation == "refund") return Operation::kRefund;
+  return Operation::kAuthorize;
+}
+
 Task<Result<connectors::OperationResult>> CallPsp(const connectors::ConnectorRegistry& registry,
                                                   const connectors::Account& account, Operation op,
                                                   connectors::OperationRequest req, bool sync,

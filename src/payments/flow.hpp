@@ -51,6 +51,8 @@ Result<void> ApplyOutcome(store::Tx& tx, Payment& p, Attempt& a, std::optional<R
                           int64_t now);
 
 PaymentAction ActionOf(const Attempt& a);
+// The connector operation an attempt performs (its `operation` column).
+connectors::Operation OperationOf(const Attempt& a);
 
 // Settles one attempt later than its call (recovery sync, PSP webhook): reloads the payment in
 // `tx`, and if the attempt is still unsettled (`pending`/`processing`) applies `result` to it

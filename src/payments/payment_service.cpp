@@ -175,11 +175,8 @@ PaymentService::PaymentService(store::Store& store, const connectors::ConnectorR
       keyring_(keyring),
       routing_cache_(std::make_shared<RoutingCache>()) {}
 
-// Phase two of every PSP-backed operation: call the PSP, then record the outcome, the events and
-// the idempotent response in one transaction. `carried` is the payment as phase one committed it
-// (status `processing`, or a refund's reservation); the outcome is applied to it without reading
-// it back, and the optimistic version check in UpdatePayment falls back to a fresh read when
-// something changed it meanwhile (a concurrent refund on the same payment).
+// Phase two of the PSP-backed operations: the PSP call, recording its outcome, and the
+// authorization's cascade (Finish, Authorize below).
 struct PaymentService::Impl {
   // One PSP call for attempt `a` on `account` (its credentials opened first). Adds the wait to
   // `psp_us`.
@@ -187,10 +184,7 @@ struct PaymentService::Impl {
                                                         const Attempt& a,
                                                         connectors::Account account,
                                                         int64_t& psp_us) {
-    const Operation op = a.operation == "capture"  ? Operation::kCapture
-                         : a.operation == "void"   ? Operation::kVoid
-                         : a.operation == "refund" ? Operation::kRefund
-                                                   : Operation::kAuthorize;
+    const Operation op = flow::OperationOf(a);
     if (auto opened = OpenCredentialsFor(s.connectors_, s.keyring_, account); !opened) {
       co_return opened.error();
     }
@@ -714,10 +708,7 @@ Task<size_t> PaymentService::Recover(bool include_pending, int64_t updated_befor
       return {};
     });
     if (!load || !ok) continue;
-    const Operation op = a.operation == "capture"  ? Operation::kCapture
-                         : a.operation == "void"   ? Operation::kVoid
-                         : a.operation == "refund" ? Operation::kRefund
-                                                   : Operation::kAuthorize;
+    const Operation op = flow::OperationOf(a);
     int64_t psp_us = 0;
     // A background sync may wait longer than a merchant's request would.
     const int64_t sync_timeout_ms = std::min<int64_t>(psp_timeout_ms_ * 10, 30'000);

@@ -3,6 +3,8 @@
 namespace lp::payments::routing_repo {
 
 namespace {
+constexpr std::string_view kCols = "version, config, active, created, created_by";
+
 Version Read(const store::Row& r) {
   return Version{r.Int(0), r.Text(1), r.Int(2) != 0, r.Int(3), r.Text(4)};
 }
@@ -10,14 +12,15 @@ Version Read(const store::Row& r) {
 
 Result<std::optional<Version>> Active(store::Tx& tx, const std::string& merchant_id,
                                       std::string_view mode) {
+  // Every payment asks (Route): the statement text is built once.
+  static const std::string sql =
+      "SELECT " + std::string(kCols) +
+      " FROM routing_configs WHERE merchant_id = ? AND mode = ? AND active = 1";
   std::optional<Version> out;
-  auto r = tx.Query(
-      "SELECT version, config, active, created, created_by FROM routing_configs "
-      "WHERE merchant_id = ? AND mode = ? AND active = 1",
-      {merchant_id, mode}, [&](const store::Row& row) {
-        out = Read(row);
-        return false;
-      });
+  auto r = tx.Query(sql, {merchant_id, mode}, [&](const store::Row& row) {
+    out = Read(row);
+    return false;
+  });
   if (!r) return r.error();
   return out;
 }
@@ -25,13 +28,13 @@ Result<std::optional<Version>> Active(store::Tx& tx, const std::string& merchant
 Result<std::vector<Version>> List(store::Tx& tx, const std::string& merchant_id,
                                   std::string_view mode) {
   std::vector<Version> out;
-  auto r = tx.Query(
-      "SELECT version, config, active, created, created_by FROM routing_configs "
-      "WHERE merchant_id = ? AND mode = ? ORDER BY version DESC",
-      {merchant_id, mode}, [&](const store::Row& row) {
-        out.push_back(Read(row));
-        return true;
-      });
+  auto r =
+      tx.Query("SELECT " + std::string(kCols) +
+                   " FROM routing_configs WHERE merchant_id = ? AND mode = ? ORDER BY version DESC",
+               {merchant_id, mode}, [&](const store::Row& row) {
+                 out.push_back(Read(row));
+                 return true;
+               });
   if (!r) return r.error();
   return out;
 }

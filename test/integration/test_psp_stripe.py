@@ -98,26 +98,37 @@ class FakeStripe:
         self.proc.stdout.close()
 
 
-class StripeConnectorTest(unittest.TestCase):
+class StripeCase(unittest.TestCase):
+    """One fake Stripe and one dev server per class, with a Stripe account on the dev merchant."""
+
+    RECOVERY_MS = "300"
+
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="lp-it-stripe-")
         ca, cert, key = make_pki(cls.tmp)
         cls.fake = FakeStripe(cert, key)
         cls.srv = Server(extra_args=["--psp-ca-file", ca, "--psp-timeout-ms", "1500",
-                                     "--recovery-interval-ms", "300"])
+                                     "--recovery-interval-ms", cls.RECOVERY_MS])
         cls.m = dev_merchant(cls.srv)
+        cls.account = cls.add_account(WEBHOOK_SECRET)
+
+    @classmethod
+    def add_account(cls, webhook_secret: str) -> str:
         r = cls.m.post("/v1/connector_accounts", {
-            "connector": "stripe", "label": "Stripe (test)", "base_url": cls.fake.base_url,
-            "credentials": {"secret_key": SECRET_KEY, "webhook_secret": WEBHOOK_SECRET}})
+            "connector": "stripe", "base_url": cls.fake.base_url,
+            "credentials": {"secret_key": SECRET_KEY, "webhook_secret": webhook_secret}})
         assert r.status == 200, r
-        cls.account = r.json["id"]
+        return r.json["id"]
 
     @classmethod
     def tearDownClass(cls):
         cls.srv.cleanup()
         cls.fake.stop()
         shutil.rmtree(cls.tmp, ignore_errors=True)
+
+
+class StripeConnectorTest(StripeCase):
 
     def pay(self, pm="pm_card_visa", **fields):
         body = {"amount": 2500, "currency": "EUR", "payment_method": pm, "confirm": True}
@@ -229,32 +240,10 @@ def sign(payload: str, secret: str, t: int | None = None) -> str:
     return f"t={t},v1={sig}"
 
 
-class StripeWebhookTest(unittest.TestCase):
+class StripeWebhookTest(StripeCase):
     """Without the recovery loop (a one-hour interval): only webhooks settle payments here."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="lp-it-stripe-wh-")
-        ca, cert, key = make_pki(cls.tmp)
-        cls.fake = FakeStripe(cert, key)
-        cls.srv = Server(extra_args=["--psp-ca-file", ca, "--psp-timeout-ms", "1500",
-                                     "--recovery-interval-ms", "3600000"])
-        cls.m = dev_merchant(cls.srv)
-        cls.account = cls.add_account(WEBHOOK_SECRET)
-
-    @classmethod
-    def add_account(cls, webhook_secret: str) -> str:
-        r = cls.m.post("/v1/connector_accounts", {
-            "connector": "stripe", "base_url": cls.fake.base_url,
-            "credentials": {"secret_key": SECRET_KEY, "webhook_secret": webhook_secret}})
-        assert r.status == 200, r
-        return r.json["id"]
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.srv.cleanup()
-        cls.fake.stop()
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+    RECOVERY_MS = "3600000"
 
     def processing_payment(self) -> dict:
         r = self.m.post("/v1/payments", {"amount": 4200, "currency": "EUR",
