@@ -72,6 +72,13 @@ Result<std::string> Metadata(const json::object& body) {
 }
 }  // namespace
 
+// Tells the security monitor about an authorization this request ran (not a replay).
+void ObserveAuthorization(const MerchantApiDeps& d, const Request& req, const Principal& p,
+                          std::string_view card, const Result<Answer>& r) {
+  if (!d.on_authorization || !r || r->replayed) return;
+  d.on_authorization(p, d.pipeline.ClientIp(req), card, r->declined, req.request_id);
+}
+
 Task<Result<Answer>> CreatePayment(const MerchantApiDeps& d, Request& req, const Principal& p) {
   auto in =
       ParseIdempotentBody(req, {"amount", "currency", "payment_method", "capture_method", "confirm",
@@ -145,7 +152,11 @@ Task<Result<Answer>> CreatePayment(const MerchantApiDeps& d, Request& req, const
       params.connector_account = std::string(kv.value().as_string());
     }
   }
-  co_return co_await d.payments.Create(p, std::move(params), std::move(in->idem));
+  const std::string card = params.payment_method.value_or("");
+  const bool authorizes = params.confirm;
+  auto r = co_await d.payments.Create(p, std::move(params), std::move(in->idem));
+  if (authorizes) ObserveAuthorization(d, req, p, card, r);
+  co_return r;
 }
 
 Task<Result<Answer>> ConfirmPayment(const MerchantApiDeps& d, Request& req, const Principal& p) {
@@ -154,7 +165,10 @@ Task<Result<Answer>> ConfirmPayment(const MerchantApiDeps& d, Request& req, cons
   const json::object& body = in->body();
   auto pm = OptString(body, "payment_method", 255);
   if (!pm) co_return pm.error();
-  co_return co_await d.payments.Confirm(p, req.params.at(0), *pm, std::move(in->idem));
+  const std::string card = pm->value_or("");
+  auto r = co_await d.payments.Confirm(p, req.params.at(0), *pm, std::move(in->idem));
+  ObserveAuthorization(d, req, p, card, r);
+  co_return r;
 }
 
 Task<Result<Answer>> CapturePayment(const MerchantApiDeps& d, Request& req, const Principal& p) {

@@ -112,6 +112,11 @@ std::vector<Setter> Setters(Config& c) {
       return {};
     };
   };
+  auto int_in = [](std::string_view key, int64_t& field, int64_t lo, int64_t hi) {
+    return [key = std::string(key), &field, lo, hi](const std::string& v) {
+      return ParseInt(key, v, field, lo, hi);
+    };
+  };
   return {
       {"data_dir", str(c.data_dir)},
       {"database", str(c.database)},
@@ -152,6 +157,20 @@ std::vector<Setter> Setters(Config& c) {
          return ParseInt("max_connections", v, c.max_connections, 1, 1'000'000);
        }},
       {"threads", [&c](const std::string& v) { return ParseInt("threads", v, c.threads, 0, 256); }},
+      {"detect_window_s", int_in("detect_window_s", c.detect_window_s, 1, 86400)},
+      {"detect_cooldown_s", int_in("detect_cooldown_s", c.detect_cooldown_s, 0, 86400)},
+      {"detect_signin_failures_per_account",
+       int_in("detect_signin_failures_per_account", c.detect_signin_failures_per_account, 0,
+              10000)},
+      {"detect_signin_failures_per_ip",
+       int_in("detect_signin_failures_per_ip", c.detect_signin_failures_per_ip, 0, 100000)},
+      {"detect_card_declines_per_ip",
+       int_in("detect_card_declines_per_ip", c.detect_card_declines_per_ip, 0, 100000)},
+      {"detect_card_declines_per_key",
+       int_in("detect_card_declines_per_key", c.detect_card_declines_per_key, 0, 1000000)},
+      {"detect_distinct_cards_per_ip",
+       int_in("detect_distinct_cards_per_ip", c.detect_distinct_cards_per_ip, 0, 10000)},
+      {"contain_block_s", int_in("contain_block_s", c.contain_block_s, 1, 30 * 86400)},
       {"security_contact",
        [&c](const std::string& v) {
          return ParseUris("security_contact", v, true, c.security_contact);

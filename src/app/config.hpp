@@ -34,6 +34,17 @@ struct Config {
   int64_t max_connections = 10000;
   int64_t threads = 0;  // 0 = number of cores
   std::vector<std::string> trusted_proxies;
+  // Security-event detectors (docs/security-monitoring.md): the sliding window, one alert per
+  // kind and subject per cooldown, thresholds (0 = that detector off), and how long automatic
+  // containment blocks an address.
+  int64_t detect_window_s = 300;
+  int64_t detect_cooldown_s = 900;
+  int64_t detect_signin_failures_per_account = 5;
+  int64_t detect_signin_failures_per_ip = 20;
+  int64_t detect_card_declines_per_ip = 10;
+  int64_t detect_card_declines_per_key = 25;
+  int64_t detect_distinct_cards_per_ip = 10;
+  int64_t contain_block_s = 3600;
   // /.well-known/security.txt (RFC 9116, see security_txt.hpp): Contact lines (mailto:, https:
   // or tel:; default mailto:security@example.com, a placeholder), Expires (RFC 3339; default
   // start-up + 364 days), an optional Policy URL and Canonical URLs (https:).

@@ -41,6 +41,7 @@
 #include "lp/people/operator_service.hpp"
 #include "lp/people/team_service.hpp"
 #include "lp/routing/breaker.hpp"
+#include "lp/security/monitor.hpp"
 #include "lp/store/store.hpp"
 #include "lp/webhooks/dispatcher.hpp"
 #include "lp/webhooks/endpoints.hpp"
@@ -435,6 +436,42 @@ int Serve(const Config& c) {
     trusted_proxies.push_back(*cidr);
   }
   auto limiter = auth::MakeInProcessRateLimiter(clock);
+
+  // Security monitor (PRODUCT.md §5, docs/security-monitoring.md): detectors → stored, counted,
+  // audited, logged, `security.alert`; automatic containment per merchant policy.
+  security::MonitorOptions mopt;
+  mopt.detector.window_s = c.detect_window_s;
+  mopt.detector.cooldown_s = c.detect_cooldown_s;
+  mopt.detector.signin_failures_per_account =
+      static_cast<int>(c.detect_signin_failures_per_account);
+  mopt.detector.signin_failures_per_ip = static_cast<int>(c.detect_signin_failures_per_ip);
+  mopt.detector.card_declines_per_ip = static_cast<int>(c.detect_card_declines_per_ip);
+  mopt.detector.card_declines_per_key = static_cast<int>(c.detect_card_declines_per_key);
+  mopt.detector.distinct_cards_per_ip = static_cast<int>(c.detect_distinct_cards_per_ip);
+  mopt.block_for_s = c.contain_block_s;
+  mopt.count = [&reg](std::string_view kind) {
+    reg.Inc("liasonpay_security_events_total", {{"event", kind}});
+  };
+  mopt.revoke_key = [&ioc, &keys](const security::StoredEvent& e) {
+    // Containment acts with the platform's authority on the merchant's own key (audited by
+    // the key service as actor system/security_monitor).
+    Principal authority{
+        e.merchant_id, e.event.mode.value_or(Mode::kTest), "security_monitor", "secret", {}, {},
+        std::nullopt};
+    Actor actor{"system", "security_monitor", e.event.source_ip, e.event.request_id};
+    net::co_spawn(
+        ioc,
+        [&keys, authority, actor, key = e.event.api_key_id]() -> Task<void> {
+          auto r = co_await keys.RevokeKey(authority, key, actor);
+          if (!r) log::Error("containment_revoke_failed", {{"detail", r.error().detail}});
+        },
+        net::detached);
+  };
+  security::Monitor monitor(**store, clock, std::move(mopt));
+  people_accounts.SetSignInFailureObserver(
+      [&monitor](const people::AccountService::SignInFailure& f) {
+        monitor.SignInFailure(f.account, f.merchant_ids, f.context.ip, f.context.request_id);
+      });
   http::Router api_router;
   auth::PipelineOptions popt;
   popt.rate_limit_per_key = c.rate_limit_per_key;
@@ -443,8 +480,9 @@ int Serve(const Config& c) {
   popt.on_security_event = [&reg](std::string_view event) {
     reg.Inc("liasonpay_security_events_total", {{"event", event}});
   };
+  popt.monitor = &monitor;
   auth::ApiKeyPipeline pipeline(keys, **store, *limiter, **keyring, clock, std::move(popt));
-  const api::MerchantApiDeps api_deps{
+  api::MerchantApiDeps api_deps{
       payments,
       keys,
       accounts,
@@ -459,6 +497,11 @@ int Serve(const Config& c) {
           reg.Inc("liasonpay_security_events_total", {{"event", "psp_webhook_rejected"}});
         }
       }};
+  api_deps.on_authorization = [&monitor](const Principal& key, const std::string& ip,
+                                         std::string_view card, bool declined,
+                                         const std::string& request_id) {
+    monitor.Authorization(key, ip, card, declined, request_id);
+  };
   api::RegisterMerchantApi(api_router, api_deps);
   webhooks::DispatcherOptions dopt;
   dopt.retry_scale = c.webhook_retry_scale;

@@ -10,6 +10,7 @@
 #include "lp/http/errors.hpp"
 #include "lp/idempotency/idempotency.hpp"
 #include "lp/merchants/api_keys.hpp"
+#include "lp/security/monitor.hpp"
 
 namespace lp::auth {
 
@@ -125,10 +126,27 @@ http::Handler ApiKeyPipeline::Wrap(AuthedFn fn) const {
           co_return RateLimited(req, rd);
         }
         if (options_.on_security_event) options_.on_security_event("auth_failed");
+        if (options_.monitor) {
+          auto stale = co_await keys_.FindStale(req.Header("authorization").value_or(""));
+          if (stale && *stale) {
+            options_.monitor->StaleKeyUsed((*stale)->merchant_id, (*stale)->mode, (*stale)->key_id,
+                                           (*stale)->reason, ip, req.request_id);
+          }
+        }
       }
       co_return Respond(req, principal.error());
     }
     const Principal& p = *principal;
+    if (options_.monitor && options_.monitor->Blocked(p.merchant_id, ip)) {
+      SecurityEvent(req, "ip_blocked", &p, ip);
+      co_return Respond(req, Error{ErrorType::kPermission,
+                                   "ip_blocked",
+                                   "Requests from " + ip +
+                                       " are blocked for this account after suspicious activity. "
+                                       "Contact the account owner.",
+                                   {},
+                                   {}});
+    }
     if (!p.allowed_cidrs.empty()) {
       bool allowed = false;
       for (const auto& text : p.allowed_cidrs) {
@@ -137,6 +155,7 @@ http::Handler ApiKeyPipeline::Wrap(AuthedFn fn) const {
       }
       if (!allowed) {
         SecurityEvent(req, "ip_not_allowed", &p, ip);
+        if (options_.monitor) options_.monitor->AddressRefused(p, ip, req.request_id);
         co_return Respond(req, Error{ErrorType::kPermission,
                                      "ip_not_allowed",
                                      "This API key may not be used from " + ip + ".",

@@ -125,7 +125,7 @@ Result<std::optional<AuthRow>> FindUnrevokedByHash(store::Tx& tx, std::string_vi
   std::optional<AuthRow> out;
   auto r = tx.Query(
       "SELECT k.id, k.merchant_id, k.mode, k.type, k.scopes, k.allowed_cidrs, k.expires_at, "
-      "m.rate_limit_per_key FROM api_keys k JOIN merchants m ON m.id = k.merchant_id "
+      "m.rate_limit_per_key, m.frozen FROM api_keys k JOIN merchants m ON m.id = k.merchant_id "
       "WHERE k.hash = ? AND k.revoked_at IS NULL",
       {hash}, [&](const store::Row& row) {
         AuthRow a;
@@ -145,7 +145,21 @@ Result<std::optional<AuthRow>> FindUnrevokedByHash(store::Tx& tx, std::string_vi
           a.principal.rate_limit = rate;
         }
         a.expires_at_us = row.OptInt(6);
+        a.merchant_frozen = row.Int(8) != 0;
         out = std::move(a);
+        return false;
+      });
+  if (!r) return r.error();
+  return out;
+}
+
+Result<std::optional<StaleRow>> FindByHash(store::Tx& tx, std::string_view hash) {
+  std::optional<StaleRow> out;
+  auto r = tx.Query(
+      "SELECT id, merchant_id, mode, revoked_at, expires_at FROM api_keys WHERE hash = ?", {hash},
+      [&](const store::Row& row) {
+        out = StaleRow{row.Text(0), row.Text(1), ParseMode(row.Text(2)).value_or(Mode::kTest),
+                       row.OptInt(3), row.OptInt(4)};
         return false;
       });
   if (!r) return r.error();

@@ -38,8 +38,16 @@ Result<Page<ApiKey>> List(store::Tx& tx, const Principal& p, const ListParams& p
 struct AuthRow {
   Principal principal;
   std::optional<int64_t> expires_at_us;
+  bool merchant_frozen = false;
 };
 Result<std::optional<AuthRow>> FindUnrevokedByHash(store::Tx& tx, std::string_view hash);
+// A key that exists but is revoked (for the security monitor: use of a revoked or expired key).
+struct StaleRow {
+  std::string key_id, merchant_id;
+  Mode mode = Mode::kTest;
+  std::optional<int64_t> revoked_at_us, expires_at_us;
+};
+Result<std::optional<StaleRow>> FindByHash(store::Tx& tx, std::string_view hash);
 Result<bool> ExistsForMerchant(store::Tx& tx, std::string_view hash, std::string_view merchant_id);
 
 }  // namespace lp::merchants::keys_repo

@@ -112,43 +112,84 @@ Result<bool> ApiKeyService::IsKeyOf(store::Tx& tx, std::string_view key,
   return keys_repo::ExistsForMerchant(tx, HashKey(key), merchant_id);
 }
 
-Task<Result<Principal>> ApiKeyService::Authenticate(std::string_view header) {
+namespace {
+
+// The key in an `Authorization: Bearer <key>` value, or empty when malformed.
+std::string_view BearerKey(std::string_view header) {
   constexpr std::string_view kBearer = "Bearer ";
   if (header.size() <= kBearer.size() || header.size() > 300 ||
       !std::equal(kBearer.begin(), kBearer.end(), header.begin(),
                   [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
-    co_return Unauthenticated();
+    return {};
   }
   std::string_view key = header.substr(kBearer.size());
-  if (!(key.starts_with("sk_") || key.starts_with("rk_") || key.starts_with("pk_"))) {
-    co_return Unauthenticated();
-  }
+  if (!(key.starts_with("sk_") || key.starts_with("rk_") || key.starts_with("pk_"))) return {};
+  return key;
+}
+
+Error Frozen() {
+  return Error{ErrorType::kPermission,
+               "merchant_frozen",
+               "This merchant account is frozen. Contact LiasonPay support.",
+               {},
+               {}};
+}
+
+}  // namespace
+
+Task<Result<Principal>> ApiKeyService::Authenticate(std::string_view header) {
+  const std::string_view key = BearerKey(header);
+  if (key.empty()) co_return Unauthenticated();
   const std::string hash = HashKey(key);
   const int64_t now = clock_.NowMicros();
+  std::optional<Cached> found;
   {
     std::shared_lock lk(mu_);
     auto it = cache_.find(hash);
-    if (it != cache_.end() && now - it->second.cached_at_us < kCacheTtlUs) {
-      if (it->second.expires_at_us && *it->second.expires_at_us <= now) co_return Unauthenticated();
-      co_return it->second.principal;
-    }
+    if (it != cache_.end() && now - it->second.cached_at_us < kCacheTtlUs) found = it->second;
   }
-  std::optional<Cached> found;
-  auto r = co_await store::Read(store_, [&](store::Tx& tx) -> Result<void> {
-    auto row = keys_repo::FindUnrevokedByHash(tx, hash);
-    if (!row) return row.error();
-    if (*row) found = Cached{std::move((*row)->principal), (*row)->expires_at_us, now};
-    return {};
-  });
-  if (!r) co_return r.error();
-  if (!found) co_return Unauthenticated();
-  {
+  if (!found) {
+    auto r = co_await store::Read(store_, [&](store::Tx& tx) -> Result<void> {
+      auto row = keys_repo::FindUnrevokedByHash(tx, hash);
+      if (!row) return row.error();
+      if (*row) {
+        found = Cached{std::move((*row)->principal), (*row)->expires_at_us, now,
+                       (*row)->merchant_frozen};
+      }
+      return {};
+    });
+    if (!r) co_return r.error();
+    if (!found) co_return Unauthenticated();
     std::unique_lock lk(mu_);
     if (cache_.size() > 100000) cache_.clear();
     cache_[hash] = *found;
   }
   if (found->expires_at_us && *found->expires_at_us <= now) co_return Unauthenticated();
-  co_return found->principal;
+  if (found->merchant_frozen) co_return Frozen();
+  co_return std::move(found->principal);
+}
+
+Task<Result<std::optional<ApiKeyService::StaleKey>>> ApiKeyService::FindStale(
+    std::string_view header) {
+  const std::string_view key = BearerKey(header);
+  std::optional<StaleKey> out;
+  if (key.empty()) co_return out;
+  const std::string hash = HashKey(key);
+  const int64_t now = clock_.NowMicros();
+  auto r = co_await store::Read(store_, [&](store::Tx& tx) -> Result<void> {
+    auto row = keys_repo::FindByHash(tx, hash);
+    if (!row) return row.error();
+    if (!*row) return {};
+    const auto& k = **row;
+    if (k.revoked_at_us) {
+      out = StaleKey{k.key_id, k.merchant_id, k.mode, "revoked"};
+    } else if (k.expires_at_us && *k.expires_at_us <= now) {
+      out = StaleKey{k.key_id, k.merchant_id, k.mode, "expired"};
+    }
+    return {};
+  });
+  if (!r) co_return r.error();
+  co_return out;
 }
 
 void ApiKeyService::Forget(const std::string& key_id) {

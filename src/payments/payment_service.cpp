@@ -11,6 +11,7 @@
 #include "lp/merchants/connector_accounts.hpp"
 #include "lp/payments/representation.hpp"
 #include "lp/routing/breaker.hpp"
+#include "lp/security/events.hpp"
 #include "lp/store/pagination.hpp"
 #include "lp/webhooks/events.hpp"
 #include "payments/flow.hpp"
@@ -229,26 +230,17 @@ struct PaymentService::Impl {
   static Task<void> BreakerOpened(PaymentService& s, std::string merchant_id, Mode mode,
                                   routing::BreakerTransition t) {
     const int64_t now = s.clock_.NowMicros();
-    json::object details{{"calls", t.calls}, {"failures", t.failures}};
-    json::object alert{{"object", "security_alert"},
-                       {"kind", "circuit_breaker_opened"},
-                       {"connector_account", t.connector_account},
-                       {"calls", t.calls},
-                       {"failures", t.failures},
-                       {"created", now / 1'000'000}};
-    const std::string alert_json = json::serialize(alert);
+    security::Event e;
+    e.kind = "circuit_breaker_opened";
+    e.merchant_ids = {merchant_id};
+    e.mode = mode;
+    e.subject_type = "connector_account";
+    e.subject = t.connector_account;
+    e.details = json::serialize(json::object{{"calls", t.calls}, {"failures", t.failures}});
     auto w = co_await store::Write(s.store_, [&](Tx& tx) -> Result<void> {
-      if (auto a =
-              audit::Append(tx,
-                            audit::Record{"system", "circuit_breaker",
-                                          "connector_account.circuit_opened", t.connector_account,
-                                          merchant_id, "success", "", "", json::serialize(details)},
-                            now);
-          !a) {
-        return a;
-      }
-      return webhooks::EmitEvent(tx, merchant_id, mode, "security.alert", t.connector_account,
-                                 alert_json, now);
+      auto r = security::Record(tx, e, now, 0);
+      if (!r) return r.error();
+      return {};
     });
     if (!w) {
       log::Error("circuit_breaker_alert_not_recorded",
@@ -322,6 +314,8 @@ struct PaymentService::Impl {
       auto result = co_await Call(s, carried, a, candidates[i], psp_us);
       out.psp_us += psp_us;
       if (i + 1 >= candidates.size() || !flow::Cascades(a, result)) {
+        out.declined =
+            result && !result->pending && result->outcome == connectors::Outcome::kDeclined;
         co_return co_await Record(s, principal, std::move(carried), std::move(a), std::nullopt,
                                   std::move(result), psp_us, idem, std::move(out));
       }

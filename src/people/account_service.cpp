@@ -255,7 +255,18 @@ Task<Result<SessionGrant>> AccountService::SignIn(AccountKind kind, std::string 
   }
 
   if (!failure.empty()) {
+    SignInFailure observed{kind, {}, {}, context};
     auto w = co_await store::Write(deps_.store, [&](store::Tx& tx) -> Result<void> {
+      if (user && on_sign_in_failure_) {
+        auto ms = repo::UserMemberships(tx, user->id);
+        if (!ms) {
+          return ms.error();
+        }
+        observed.merchant_ids.clear();
+        for (const auto& m : *ms) {
+          observed.merchant_ids.push_back(m.merchant_id);
+        }
+      }
       if (failure == "wrong_password") {
         return Impl::RecordPasswordFailure(*this, tx, *user, "auth.sign_in", failure, context, now);
       }
@@ -273,6 +284,11 @@ Task<Result<SessionGrant>> AccountService::SignIn(AccountKind kind, std::string 
     });
     if (!w) {
       co_return w.error();
+    }
+    if (on_sign_in_failure_) {
+      observed.account =
+          user ? user->id : "email:" + crypto::Hex(crypto::Sha256(email_key)).substr(0, 16);
+      on_sign_in_failure_(observed);
     }
     co_return InvalidCredentials();
   }

@@ -170,11 +170,13 @@ class CascadeTest(unittest.TestCase):
         alerts = [e for e in m.all_events() if e["type"] == "security.alert"]
         self.assertEqual(len(alerts), 1, alerts)
         obj = alerts[0]["data"]["object"]
-        self.assertEqual((obj["kind"], obj["connector_account"], obj["failures"]),
-                         ("circuit_breaker_opened", a, 20), obj)
+        self.assertEqual((obj["object"], obj["kind"], obj["subject_type"], obj["subject"],
+                          obj["details"]["failures"]),
+                         ("security_alert", "circuit_breaker_opened", "connector_account", a, 20),
+                         obj)
         out = run_cli(["audit", "export", "--data-dir", self.srv.data_dir,
                        "--merchant", m.merchant_id])
-        self.assertEqual(out.stdout.count('"action":"connector_account.circuit_opened"'), 1,
+        self.assertEqual(out.stdout.count('"action":"security.circuit_breaker_opened"'), 1,
                          out.stdout[-2000:])
 
     def test_options_are_validated_and_for_sandbox_only(self):

@@ -27,6 +27,12 @@ struct MerchantApiDeps {
   // Counts inbound PSP webhooks by outcome: "accepted", or the refusal code
   // (webhook_signature_invalid, …). Optional.
   std::function<void(std::string_view outcome)> on_psp_webhook;
+  // Each authorization a request ran (create or confirm; not replays): the key, the client
+  // address, the payment method as sent (a token, never a PAN) and whether it was declined.
+  // The security monitor's card-testing detector. Optional.
+  std::function<void(const Principal& key, const std::string& ip, std::string_view payment_method,
+                     bool declined, const std::string& request_id)>
+      on_authorization;
 };
 
 // Registers every /v1 route on `router`; `deps` must outlive it.

@@ -19,6 +19,10 @@
 #include "lp/http/router.hpp"
 #include "lp/store/store.hpp"
 
+namespace lp::security {
+class Monitor;
+}
+
 namespace lp::merchants {
 class ApiKeyService;
 }
@@ -40,6 +44,9 @@ struct PipelineOptions {
   std::vector<Cidr> trusted_proxies;
   // Called for every security event ("ip_not_allowed", "auth_failed", "rate_limited", ...).
   std::function<void(std::string_view event)> on_security_event;
+  // The security monitor (optional): told of revoked/expired keys and refused addresses, and
+  // asked whether containment blocks an address for the key's merchant (403 ip_blocked).
+  security::Monitor* monitor = nullptr;
 };
 
 class ApiKeyPipeline {

@@ -28,6 +28,9 @@ struct Answer {
   bool replayed = false;
   int64_t psp_us = 0;  // time spent waiting for PSPs
   std::vector<std::string> grants;
+  // This request's authorization was declined by the PSP (not set on replays): the security
+  // monitor counts declines to detect card testing.
+  bool declined = false;
 };
 
 // Cursor pagination and created[] filters of every list (PRODUCT.md §2).

@@ -85,7 +85,16 @@ class ApiKeyService {
                            const KeyOptions& options);
   // Resolves an `Authorization` header value; 401 authentication_error otherwise, with one
   // message whatever the reason (missing, malformed, wrong, revoked, expired).
+  // A frozen merchant's keys: 403 merchant_frozen (within the cache TTL of the freeze).
   Task<Result<Principal>> Authenticate(std::string_view authorization_header);
+  // After a failed Authenticate: the key the header names if it exists but is revoked or
+  // expired (the security monitor reports its use); nullopt for an unknown or malformed key.
+  struct StaleKey {
+    std::string key_id, merchant_id;
+    Mode mode = Mode::kTest;
+    std::string_view reason;  // "revoked" | "expired"
+  };
+  Task<Result<std::optional<StaleKey>>> FindStale(std::string_view authorization_header);
   std::string HashKey(std::string_view key) const;
 
   // The merchant API's key management; every change is audited in its own transaction.
@@ -107,6 +116,7 @@ class ApiKeyService {
     Principal principal;
     std::optional<int64_t> expires_at_us;
     int64_t cached_at_us = 0;
+    bool merchant_frozen = false;
   };
   void Forget(const std::string& key_id);
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,14 +40,14 @@ struct Deps {
 
 // The platform's numbers (PRODUCT.md §4; STANDARDS PCI 8.2.8, 8.3.4; ASVS 7.3).
 struct AccountOptions {
-  int max_failed_logins = 10;                   // consecutive failures → locked
-  int64_t lockout_us = 30LL * 60 * 1'000'000;   // 30 min
+  int max_failed_logins = 10;                  // consecutive failures → locked
+  int64_t lockout_us = 30LL * 60 * 1'000'000;  // 30 min
   int64_t idle_timeout_us = 15LL * 60 * 1'000'000;
   int64_t absolute_timeout_us = 12LL * 3600 * 1'000'000;
   int64_t reauth_window_us = 5LL * 60 * 1'000'000;  // step-up validity
-  int mfa_max_failures = 5;                        // wrong codes per session per window → 429
+  int mfa_max_failures = 5;                         // wrong codes per session per window → 429
   int64_t mfa_failure_window_us = 15LL * 60 * 1'000'000;
-  int totp_window = 1;                             // ± steps accepted
+  int totp_window = 1;  // ± steps accepted
   // last_seen is written at most this often (deadlines then err on the short side by ≤ this).
   int64_t touch_interval_us = 10LL * 1'000'000;
   std::string totp_issuer = "LiasonPay";  // operators get "<issuer> Ops"
@@ -54,7 +55,7 @@ struct AccountOptions {
 
 // The second factor of a request: a TOTP code or a recovery code (exactly one).
 struct SecondFactor {
-  std::string code;      // 6 digits
+  std::string code;       // 6 digits
   bool recovery = false;  // `code` is a recovery code ("abcd-efgh-ijkl")
 };
 
@@ -92,8 +93,7 @@ class AccountService {
   Task<Result<RecoveryCodes>> ConfirmEnrollment(const Caller& caller, std::string code,
                                                 RequestContext context);
   // POST /mfa/recovery_codes (step-up): a new set replacing the old.
-  Task<Result<RecoveryCodes>> RegenerateRecoveryCodes(const Caller& caller,
-                                                      RequestContext context);
+  Task<Result<RecoveryCodes>> RegenerateRecoveryCodes(const Caller& caller, RequestContext context);
   // DELETE /mfa (step-up): only for an account not required to have MFA (403 otherwise);
   // revokes the account's other sessions. Returns how many.
   Task<Result<int64_t>> RemoveMfa(const Caller& caller, RequestContext context);
@@ -130,11 +130,26 @@ class AccountService {
 
   const AccountOptions& Options() const { return options_; }
 
+  // A failed sign-in (wrong password, unknown, locked or disabled account), after it was
+  // audited: for the security monitor's burst detector. `account`: the user id, or
+  // "email:<digest>" for an unknown address; `merchant_ids`: the user's merchants.
+  struct SignInFailure {
+    AccountKind kind = AccountKind::kUser;
+    std::string account;
+    std::vector<std::string> merchant_ids;
+    RequestContext context;
+  };
+  // Set once at start-up, before serving.
+  void SetSignInFailureObserver(std::function<void(const SignInFailure&)> observer) {
+    on_sign_in_failure_ = std::move(observer);
+  }
+
  private:
   struct Impl;
   Deps deps_;
   AccountOptions options_;
   std::string dummy_hash_;
+  std::function<void(const SignInFailure&)> on_sign_in_failure_;
 };
 
 }  // namespace lp::people
