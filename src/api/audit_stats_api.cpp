@@ -123,7 +123,8 @@ json::object AuditEventJson(const people::AuditEvent& e, bool masked) {
       {"action", r.action},
       {"target", r.target.empty() ? json::value(nullptr) : json::value(r.target)},
       {"outcome", r.outcome},
-      {"source_ip", masked || r.source_ip.empty() ? json::value(nullptr) : json::value(r.source_ip)},
+      {"source_ip",
+       masked || r.source_ip.empty() ? json::value(nullptr) : json::value(r.source_ip)},
       {"request_id", r.request_id},
       {"details", masked ? json::value(json::object{}) : DetailsOf(r.details)}};
 }
@@ -238,8 +239,8 @@ Task<Result<SessionAnswer>> ExportAuditEvents(const AuditStatsApiDeps& d, Reques
   const bool ops = !MerchantOf(req);
   auto q = ops ? ParseQuery(req, {"format", "action", "actor", "outcome", "created[gte]",
                                   "created[lte]", "merchant"})
-               : ParseQuery(req, {"format", "action", "actor", "outcome", "created[gte]",
-                                  "created[lte]"});
+               : ParseQuery(
+                     req, {"format", "action", "actor", "outcome", "created[gte]", "created[lte]"});
   if (!q) {
     co_return q.error();
   }
@@ -255,8 +256,7 @@ Task<Result<SessionAnswer>> ExportAuditEvents(const AuditStatsApiDeps& d, Reques
   if (!filter) {
     co_return filter.error();
   }
-  const std::string merchant_part =
-      MerchantOf(req).value_or(filter->merchant_id.value_or("all"));
+  const std::string merchant_part = MerchantOf(req).value_or(filter->merchant_id.value_or("all"));
   std::optional<std::string> merchant = MerchantOf(req);
   auto events = co_await d.audit_log.Export(c, std::move(merchant), *filter, format, ctx);
   if (!events) {
@@ -294,8 +294,7 @@ Result<std::optional<int64_t>> OptSecondsParam(const Query& q, std::string_view 
   if (!v) {
     return std::optional<int64_t>();
   }
-  if (v->empty() || v->size() > 12 ||
-      v->find_first_not_of("0123456789") != std::string::npos) {
+  if (v->empty() || v->size() > 12 || v->find_first_not_of("0123456789") != std::string::npos) {
     return people::InvalidParameter(std::string(name), "Must be a Unix time in seconds.");
   }
   return std::optional<int64_t>(std::stoll(*v));
@@ -328,10 +327,10 @@ Result<StatsQuery> ParseStatsQuery(const Request& req, int64_t now_s) {
     return to.error();
   }
   const auto interval = QueryValue(*q, "interval");
-  auto range = MakeTimeBuckets(*from, *to,
-                               interval ? std::optional<std::string_view>(*interval)
-                                        : std::optional<std::string_view>(),
-                               now_s);
+  auto range = MakeTimeBuckets(
+      *from, *to,
+      interval ? std::optional<std::string_view>(*interval) : std::optional<std::string_view>(),
+      now_s);
   if (!range) {
     return range.error();
   }
@@ -356,8 +355,8 @@ json::object RangeJson(std::string_view object, const TimeBuckets& r, bool inter
   return o;
 }
 
-Task<Result<SessionAnswer>> PaymentStats(const AuditStatsApiDeps& d, Request& req,
-                                         const Caller& c, const RequestContext&) {
+Task<Result<SessionAnswer>> PaymentStats(const AuditStatsApiDeps& d, Request& req, const Caller& c,
+                                         const RequestContext&) {
   auto s = StatsRequest(d, req, c, "payments:read");
   if (!s) {
     co_return s.error();
@@ -400,8 +399,8 @@ Task<Result<SessionAnswer>> PaymentStats(const AuditStatsApiDeps& d, Request& re
   co_return Body(o);
 }
 
-Task<Result<SessionAnswer>> DeclineStats(const AuditStatsApiDeps& d, Request& req,
-                                         const Caller& c, const RequestContext&) {
+Task<Result<SessionAnswer>> DeclineStats(const AuditStatsApiDeps& d, Request& req, const Caller& c,
+                                         const RequestContext&) {
   auto s = StatsRequest(d, req, c, "payments:read");
   if (!s) {
     co_return s.error();
@@ -435,8 +434,8 @@ json::value OptValue(const std::optional<int64_t>& v) {
   return v ? json::value(*v) : json::value(nullptr);
 }
 
-Task<Result<SessionAnswer>> WebhookStats(const AuditStatsApiDeps& d, Request& req,
-                                         const Caller& c, const RequestContext&) {
+Task<Result<SessionAnswer>> WebhookStats(const AuditStatsApiDeps& d, Request& req, const Caller& c,
+                                         const RequestContext&) {
   auto s = StatsRequest(d, req, c, "webhooks:read");
   if (!s) {
     co_return s.error();

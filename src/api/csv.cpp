@@ -5,8 +5,8 @@ namespace lp::api {
 std::string CsvCell(std::string_view value) {
   std::string cell;
   cell.reserve(value.size() + 3);
-  if (!value.empty() && (value[0] == '=' || value[0] == '+' || value[0] == '-' ||
-                         value[0] == '@' || value[0] == '\t' || value[0] == '\r')) {
+  if (!value.empty() && (value[0] == '=' || value[0] == '+' || value[0] == '-' || value[0] == '@' ||
+                         value[0] == '\t' || value[0] == '\r')) {
     cell += '\'';
   }
   cell += value;

@@ -111,8 +111,10 @@ StoredRecord ToStored(const store::Row& r) {
                       r.Text(12)};
 }
 
-// The filter's conditions (bound values only; column names are fixed here).
-void AppendFilter(const QueryFilter& f, std::string& sql, std::vector<store::Value>& args) {
+// The filter's conditions (bound values only; column names are fixed here). Values view their
+// strings: `upper` keeps the prefix range's end alive for the query.
+void AppendFilter(const QueryFilter& f, std::string& sql, std::vector<store::Value>& args,
+                  std::string& upper) {
   if (f.merchant_id) {
     sql += " AND merchant_id = ?";
     args.emplace_back(*f.merchant_id);
@@ -124,11 +126,11 @@ void AppendFilter(const QueryFilter& f, std::string& sql, std::vector<store::Val
   if (f.action_prefix && !f.action_prefix->empty()) {
     // A range on the index instead of LIKE (no wildcard escaping): [prefix, prefix with its last
     // byte incremented). Prefixes end in '.', so the increment never overflows.
-    std::string upper = *f.action_prefix;
+    upper = *f.action_prefix;
     upper.back() = static_cast<char>(upper.back() + 1);
     sql += " AND action >= ? AND action < ?";
     args.emplace_back(*f.action_prefix);
-    args.emplace_back(std::move(upper));
+    args.emplace_back(upper);
   }
   if (f.actor_id) {
     sql += " AND actor_id = ?";
@@ -155,19 +157,19 @@ Result<bool> List(store::Tx& tx, const QueryFilter& f, const QueryPage& page,
   out.clear();
   std::string sql(kQueryCols);
   std::vector<store::Value> args;
-  AppendFilter(f, sql, args);
+  std::string upper;
+  AppendFilter(f, sql, args, upper);
   const bool backwards = page.ending_before.has_value() && !page.starting_after;
   const std::optional<std::string>& cursor = backwards ? page.ending_before : page.starting_after;
   if (cursor) {
     const char* param = backwards ? "ending_before" : "starting_after";
     std::optional<int64_t> cursor_seq;
-    auto r = tx.Query(
-        "SELECT seq FROM audit_log WHERE id = ? AND (? IS NULL OR merchant_id = ?)",
-        {*cursor, store::Value(f.merchant_id), store::Value(f.merchant_id)},
-        [&](const store::Row& row) {
-          cursor_seq = row.Int(0);
-          return false;
-        });
+    auto r = tx.Query("SELECT seq FROM audit_log WHERE id = ? AND (? IS NULL OR merchant_id = ?)",
+                      {*cursor, store::Value(f.merchant_id), store::Value(f.merchant_id)},
+                      [&](const store::Row& row) {
+                        cursor_seq = row.Int(0);
+                        return false;
+                      });
     if (!r) return r.error();
     if (!cursor_seq) {
       return Error::Invalid("resource_missing", "No such audit event: '" + *cursor + "'", param);
@@ -198,7 +200,8 @@ Result<void> ExportNewestFirst(store::Tx& tx, const QueryFilter& f, int64_t max,
                                const std::function<bool(const StoredRecord&)>& row) {
   std::string sql(kQueryCols);
   std::vector<store::Value> args;
-  AppendFilter(f, sql, args);
+  std::string upper;
+  AppendFilter(f, sql, args, upper);
   sql += " ORDER BY seq DESC LIMIT ?";
   args.emplace_back(max);
   return tx.QueryV(sql, args, [&](const store::Row& r) { return row(ToStored(r)); });

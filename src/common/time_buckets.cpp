@@ -29,8 +29,7 @@ Result<TimeBuckets> MakeTimeBuckets(std::optional<int64_t> from, std::optional<i
     } else if (*interval == "day") {
       b.interval = "day";
     } else {
-      return Error::Invalid("parameter_invalid", "`interval` must be `hour` or `day`.",
-                            "interval");
+      return Error::Invalid("parameter_invalid", "`interval` must be `hour` or `day`.", "interval");
     }
   } else {
     b.interval = b.to - b.from <= kHourlyUpTo ? "hour" : "day";

@@ -57,7 +57,8 @@ Result<std::vector<AccountStats>> LoadPaymentStats(store::Tx& tx, const std::str
   auto q = tx.Query(
       "SELECT a.connector_account_id, (a.created - ?) / ?, a.status, p.currency, COUNT(*), "
       "SUM(a.amount)" +
-          std::string(kAttemptsInRange) + " GROUP BY a.connector_account_id, 2, a.status, p.currency",
+          std::string(kAttemptsInRange) +
+          " GROUP BY a.connector_account_id, 2, a.status, p.currency",
       {first_us, step_us, merchant_id, mode_s, from_us, to_us}, [&](const store::Row& r) {
         cells.push_back(Cell{r.Text(0), r.Text(2), r.Text(3), r.Int(1), r.Int(4), r.Int(5)});
         return true;
@@ -96,21 +97,21 @@ Result<DeclineStats> LoadDeclineStats(store::Tx& tx, const std::string& merchant
   const int64_t from_us = range.from * 1'000'000;
   const int64_t to_us = range.to * 1'000'000;
   DeclineStats out;
-  auto total = tx.Query("SELECT COUNT(*)" + std::string(kAttemptsInRange) +
-                            " AND a.status = 'failed'",
-                        {merchant_id, mode_s, from_us, to_us}, [&](const store::Row& r) {
-                          out.total = r.Int(0);
-                          return false;
-                        });
+  auto total =
+      tx.Query("SELECT COUNT(*)" + std::string(kAttemptsInRange) + " AND a.status = 'failed'",
+               {merchant_id, mode_s, from_us, to_us}, [&](const store::Row& r) {
+                 out.total = r.Int(0);
+                 return false;
+               });
   if (!total) return total.error();
-  auto rows = tx.Query("SELECT a.decline_code, COUNT(*)" + std::string(kAttemptsInRange) +
-                           " AND a.status = 'failed' GROUP BY a.decline_code "
-                           "ORDER BY COUNT(*) DESC, a.decline_code IS NULL, a.decline_code LIMIT ?",
-                       {merchant_id, mode_s, from_us, to_us, kMaxDeclineRows},
-                       [&](const store::Row& r) {
-                         out.data.push_back(DeclineCount{r.OptText(0), r.Int(1)});
-                         return true;
-                       });
+  auto rows =
+      tx.Query("SELECT a.decline_code, COUNT(*)" + std::string(kAttemptsInRange) +
+                   " AND a.status = 'failed' GROUP BY a.decline_code "
+                   "ORDER BY COUNT(*) DESC, a.decline_code IS NULL, a.decline_code LIMIT ?",
+               {merchant_id, mode_s, from_us, to_us, kMaxDeclineRows}, [&](const store::Row& r) {
+                 out.data.push_back(DeclineCount{r.OptText(0), r.Int(1)});
+                 return true;
+               });
   if (!rows) return rows.error();
   return out;
 }

@@ -15,8 +15,7 @@ namespace json = boost::json;
 namespace {
 
 // The filters an export used, for its own audit record.
-std::string ExportDetails(const audit::QueryFilter& f, const std::string& format,
-                          size_t records) {
+std::string ExportDetails(const audit::QueryFilter& f, const std::string& format, size_t records) {
   json::object filters;
   auto put = [&](std::string_view name, const std::optional<std::string>& v) {
     if (v) {
@@ -63,8 +62,7 @@ Result<bool> AuditLogService::Authorize(const Caller& caller,
   return std::find(perms.begin(), perms.end(), "pii:read") == perms.end();
 }
 
-Result<void> AuditLogService::ResolveEmails(store::Tx& tx,
-                                            std::vector<AuditEvent>& events) const {
+Result<void> AuditLogService::ResolveEmails(store::Tx& tx, std::vector<AuditEvent>& events) const {
   // One lookup per distinct user actor (an export of 100,000 records has few actors).
   std::map<std::string, std::optional<std::string>, std::less<>> emails;
   for (auto& e : events) {

@@ -76,8 +76,8 @@ Result<WebhookStats> LoadWebhookStats(store::Tx& tx, const std::string& merchant
           s->attempts_total = r.Int(1);
           s->attempts_failed = r.Int(2);
           if (r.Int(4) > 0) {
-            s->avg_latency_ms = static_cast<double>(r.Int(3)) / static_cast<double>(r.Int(4)) /
-                                1000.0;
+            s->avg_latency_ms =
+                static_cast<double>(r.Int(3)) / static_cast<double>(r.Int(4)) / 1000.0;
           }
           if (!r.IsNull(5)) {
             s->last_success_at = r.Int(5) / 1'000'000;

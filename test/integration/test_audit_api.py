@@ -231,7 +231,7 @@ class AuditApiTest(unittest.TestCase):
         self.assertGreater(len(prefix), len(combined))
 
     def test_invalid_filters_are_400_naming_the_parameter(self):
-        self.assertInvalid(self.owner, "action=api key", "action")
+        self.assertInvalid(self.owner, "action=api%20key", "action")
         self.assertInvalid(self.owner, "action=*", "action")
         self.assertInvalid(self.owner, "action=api_key.*.roll", "action")
         self.assertInvalid(self.owner, "actor=usr'--", "actor")

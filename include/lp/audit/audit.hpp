@@ -56,7 +56,7 @@ Result<void> Export(store::Tx& tx, const ExportFilter& filter,
 
 // The audit log query (docs/dashboard-api.md §8): unset fields match everything.
 struct QueryFilter {
-  std::optional<std::string> merchant_id;  // unset: every merchant (operators only)
+  std::optional<std::string> merchant_id;    // unset: every merchant (operators only)
   std::optional<std::string> action;         // exact
   std::optional<std::string> action_prefix;  // "api_key." (from "api_key.*")
   std::optional<std::string> actor_id;       // usr_…, opr_…, key_…

@@ -21,7 +21,7 @@ struct EndpointStats {
   std::string status;
   int64_t deliveries_succeeded = 0, deliveries_failed = 0, deliveries_pending = 0;
   int64_t attempts_total = 0, attempts_failed = 0;
-  std::optional<double> avg_latency_ms;                  // over attempts with a latency
+  std::optional<double> avg_latency_ms;                     // over attempts with a latency
   std::optional<int64_t> last_success_at, last_failure_at;  // seconds, within the range
 };
 
