@@ -15,7 +15,8 @@ int64_t FloorTo(int64_t t, int64_t step) {
 Result<TimeBuckets> MakeTimeBuckets(std::optional<int64_t> from, std::optional<int64_t> to,
                                     std::optional<std::string_view> interval, int64_t now) {
   TimeBuckets b;
-  b.to = to.value_or(now);
+  // The default range ends now, the current second included (`to` is exclusive).
+  b.to = to.value_or(now + 1);
   b.from = from.value_or(b.to - kDefaultStatsRange);
   if (b.from < 0) {
     return Error::Invalid("parameter_invalid", "`from` must be a Unix time in seconds.", "from");

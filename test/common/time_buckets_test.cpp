@@ -14,8 +14,8 @@ TEST(TimeBuckets, DefaultsToTheLastSevenDaysByDay) {
   const int64_t now = kMidnight + 5 * kHour + 17;
   auto b = MakeTimeBuckets({}, {}, {}, now);
   ASSERT_TRUE(b);
-  EXPECT_EQ(b->to, now);
-  EXPECT_EQ(b->from, now - 7 * kDay);
+  EXPECT_EQ(b->to, now + 1);  // the current second included
+  EXPECT_EQ(b->from, now + 1 - 7 * kDay);
   EXPECT_EQ(b->interval, "day");
   EXPECT_EQ(b->first_start % kDay, 0);
   EXPECT_EQ(b->first_start, kMidnight - 7 * kDay);

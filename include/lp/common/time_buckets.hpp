@@ -28,7 +28,8 @@ struct TimeBuckets {
   int64_t IndexOf(int64_t t) const { return (t - first_start) / seconds; }
 };
 
-// From the query's `from`, `to` (defaults: the 7 days ending at `now`) and `interval` (default:
+// From the query's `from`, `to` (defaults: the 7 days ending at `now`, its second included: `to`
+// = now + 1) and `interval` (default:
 // hour when the range is at most 48 h, else day). Errors are 400 parameter_invalid naming
 // `from`, `to` or `interval` (an unknown interval, or more than kMaxStatsBuckets buckets).
 Result<TimeBuckets> MakeTimeBuckets(std::optional<int64_t> from, std::optional<int64_t> to,
