@@ -344,6 +344,9 @@ class AuditApiTest(unittest.TestCase):
         self.assertEqual({e["merchant"] for e in only_b}, {self.b})
         self.assertEqual([e["id"] for e in only_b],
                          [e["id"] for e in self.all_events(self.owner_b, merchant=self.b)])
+        s, _, b = self.events(self.auditor, "merchant=mer%20x")
+        self.assertEqual((s, b["error"]["code"], b["error"]["param"]),
+                         (400, "parameter_invalid", "merchant"), b)
         # pii:read: addresses unmasked.
         [e] = self.all_events(self.auditor, f"merchant={self.a}&action=role.create")
         self.assertEqual(e["actor"]["email"], self.owner_email)
