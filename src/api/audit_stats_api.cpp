@@ -121,7 +121,7 @@ json::object AuditEventJson(const people::AuditEvent& e, bool masked) {
       {"merchant", r.merchant_id.empty() ? json::value(nullptr) : json::value(r.merchant_id)},
       {"actor", std::move(actor)},
       {"action", r.action},
-      {"target", r.target.empty() ? json::value(nullptr) : json::value(r.target)},
+      {"target", r.target},
       {"outcome", r.outcome},
       {"source_ip",
        masked || r.source_ip.empty() ? json::value(nullptr) : json::value(r.source_ip)},
