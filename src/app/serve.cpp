@@ -17,6 +17,7 @@
 #include "app/files.hpp"
 #include "app/secrets.hpp"
 #include "app/security_txt.hpp"
+#include "lp/api/audit_stats_api.hpp"
 #include "lp/api/merchant_api.hpp"
 #include "lp/api/people_api.hpp"
 #include "lp/audit/audit.hpp"
@@ -421,6 +422,7 @@ int Serve(const Config& c) {
   people::AccountService people_accounts(people_deps);
   people::TeamService people_team(people_deps);
   people::OperatorService people_operators(people_deps);
+  people::AuditLogService people_audit_log(people_deps);
 
   json::object creds;
   if (c.dev) {
@@ -526,9 +528,14 @@ int Serve(const Config& c) {
                                     clock};
   http::Router dashboard_router;
   api::RegisterDashboardApi(dashboard_router, dashboard_deps);
+  const api::AuditStatsApiDeps dashboard_audit_deps{people_audit_log, **store, dashboard_pipeline,
+                                                    clock};
+  api::RegisterDashboardAuditStats(dashboard_router, dashboard_audit_deps);
   http::MountWebApp(dashboard_router, c.WebDir());  // the SPA; a 503 page when not built
   http::Router ops_router = OpsRouter(**store, reg, dispatcher, breakers, payments);
   api::RegisterOpsApi(ops_router, ops_deps);
+  const api::AuditStatsApiDeps ops_audit_deps{people_audit_log, **store, ops_pipeline, clock};
+  api::RegisterOpsAudit(ops_router, ops_audit_deps);
   // RFC 9116 on the public listeners only (not ops).
   const auto security_txt = BuildSecurityTxt(c, clock.NowSeconds());
   for (const auto& w : security_txt.warnings) {

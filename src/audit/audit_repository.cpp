@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "lp/audit/audit.hpp"
@@ -95,6 +96,115 @@ Result<void> Export(store::Tx& tx, const ExportFilter& f,
                        r.Text(12)};
         return row(s);
       });
+}
+
+namespace {
+
+constexpr std::string_view kQueryCols =
+    "SELECT seq, id, time, actor_type, actor_id, action, target, merchant_id, outcome, "
+    "source_ip, request_id, details, hash FROM audit_log WHERE 1 = 1";
+
+StoredRecord ToStored(const store::Row& r) {
+  return StoredRecord{r.Int(0), r.Text(1), r.Int(2),
+                      Record{r.Text(3), r.Text(4), r.Text(5), r.Text(6), r.Text(7), r.Text(8),
+                             r.Text(9), r.Text(10), r.Text(11)},
+                      r.Text(12)};
+}
+
+// The filter's conditions (bound values only; column names are fixed here). Values view their
+// strings: `upper` keeps the prefix range's end alive for the query.
+void AppendFilter(const QueryFilter& f, std::string& sql, std::vector<store::Value>& args,
+                  std::string& upper) {
+  if (f.merchant_id) {
+    sql += " AND merchant_id = ?";
+    args.emplace_back(*f.merchant_id);
+  }
+  if (f.action) {
+    sql += " AND action = ?";
+    args.emplace_back(*f.action);
+  }
+  if (f.action_prefix && !f.action_prefix->empty()) {
+    // A range on the index instead of LIKE (no wildcard escaping): [prefix, prefix with its last
+    // byte incremented). Prefixes end in '.', so the increment never overflows.
+    upper = *f.action_prefix;
+    upper.back() = static_cast<char>(upper.back() + 1);
+    sql += " AND action >= ? AND action < ?";
+    args.emplace_back(*f.action_prefix);
+    args.emplace_back(upper);
+  }
+  if (f.actor_id) {
+    sql += " AND actor_id = ?";
+    args.emplace_back(*f.actor_id);
+  }
+  if (f.outcome) {
+    sql += " AND outcome = ?";
+    args.emplace_back(*f.outcome);
+  }
+  if (f.from_us) {
+    sql += " AND time >= ?";
+    args.emplace_back(*f.from_us);
+  }
+  if (f.to_us) {
+    sql += " AND time <= ?";
+    args.emplace_back(*f.to_us);
+  }
+}
+
+}  // namespace
+
+Result<bool> List(store::Tx& tx, const QueryFilter& f, const QueryPage& page,
+                  std::vector<StoredRecord>& out) {
+  out.clear();
+  std::string sql(kQueryCols);
+  std::vector<store::Value> args;
+  std::string upper;
+  AppendFilter(f, sql, args, upper);
+  const bool backwards = page.ending_before.has_value() && !page.starting_after;
+  const std::optional<std::string>& cursor = backwards ? page.ending_before : page.starting_after;
+  if (cursor) {
+    const char* param = backwards ? "ending_before" : "starting_after";
+    std::optional<int64_t> cursor_seq;
+    auto r = tx.Query("SELECT seq FROM audit_log WHERE id = ? AND (? IS NULL OR merchant_id = ?)",
+                      {*cursor, store::Value(f.merchant_id), store::Value(f.merchant_id)},
+                      [&](const store::Row& row) {
+                        cursor_seq = row.Int(0);
+                        return false;
+                      });
+    if (!r) return r.error();
+    if (!cursor_seq) {
+      return Error::Invalid("resource_missing", "No such audit event: '" + *cursor + "'", param);
+    }
+    sql += backwards ? " AND seq > ?" : " AND seq < ?";
+    args.emplace_back(*cursor_seq);
+  }
+  // Backwards pages read the nearest records after the cursor (oldest first), then flip.
+  sql += backwards ? " ORDER BY seq ASC LIMIT ?" : " ORDER BY seq DESC LIMIT ?";
+  args.emplace_back(static_cast<int64_t>(page.limit) + 1);
+  bool has_more = false;
+  auto q = tx.QueryV(sql, args, [&](const store::Row& row) {
+    if (static_cast<int>(out.size()) == page.limit) {
+      has_more = true;
+      return false;
+    }
+    out.push_back(ToStored(row));
+    return true;
+  });
+  if (!q) return q.error();
+  if (backwards) {
+    std::reverse(out.begin(), out.end());
+  }
+  return has_more;
+}
+
+Result<void> ExportNewestFirst(store::Tx& tx, const QueryFilter& f, int64_t max,
+                               const std::function<bool(const StoredRecord&)>& row) {
+  std::string sql(kQueryCols);
+  std::vector<store::Value> args;
+  std::string upper;
+  AppendFilter(f, sql, args, upper);
+  sql += " ORDER BY seq DESC LIMIT ?";
+  args.emplace_back(max);
+  return tx.QueryV(sql, args, [&](const store::Row& r) { return row(ToStored(r)); });
 }
 
 }  // namespace lp::audit

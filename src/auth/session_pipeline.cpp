@@ -145,6 +145,11 @@ Response SessionPipeline::Finish(const Request& req, const Result<SessionAnswer>
     if (r.error().type == ErrorType::kRateLimited) {
       resp.SetHeader("Retry-After", "60");
     }
+  } else if (!r->content_type.empty()) {
+    resp = Response::Text(200, r->body, r->content_type);
+    for (const auto& [name, value] : r->headers) {
+      resp.SetHeader(name, value);
+    }
   } else {
     resp = Response::Json(200, r->body);
   }

@@ -42,6 +42,8 @@ Result<std::optional<UserRow>> FindUser(store::Tx& tx, std::string_view id);
 Result<std::optional<UserRow>> FindUserByEmail(store::Tx& tx, AccountKind kind,
                                                std::string_view email_key);
 Result<void> InsertUser(store::Tx& tx, const UserRow& u);
+// The e-mail address of an account (audit actors), if it exists.
+Result<std::optional<std::string>> UserEmail(store::Tx& tx, std::string_view id);
 // failed_logins + 1; returns the new count.
 Result<int64_t> CountFailedLogin(store::Tx& tx, std::string_view id, int64_t now);
 Result<void> LockUser(store::Tx& tx, std::string_view id, int64_t until, int64_t now);

@@ -55,6 +55,16 @@ Result<std::optional<UserRow>> FindUser(store::Tx& tx, std::string_view id) {
   return QueryUser(tx, "SELECT " + std::string(kUserCols) + " FROM users WHERE id = ?", {id});
 }
 
+Result<std::optional<std::string>> UserEmail(store::Tx& tx, std::string_view id) {
+  std::optional<std::string> out;
+  auto q = tx.Query("SELECT email FROM users WHERE id = ?", {id}, [&](const store::Row& r) {
+    out = r.Text(0);
+    return false;
+  });
+  if (!q) return q.error();
+  return out;
+}
+
 Result<std::optional<UserRow>> FindUserByEmail(store::Tx& tx, AccountKind kind,
                                                std::string_view email_key) {
   return QueryUser(

@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "lp/crypto/hash.hpp"
 #include "support/temp_store.hpp"
@@ -315,6 +318,119 @@ TEST_F(AuditTest, TriggersSurviveReopen) {
   });
   EXPECT_FALSE(upd);
   EXPECT_TRUE(Check().ok);
+}
+
+// ---- the query of docs/dashboard-api.md §8 (List, ExportNewestFirst) ----
+
+class AuditQueryTest : public AuditTest {
+ protected:
+  // Appends `r` in merchant `m` at time `t` (µs).
+  void Add(Record r, std::string m, int64_t t) {
+    r.merchant_id = std::move(m);
+    auto w = store_->WriteSync([&](store::Tx& tx) { return Append(tx, r, t); });
+    ASSERT_TRUE(w) << w.error().detail;
+  }
+  std::vector<StoredRecord> Page(const QueryFilter& f, const QueryPage& p, bool* more = nullptr) {
+    std::vector<StoredRecord> out;
+    auto r = store_->ReadSync([&](store::Tx& tx) -> Result<void> {
+      auto m = List(tx, f, p, out);
+      if (!m) return m.error();
+      if (more) *more = *m;
+      return {};
+    });
+    EXPECT_TRUE(r) << (r ? "" : r.error().message);
+    return out;
+  }
+  static std::vector<int64_t> Seqs(const std::vector<StoredRecord>& v) {
+    std::vector<int64_t> out;
+    for (const auto& s : v) out.push_back(s.seq);
+    return out;
+  }
+  void Fill() {
+    // seq 1..8: mer_a gets 1,2,3,5,6,8; mer_b gets 4,7.
+    const char* actions[] = {"api_key.create", "api_key.roll",   "api_keys.x",     "api_key.create",
+                             "role.create",    "api_key.revoke", "api_key.create", "api_key_x.y"};
+    for (int i = 1; i <= 8; ++i) {
+      Record r = Rec(i);
+      r.action = actions[i - 1];
+      r.actor_id = i % 3 == 0 ? "usr_x" : "key_y";
+      r.outcome = i == 6 ? "denied" : "success";
+      Add(r, i == 4 || i == 7 ? "mer_b" : "mer_a", 1'700'000'000'000'000 + i * 1'000'000);
+    }
+  }
+};
+
+TEST_F(AuditQueryTest, AMerchantsRecordsNewestFirstWithFilters) {
+  Fill();
+  QueryFilter a;
+  a.merchant_id = "mer_a";
+  EXPECT_EQ(Seqs(Page(a, {100})), (std::vector<int64_t>{8, 6, 5, 3, 2, 1}));
+  QueryFilter exact = a;
+  exact.action = "api_key.create";
+  EXPECT_EQ(Seqs(Page(exact, {100})), (std::vector<int64_t>{1}));
+  // "api_key.*": neither "api_keys.x" nor "api_key_x.y" (the prefix ends at its '.').
+  QueryFilter prefix = a;
+  prefix.action_prefix = "api_key.";
+  EXPECT_EQ(Seqs(Page(prefix, {100})), (std::vector<int64_t>{6, 2, 1}));
+  QueryFilter actor = a;
+  actor.actor_id = "usr_x";
+  EXPECT_EQ(Seqs(Page(actor, {100})), (std::vector<int64_t>{6, 3}));
+  QueryFilter denied = a;
+  denied.outcome = "denied";
+  EXPECT_EQ(Seqs(Page(denied, {100})), (std::vector<int64_t>{6}));
+  QueryFilter window = a;
+  window.from_us = 1'700'000'000'000'000 + 2'000'000;
+  window.to_us = 1'700'000'000'000'000 + 5'000'000;
+  EXPECT_EQ(Seqs(Page(window, {100})), (std::vector<int64_t>{5, 3, 2}));
+  QueryFilter all;  // operators: every merchant
+  EXPECT_EQ(Page(all, {100}).size(), 8u);
+}
+
+TEST_F(AuditQueryTest, CursorPagesBothWaysAndRefuseAnotherMerchantsId) {
+  Fill();
+  QueryFilter a;
+  a.merchant_id = "mer_a";
+  bool more = false;
+  auto p1 = Page(a, {2}, &more);
+  EXPECT_EQ(Seqs(p1), (std::vector<int64_t>{8, 6}));
+  EXPECT_TRUE(more);
+  auto p2 = Page(a, {2, p1.back().id, std::nullopt}, &more);
+  EXPECT_EQ(Seqs(p2), (std::vector<int64_t>{5, 3}));
+  EXPECT_TRUE(more);
+  auto p3 = Page(a, {2, p2.back().id, std::nullopt}, &more);
+  EXPECT_EQ(Seqs(p3), (std::vector<int64_t>{2, 1}));
+  EXPECT_FALSE(more);
+  auto back = Page(a, {2, std::nullopt, p3.front().id}, &more);
+  EXPECT_EQ(Seqs(back), (std::vector<int64_t>{5, 3}));
+  EXPECT_TRUE(more);
+  // seq 4 is mer_b's: not a cursor for mer_a.
+  QueryFilter b;
+  b.merchant_id = "mer_b";
+  const std::string foreign = Page(b, {1}).front().id;
+  std::vector<StoredRecord> out;
+  auto r = store_->ReadSync([&](store::Tx& tx) -> Result<void> {
+    auto m = List(tx, a, {2, foreign, std::nullopt}, out);
+    if (!m) return m.error();
+    return {};
+  });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "resource_missing");
+  EXPECT_EQ(r.error().param, "starting_after");
+}
+
+TEST_F(AuditQueryTest, ExportIsNewestFirstAndBounded) {
+  Fill();
+  QueryFilter a;
+  a.merchant_id = "mer_a";
+  std::vector<int64_t> seqs;
+  auto r = store_->ReadSync([&](store::Tx& tx) {
+    return ExportNewestFirst(tx, a, 4, [&](const StoredRecord& s) {
+      seqs.push_back(s.seq);
+      return true;
+    });
+  });
+  ASSERT_TRUE(r);
+  EXPECT_EQ(seqs, (std::vector<int64_t>{8, 6, 5, 3}));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "lp/common/result.hpp"
 #include "lp/store/store.hpp"
@@ -52,5 +53,27 @@ struct ExportFilter {
 // The records matching `filter` in chain order; `row` returns false to stop.
 Result<void> Export(store::Tx& tx, const ExportFilter& filter,
                     const std::function<bool(const StoredRecord&)>& row);
+
+// The audit log query (docs/dashboard-api.md §8): unset fields match everything.
+struct QueryFilter {
+  std::optional<std::string> merchant_id;    // unset: every merchant (operators only)
+  std::optional<std::string> action;         // exact
+  std::optional<std::string> action_prefix;  // "api_key." (from "api_key.*")
+  std::optional<std::string> actor_id;       // usr_…, opr_…, key_…
+  std::optional<std::string> outcome;        // success | denied | failure
+  std::optional<int64_t> from_us, to_us;     // time >= from, time <= to (inclusive)
+};
+struct QueryPage {
+  int limit = 10;
+  // aud_… ids; a record outside the filter's merchant is 400 resource_missing naming the
+  // parameter.
+  std::optional<std::string> starting_after, ending_before;
+};
+// One page of records, newest first (by seq). Returns has_more.
+Result<bool> List(store::Tx& tx, const QueryFilter& filter, const QueryPage& page,
+                  std::vector<StoredRecord>& out);
+// At most `max` records matching `filter`, newest first; `row` returns false to stop.
+Result<void> ExportNewestFirst(store::Tx& tx, const QueryFilter& filter, int64_t max,
+                               const std::function<bool(const StoredRecord&)>& row);
 
 }  // namespace lp::audit

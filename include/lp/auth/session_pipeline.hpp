@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "lp/auth/ip_allowlist.hpp"
@@ -30,6 +31,10 @@ struct SessionAnswer {
   std::string body;
   std::optional<people::SessionGrant> grant;
   bool clear_cookie = false;
+  // A download (audit exports): its content type (empty: JSON) and extra headers such as
+  // Content-Disposition.
+  std::string content_type;
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 using SessionFn = std::function<Task<Result<SessionAnswer>>(http::Request&, const people::Caller&,
