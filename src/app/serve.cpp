@@ -458,7 +458,10 @@ int Serve(const Config& c) {
         if (outcome != "accepted") {
           reg.Inc("liasonpay_security_events_total", {{"event", "psp_webhook_rejected"}});
         }
-      }};
+      },
+      limiter.get(),
+      c.psp_webhook_rate_limit,
+      2 * c.psp_webhook_rate_limit};
   api::RegisterMerchantApi(api_router, api_deps);
   webhooks::DispatcherOptions dopt;
   dopt.retry_scale = c.webhook_retry_scale;
