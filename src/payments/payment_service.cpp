@@ -153,6 +153,15 @@ Result<void> OpenCredentialsFor(const connectors::ConnectorRegistry& registry,
   return {};
 }
 
+// Adyen refuses a payment without a return URL: asked for before anything is stored or sent.
+Result<void> CheckReturnUrl(const connectors::Account& a, const Payment& p) {
+  if (a.connector != "adyen" || !a.return_url.empty() || p.return_url) return {};
+  return Error::Invalid("parameter_missing",
+                        "Adyen needs a return_url: pass one with the payment or set "
+                        "options.return_url on the connector account.",
+                        "return_url");
+}
+
 void ReplaceAttempt(Payment& p, const Attempt& a) {
   for (auto& x : p.attempts) {
     if (x.id == a.id) {
@@ -469,6 +478,7 @@ Task<Result<Answer>> PaymentService::Create(const Principal& principal, CreatePa
       if (!route) return route.error();
       candidates = std::move(route->candidates);
       const connectors::Account& account = candidates.front();
+      if (auto c = CheckReturnUrl(account, p); !c) return c;
       p.status = PaymentStatus::kProcessing;
       p.connector = account.connector;
       p.connector_account_id = account.id;
@@ -527,6 +537,7 @@ Task<Result<Answer>> PaymentService::Confirm(const Principal& principal, std::st
     if (!route) return route.error();
     candidates = std::move(route->candidates);
     const connectors::Account& account = candidates.front();
+    if (auto c = CheckReturnUrl(account, p); !c) return c;
     p.status = PaymentStatus::kProcessing;
     p.connector = account.connector;
     p.connector_account_id = account.id;
