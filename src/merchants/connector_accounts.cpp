@@ -172,6 +172,11 @@ Task<Result<ConnectorAccount>> ConnectorAccountService::Update(const Principal& 
     return {};
   });
   if (!exists) co_return exists.error();
+  if (params.return_url && connector == "sandbox") {
+    co_return Error::Invalid("parameter_invalid",
+                             "options.return_url applies to PSP accounts only.",
+                             "options.return_url");
+  }
   accounts_repo::Changes changes;
   changes.label = params.label;
   changes.base_url = params.base_url;

@@ -137,7 +137,7 @@ void PaymentCore(Writer& w, const Payment& p) {
   w.Str("currency", p.currency);
   w.Str("status", ToString(p.status));
   w.Str("capture_method", ToString(p.capture_method));
-  if (p.payment_method && p.payment_method->starts_with('{')) {
+  if (p.payment_method && *p.payment_method == kSchemePaymentMethod) {
     w.Raw("payment_method", kSchemePaymentMethod);  // an Adyen card: its type only
   } else {
     w.Opt("payment_method", p.payment_method);

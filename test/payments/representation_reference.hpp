@@ -27,7 +27,7 @@ inline json::object ReferenceCore(const Payment& p) {
   o["currency"] = p.currency;
   o["status"] = ToString(p.status);
   o["capture_method"] = ToString(p.capture_method);
-  if (p.payment_method && p.payment_method->starts_with('{')) {
+  if (p.payment_method && *p.payment_method == kSchemePaymentMethod) {
     o["payment_method"] = json::object{{"type", "scheme"}};
   } else {
     o["payment_method"] = Opt(p.payment_method);
