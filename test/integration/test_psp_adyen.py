@@ -247,6 +247,19 @@ class AdyenEndToEndTest(unittest.TestCase):
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.json["status"], "succeeded", r.json)
 
+    def test_a_card_number_in_an_encrypted_field_is_refused_as_a_pan(self):
+        # The PAN detector keeps watching these fields: a raw number is not an encrypted blob.
+        pan = "-".join(["4242"] * 4)
+        bad = card("fake-authorised")
+        bad["encryptedCardNumber"] = pan
+        before = len(self.requests_to("/v71/payments"))
+        r = self.m.post("/v1/payments", {"amount": 100, "currency": "EUR", "payment_method": bad,
+                                         "confirm": True}, idem=unique_key("pan"))
+        self.assertEqual((r.status, r.error["code"]), (400, "pan_detected"), r)
+        self.assertNotIn(pan, r.body.decode())
+        self.assertEqual(len(self.requests_to("/v71/payments")), before, "nothing sent")
+        self.assertNotIn(pan, self.srv.log_text())
+
     def test_encrypted_fields_never_in_logs_or_database(self):
         self.pay()
         self.assertNotIn("encryptedPayloadOpaque", self.srv.log_text())
