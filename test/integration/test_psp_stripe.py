@@ -322,6 +322,37 @@ def sign(payload: str, secret: str, t: int | None = None) -> str:
     return f"t={t},v1={sig}"
 
 
+class StripeSyncRestartTest(StripeCase):
+    """The sync schedule is stored with the attempt: a restart does not sync it early."""
+
+    def sync_state(self, attempt: str) -> tuple[int, int]:
+        con = sqlite3.connect(f"file:{self.srv.db_path}?mode=ro", uri=True, timeout=10)
+        try:
+            return con.execute("SELECT sync_count, next_sync_at FROM payment_attempts "
+                               "WHERE id = ?", (attempt,)).fetchone()
+        finally:
+            con.close()
+
+    def test_a_restart_keeps_the_backoff_schedule(self):
+        r = self.m.post("/v1/payments", {"amount": 700, "currency": "EUR",
+                                         "payment_method": "pm_fake_500", "confirm": True},
+                        idem=unique_key("restart"))
+        self.assertEqual(r.json["status"], "processing", r.json)
+        att = r.json["attempts"][0]["id"]
+        deadline = time.time() + 20 * SLOW
+        while self.sync_state(att)[0] < 3 and time.time() < deadline:
+            time.sleep(0.2)
+        count, next_at = self.sync_state(att)
+        self.assertGreaterEqual(count, 3)
+        # The next sync is ~8 s away; restart now and watch for 2 s, start-up pass included.
+        self.assertGreater(next_at, int((time.time() + 3) * 1e6))
+        self.srv.stop()
+        self.srv.start()
+        time.sleep(2.0)
+        self.assertEqual(self.sync_state(att), (count, next_at), "not synced before it is due")
+        self.assertEqual(self.m.payment(r.json["id"])["status"], "processing")
+
+
 class StripeWebhookFloodTest(StripeCase):
     """A low per-IP limit (2/s, burst 4) so that a flood is quick to make."""
 
