@@ -15,8 +15,11 @@ is acknowledged and changes nothing); a forged or tampered signature is 400, aud
 changes nothing; an event never moves a final status back; an event sent to another account's URL
 (signed with that account's secret) does not touch this account's payments.
 
-Not covered here: Adyen end to end (its payment method is an encrypted-card object the API does
-not take yet); it is tested at the connector level in test/psp/.
+Also: a flood of forged webhooks is answered 429 per client IP with one audit record; refused
+credentials mark the connector account until replaced; the refund reason reaches Stripe;
+`requires_action` shows only the next action's type and redirect URL; unclear attempts are synced
+with a per-attempt exponential backoff that a restart keeps. Adyen end to end:
+test_psp_adyen.py.
 """
 
 from __future__ import annotations
