@@ -62,6 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     e.message = in.ConsumeRandomLengthString(64);
     p.last_error = e;
   }
+  if (in.ConsumeBool()) p.next_action = NextAction{in.ConsumeRandomLengthString(24), OptStr(in)};
   p.created = in.ConsumeIntegral<int64_t>();
   const int attempts = in.ConsumeIntegralInRange<int>(0, 3);
   for (int i = 0; i < attempts; ++i) {

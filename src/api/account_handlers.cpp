@@ -205,6 +205,17 @@ Result<merchants::AccountParams> AccountParamsOf(const MerchantApiDeps& d, const
       return Error::Invalid("parameter_invalid", "options must be an object.", "options");
     }
     for (const auto& kv : *o) {
+      if (kv.key() == "return_url") {
+        const json::string* s = kv.value().if_string();
+        if (!s || s->size() > 2000 || !(s->starts_with("https://") || s->starts_with("http://"))) {
+          return Error::Invalid("parameter_invalid",
+                                "options.return_url must be an http(s) URL of at most 2000 "
+                                "characters.",
+                                "options.return_url");
+        }
+        a.return_url = std::string(*s);
+        continue;
+      }
       if (kv.key() != "simulate") {
         return Error::Invalid("parameter_unknown", "Unknown option.",
                               "options." + std::string(kv.key()));
@@ -230,8 +241,13 @@ Task<Result<Answer>> CreateAccount(const MerchantApiDeps& d, Request& req, const
   auto a = AccountParamsOf(d, *body, true, p.mode);
   if (!a) co_return a.error();
   if (a->simulate && *a->connector != "sandbox") {
-    co_return Error::Invalid("parameter_invalid", "options apply to sandbox accounts only.",
-                             "options");
+    co_return Error::Invalid("parameter_invalid",
+                             "options.simulate applies to sandbox accounts only.", "options");
+  }
+  if (a->return_url && *a->connector == "sandbox") {
+    co_return Error::Invalid("parameter_invalid",
+                             "options.return_url applies to PSP accounts only.",
+                             "options.return_url");
   }
   if (a->latency_ms && *a->connector != "sandbox") {
     co_return Error::Invalid("parameter_invalid", "latency_ms applies to sandbox accounts only.",
@@ -247,10 +263,15 @@ Task<Result<Answer>> CreateAccount(const MerchantApiDeps& d, Request& req, const
 }
 
 Task<Result<Answer>> UpdateAccount(const MerchantApiDeps& d, Request& req, const Principal& p) {
-  auto body = ParseBody(req, {"label", "credentials", "base_url", "status", "latency_ms"});
+  auto body =
+      ParseBody(req, {"label", "credentials", "base_url", "status", "latency_ms", "options"});
   if (!body) co_return body.error();
   auto a = AccountParamsOf(d, *body, false, p.mode);
   if (!a) co_return a.error();
+  if (a->simulate) {
+    co_return Error::Invalid("parameter_invalid", "options.simulate is set at creation only.",
+                             "options.simulate");
+  }
   auto account =
       co_await d.accounts.Update(p, req.params.at(0), std::move(*a), d.pipeline.ActorOf(req, p));
   if (!account) co_return account.error();

@@ -53,8 +53,33 @@ void RegisterMerchantApi(http::Router& r, const MerchantApiDeps& deps) {
   // named connector account's own signing secret, authenticates the request
   // (payments/psp_webhooks.cpp); nothing is parsed for use before it is verified.
   r.Add("POST", "/psp-webhooks/{id}", "none", [d](http::Request& req) -> Task<http::Response> {
-    auto a = co_await d->payments.ApplyPspWebhook(req.params.at(0), req.body, req.headers,
-                                                  req.client_ip, req.request_id);
+    const std::string ip = d->pipeline.ClientIp(req);
+    // A forged flood must not cost a database read, a key-ring open and an audit write per
+    // request: the client IP's bucket is taken before anything else.
+    if (d->limiter && d->psp_webhook_rate > 0) {
+      const auth::RateDecision rd =
+          d->limiter->Take("psp_webhook:" + ip, d->psp_webhook_rate, d->psp_webhook_burst);
+      if (!rd.allowed) {
+        if (d->on_psp_webhook) d->on_psp_webhook("rate_limited");
+        http::Response resp = http::ErrorResponse(
+            Error{ErrorType::kRateLimited,
+                  "rate_limited",
+                  "Too many requests; retry after " + std::to_string(rd.retry_after_s) + " s.",
+                  {},
+                  {}},
+            req.request_id);
+        resp.SetHeader("Retry-After", std::to_string(rd.retry_after_s));
+        co_return resp;
+      }
+    }
+    // One audit record per account, address and refusal reason a minute (the log line and the
+    // counter see every refusal).
+    std::function<bool(std::string_view)> may_audit = [d](std::string_view key) {
+      return !d->limiter ||
+             d->limiter->Take("audit:psp_webhook:" + std::string(key), 1.0 / 60, 1).allowed;
+    };
+    auto a = co_await d->payments.ApplyPspWebhook(req.params.at(0), req.body, req.headers, ip,
+                                                  req.request_id, std::move(may_audit));
     if (!a) {
       if (d->on_psp_webhook && a.error().type == ErrorType::kInvalidRequest) {
         d->on_psp_webhook(a.error().code);

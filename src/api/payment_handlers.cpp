@@ -3,6 +3,7 @@
 #include "api/handlers.hpp"
 #include "api/input.hpp"
 #include "api/render.hpp"
+#include "connectors/adyen/payment_method.hpp"
 #include "lp/common/money.hpp"
 #include "lp/payments/representation.hpp"
 
@@ -72,6 +73,29 @@ Result<std::string> Metadata(const json::object& body) {
 }
 }  // namespace
 
+namespace {
+// `payment_method`: a token string (tok_…, pm_…), or an Adyen encrypted-card object
+// (docs/psp-connectors.md), which is normalised, kept in memory for this request only, and
+// stands as {"type":"scheme"} everywhere else.
+struct PaymentMethodInput {
+  std::optional<std::string> token, data;
+};
+Result<PaymentMethodInput> PaymentMethodOf(const json::object& body) {
+  PaymentMethodInput out;
+  if (auto* v = body.if_contains("payment_method"); v && v->is_object()) {
+    auto normal = connectors::adyen::Normalize(json::serialize(*v));
+    if (!normal) return normal.error();
+    out.token = std::string(payments::kSchemePaymentMethod);
+    out.data = std::move(*normal);
+    return out;
+  }
+  auto pm = OptString(body, "payment_method", 255);
+  if (!pm) return pm.error();
+  out.token = *pm;
+  return out;
+}
+}  // namespace
+
 // Tells the security monitor about an authorization this request ran (not a replay).
 void ObserveAuthorization(const MerchantApiDeps& d, const Request& req, const Principal& p,
                           std::string_view card, const Result<Answer>& r) {
@@ -80,9 +104,9 @@ void ObserveAuthorization(const MerchantApiDeps& d, const Request& req, const Pr
 }
 
 Task<Result<Answer>> CreatePayment(const MerchantApiDeps& d, Request& req, const Principal& p) {
-  auto in =
-      ParseIdempotentBody(req, {"amount", "currency", "payment_method", "capture_method", "confirm",
-                                "description", "metadata", "routing", "customer_country"});
+  auto in = ParseIdempotentBody(
+      req, {"amount", "currency", "payment_method", "capture_method", "confirm", "description",
+            "metadata", "routing", "customer_country", "return_url"});
   if (!in) co_return in.error();
   const json::object& body = in->body();
   payments::CreatePaymentParams params;
@@ -96,9 +120,18 @@ Task<Result<Answer>> CreatePayment(const MerchantApiDeps& d, Request& req, const
   auto c = ParseCurrency(*currency, "currency");
   if (!c) co_return c.error();
   params.currency = std::string(c->Code());
-  auto pm = OptString(body, "payment_method", 255);
+  auto pm = PaymentMethodOf(body);
   if (!pm) co_return pm.error();
-  params.payment_method = *pm;
+  params.payment_method = std::move(pm->token);
+  params.payment_method_data = std::move(pm->data);
+  auto return_url = OptString(body, "return_url", 2000);
+  if (!return_url) co_return return_url.error();
+  if (*return_url && !(*return_url)->starts_with("https://") &&
+      !(*return_url)->starts_with("http://")) {
+    co_return Error::Invalid("parameter_invalid", "return_url must be an http(s) URL.",
+                             "return_url");
+  }
+  params.return_url = *return_url;
   auto cm = OptString(body, "capture_method", 20);
   if (!cm) co_return cm.error();
   if (*cm) {
@@ -163,10 +196,11 @@ Task<Result<Answer>> ConfirmPayment(const MerchantApiDeps& d, Request& req, cons
   auto in = ParseIdempotentBody(req, {"payment_method"});
   if (!in) co_return in.error();
   const json::object& body = in->body();
-  auto pm = OptString(body, "payment_method", 255);
+  auto pm = PaymentMethodOf(body);
   if (!pm) co_return pm.error();
-  const std::string card = pm->value_or("");
-  auto r = co_await d.payments.Confirm(p, req.params.at(0), *pm, std::move(in->idem));
+  const std::string card = pm->token.value_or("");
+  auto r = co_await d.payments.Confirm(p, req.params.at(0), std::move(pm->token),
+                                       std::move(in->idem), std::move(pm->data));
   ObserveAuthorization(d, req, p, card, r);
   co_return r;
 }

@@ -57,7 +57,20 @@ json::object AccountObject(const merchants::ConnectorAccount& a) {
     o["options"] =
         a.simulate ? json::value(json::object{{"simulate", *a.simulate}}) : json::value(nullptr);
   }
+  if (a.connector != "sandbox") {
+    o["options"] = a.return_url ? json::value(json::object{{"return_url", *a.return_url}})
+                                : json::value(nullptr);
+  }
   o["status"] = a.status;
+  // The PSP refused the credentials (cleared when they are replaced).
+  if (a.last_error_code) {
+    o["last_error"] = json::object{
+        {"code", *a.last_error_code},
+        {"message", "The payment provider refused this account's credentials; update them."},
+        {"created", a.last_error_us.value_or(0) / 1'000'000}};
+  } else {
+    o["last_error"] = nullptr;
+  }
   o["livemode"] = a.mode == Mode::kLive;
   if (!a.credentials_fingerprint) {
     o["credentials"] = nullptr;

@@ -75,6 +75,8 @@ void AddServeFlags(CLI::App* cmd, Flags& f) {
   opt("--recovery-interval-ms", "recovery_interval_ms",
       "How often unclear PSP outcomes are synced (default 5000)");
   opt("--rate-limit-per-key", "rate_limit_per_key", "Requests/s per API key (0 = off)");
+  opt("--psp-webhook-rate-limit", "psp_webhook_rate_limit",
+      "Inbound PSP webhooks/s per client IP, burst 2x (default 50; 0 = off)");
   opt("--webhook-retry-scale", "webhook_retry_scale",
       "Multiplies the webhook retry schedule (default 1; for tests)");
   opt("--max-connections", "max_connections", "Max concurrent connections (default 10000)");

@@ -148,6 +148,10 @@ std::vector<Setter> Setters(Config& c) {
        [&c](const std::string& v) {
          return ParseDouble("webhook_retry_scale", v, c.webhook_retry_scale);
        }},
+      {"psp_webhook_rate_limit",
+       [&c](const std::string& v) {
+         return ParseDouble("psp_webhook_rate_limit", v, c.psp_webhook_rate_limit);
+       }},
       {"rate_limit_per_key",
        [&c](const std::string& v) {
          return ParseDouble("rate_limit_per_key", v, c.rate_limit_per_key);

@@ -30,7 +30,8 @@ struct Config {
   std::string psp_proxy_url;  // forward proxy for PSP calls
   int64_t recovery_interval_ms = 5000;
   double rate_limit_per_key = 100;
-  double webhook_retry_scale = 1.0;  // tests shrink the retry schedule
+  double webhook_retry_scale = 1.0;    // tests shrink the retry schedule
+  double psp_webhook_rate_limit = 50;  // inbound PSP webhooks/s per client IP (burst 2x); 0 = off
   int64_t max_connections = 10000;
   int64_t threads = 0;  // 0 = number of cores
   std::vector<std::string> trusted_proxies;

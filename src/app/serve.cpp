@@ -498,7 +498,10 @@ int Serve(const Config& c) {
         if (outcome != "accepted") {
           reg.Inc("liasonpay_security_events_total", {{"event", "psp_webhook_rejected"}});
         }
-      }};
+      },
+      limiter.get(),
+      c.psp_webhook_rate_limit,
+      2 * c.psp_webhook_rate_limit};
   api_deps.on_authorization = [&monitor](const Principal& key, const std::string& ip,
                                          std::string_view card, bool declined,
                                          const std::string& request_id) {

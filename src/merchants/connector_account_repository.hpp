@@ -15,7 +15,7 @@ struct NewRow {
   std::string connector, label;
   std::optional<std::string> credentials_blob, fingerprint, last4, base_url;
   std::optional<int64_t> latency_ms;
-  std::optional<std::string> simulate;
+  std::optional<std::string> simulate, return_url;
   int64_t now_us = 0;
 };
 Result<void> Insert(store::Tx& tx, const NewRow& row);
@@ -24,7 +24,7 @@ Result<std::optional<ConnectorAccount>> Load(store::Tx& tx, const Principal& p,
                                              std::string_view id);
 
 struct Changes {
-  std::optional<std::string> label, base_url, status;
+  std::optional<std::string> label, base_url, status, return_url;
   std::optional<int64_t> latency_ms;
   std::optional<std::string> credentials_blob, fingerprint, last4;
 };

@@ -139,6 +139,7 @@ Task<Result<ConnectorAccount>> ConnectorAccountService::Create(const Principal& 
   row.base_url = params.base_url;
   row.latency_ms = params.latency_ms;
   row.simulate = params.simulate;
+  row.return_url = params.return_url;
   row.now_us = now;
   if (params.credentials_json) {
     auto s = SealCredentials(keyring_, id, *params.connector, *params.credentials_json);
@@ -171,8 +172,17 @@ Task<Result<ConnectorAccount>> ConnectorAccountService::Update(const Principal& 
     return {};
   });
   if (!exists) co_return exists.error();
-  accounts_repo::Changes changes{
-      params.label, params.base_url, params.status, params.latency_ms, {}, {}, {}};
+  if (params.return_url && connector == "sandbox") {
+    co_return Error::Invalid("parameter_invalid",
+                             "options.return_url applies to PSP accounts only.",
+                             "options.return_url");
+  }
+  accounts_repo::Changes changes;
+  changes.label = params.label;
+  changes.base_url = params.base_url;
+  changes.status = params.status;
+  changes.return_url = params.return_url;
+  changes.latency_ms = params.latency_ms;
   if (params.credentials_json) {
     auto v = json::parse(*params.credentials_json);
     if (auto c = ValidateCredentials(connector, v.as_object(), p.mode); !c) co_return c.error();

@@ -1,9 +1,11 @@
 #include "payments/flow.hpp"
 
+#include <algorithm>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
 #include <variant>
 
 #include "lp/common/clock.hpp"
@@ -40,7 +42,9 @@ connectors::OperationRequest RequestFor(const Payment& p, const Attempt& a) {
   connectors::OperationRequest r;
   r.payment_id = p.id;
   r.idempotency_key = a.idempotency_key;
-  r.payment_method = p.payment_method.value_or("");
+  // An Adyen encrypted card exists only in the request that brought it.
+  r.payment_method = p.payment_method_data ? *p.payment_method_data : p.payment_method.value_or("");
+  r.return_url = p.return_url.value_or("");
   r.amount = a.amount;
   r.currency = p.currency;
   r.auto_capture = p.capture_method == CaptureMethod::kAutomatic;
@@ -107,6 +111,46 @@ bool IsClear(const Result<connectors::OperationResult>& r) {
   return r ? !r->pending : IsClearFailure(r);
 }
 
+std::optional<NextAction> NextActionOf(std::string_view psp_action_json) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(psp_action_json, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto& o = v.as_object();
+  NextAction n;
+  n.type = "unknown";
+  if (auto* t = o.if_contains("type"); t && t->is_string()) {
+    const std::string_view type = t->as_string();
+    const bool word =
+        !type.empty() && type.size() <= 40 && std::all_of(type.begin(), type.end(), [](char c) {
+          return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '_';
+        });
+    if (word) n.type = std::string(type);
+  }
+  // Stripe: redirect_to_url.url; Adyen: url (type redirect). https only, bounded.
+  const boost::json::value* url = o.if_contains("url");
+  if (auto* r = o.if_contains("redirect_to_url"); r && r->is_object()) {
+    url = r->as_object().if_contains("url");
+  }
+  if (url && url->is_string() && url->as_string().starts_with("https://") &&
+      url->as_string().size() <= 2048) {
+    n.redirect_url = std::string(url->as_string());
+  }
+  return n;
+}
+
+int64_t SyncDelayUs(int64_t syncs_done, double scale) {
+  constexpr int64_t kBaseUs = 1'000'000, kCapUs = int64_t{3600} * 1'000'000;
+  const int64_t us = syncs_done >= 12 ? kCapUs : std::min(kCapUs, kBaseUs << syncs_done);
+  return std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(us) * scale));
+}
+
+bool SyncSettles(const Result<connectors::OperationResult>& r) {
+  if (!IsClear(r)) return false;
+  return r || (r.error().code != connectors::kPspUnavailable &&
+               r.error().code != connectors::kConnectorAuthenticationFailed);
+}
+
 namespace {
 
 // The code a clear failure shows merchants (last_error.code, a refund's failure_code): a sync's
@@ -162,6 +206,9 @@ Result<void> RecordAttemptOutcome(store::Tx& tx, Attempt& a,
   if (result) {
     if (!result->psp_reference.empty()) a.psp_reference = result->psp_reference;
     if (!result->decline_code.empty()) a.decline_code = result->decline_code;
+    if (outcome == PspOutcome::kRequiresAction && !result->next_action_json.empty()) {
+      a.next_action = NextActionOf(result->next_action_json);
+    }
   } else {
     a.error_code = result.error().code;
     a.error_message = result.error().message;
@@ -257,6 +304,11 @@ Result<void> ApplyOutcome(store::Tx& tx, Payment& p, Attempt& a, std::optional<R
     p.last_error.reset();
   }
   p.status = next;
+  if (next == PaymentStatus::kRequiresAction) {
+    p.next_action = a.next_action;
+  } else {
+    p.next_action.reset();
+  }
   if (auto r = repo::UpdatePayment(tx, p, now); !r) return r;
   // One event per status change; an unclear outcome is reported once, as payment.processing
   // (recovery applies only clear outcomes, so it never repeats it).

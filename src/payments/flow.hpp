@@ -50,6 +50,19 @@ Result<void> ApplyOutcome(store::Tx& tx, Payment& p, Attempt& a, std::optional<R
                           const Result<connectors::OperationResult>& result, int64_t psp_latency_us,
                           int64_t now);
 
+// Reconciliation backoff: the wait before the next sync of an attempt that `syncs_done` syncs
+// left unsettled: 1 s, 2 s, 4 s, … capped at one hour (times `scale`, which tests shrink).
+int64_t SyncDelayUs(int64_t syncs_done, double scale = 1.0);
+
+// Whether a sync's result settles the attempt. Stricter than IsClear: a sync that could not
+// reach the PSP (psp_unavailable) or whose credentials were refused learned nothing about the
+// earlier call, which may have charged: the attempt stays unsettled.
+bool SyncSettles(const Result<connectors::OperationResult>& r);
+
+// The part of a PSP's next action (Stripe `next_action`, Adyen `action`) shown to merchants:
+// its type word and an https redirect URL; nothing else (client secrets, SDK data) is kept.
+std::optional<NextAction> NextActionOf(std::string_view psp_action_json);
+
 PaymentAction ActionOf(const Attempt& a);
 // The connector operation an attempt performs (its `operation` column).
 connectors::Operation OperationOf(const Attempt& a);

@@ -16,7 +16,7 @@ constexpr std::string_view kPaymentCols =
     "id, merchant_id, mode, amount, currency, status, capture_method, payment_method, "
     "description, metadata, amount_capturable, amount_received, amount_refunded, "
     "connector_account_id, connector, psp_reference, last_error, routing, version, created, "
-    "updated, customer_country";
+    "updated, customer_country, return_url";
 
 Payment ReadPayment(const store::Row& r) {
   Payment p;
@@ -52,6 +52,7 @@ Payment ReadPayment(const store::Row& r) {
   p.created = r.Int(19);
   p.updated = r.Int(20);
   p.customer_country = r.OptText(21);
+  p.return_url = r.OptText(22);
   return p;
 }
 
@@ -60,6 +61,26 @@ std::optional<std::string> LastErrorText(const Payment& p) {
   return json::serialize(json::object{{"code", p.last_error->code},
                                       {"decline_code", p.last_error->decline_code},
                                       {"message", p.last_error->message}});
+}
+
+// The stored form of a next action: {"type","redirect_url"?} (written by NextActionText).
+std::optional<NextAction> ParseNextAction(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  NextAction n;
+  if (auto* t = v.as_object().if_contains("type"); t && t->is_string()) n.type = t->as_string();
+  if (auto* u = v.as_object().if_contains("redirect_url"); u && u->is_string()) {
+    n.redirect_url = std::string(u->as_string());
+  }
+  return n;
+}
+
+std::optional<std::string> NextActionText(const std::optional<NextAction>& n) {
+  if (!n) return std::nullopt;
+  json::object o{{"type", n->type}};
+  if (n->redirect_url) o["redirect_url"] = *n->redirect_url;
+  return json::serialize(o);
 }
 
 Result<std::optional<Payment>> LoadWhere(Tx& tx, const std::string& sql,
@@ -75,7 +96,8 @@ Result<std::optional<Payment>> LoadWhere(Tx& tx, const std::string& sql,
   auto ar = tx.Query(
       "SELECT id, payment_id, seq, operation, connector, connector_account_id, status, amount, "
       "psp_reference, decline_code, error_code, error_message, latency_us, routing_reason, "
-      "idempotency_key, created, updated FROM payment_attempts WHERE payment_id = ? ORDER BY seq",
+      "idempotency_key, created, updated, next_action FROM payment_attempts WHERE payment_id = ? "
+      "ORDER BY seq",
       {out->id}, [&](const store::Row& row) {
         Attempt a;
         a.id = row.Text(0);
@@ -95,11 +117,17 @@ Result<std::optional<Payment>> LoadWhere(Tx& tx, const std::string& sql,
         a.idempotency_key = row.Text(14);
         a.created = row.Int(15);
         a.updated = row.Int(16);
+        if (!row.IsNull(17)) a.next_action = ParseNextAction(row.Text(17));
         attempts.push_back(std::move(a));
         return true;
       });
   if (!ar) return ar.error();
   out->attempts = std::move(attempts);
+  if (out->status == PaymentStatus::kRequiresAction) {
+    for (const auto& a : out->attempts) {
+      if (a.operation == "authorize" && a.next_action) out->next_action = a.next_action;
+    }
+  }
   return out;
 }
 
@@ -148,23 +176,34 @@ Result<Page<Payment>> ListPayments(Tx& tx, const Principal& principal, const Lis
   return page;
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> UnsettledAttempts(Tx& tx,
-                                                                           bool include_pending,
-                                                                           int64_t cutoff_us,
-                                                                           int64_t limit) {
-  std::vector<std::pair<std::string, std::string>> out;
-  auto r =
-      tx.Query(include_pending
-                   ? "SELECT id, payment_id FROM payment_attempts WHERE status IN ('pending', "
-                     "'processing') AND updated <= ? ORDER BY created LIMIT ?"
-                   : "SELECT id, payment_id FROM payment_attempts WHERE status = 'processing' AND "
-                     "updated <= ? ORDER BY created LIMIT ?",
-               {cutoff_us, limit}, [&](const store::Row& row) {
-                 out.emplace_back(row.Text(0), row.Text(1));
-                 return true;
-               });
+Result<std::vector<UnsettledAttempt>> UnsettledAttempts(Tx& tx, bool include_pending,
+                                                        int64_t cutoff_us, int64_t now_us,
+                                                        int64_t limit) {
+  std::vector<UnsettledAttempt> out;
+  auto r = tx.Query(
+      include_pending
+          ? "SELECT id, payment_id, sync_count FROM payment_attempts WHERE status IN ('pending', "
+            "'processing') AND updated <= ? AND (next_sync_at IS NULL OR next_sync_at <= ?) "
+            "ORDER BY created LIMIT ?"
+          : "SELECT id, payment_id, sync_count FROM payment_attempts WHERE status = 'processing' "
+            "AND updated <= ? AND (next_sync_at IS NULL OR next_sync_at <= ?) "
+            "ORDER BY created LIMIT ?",
+      {cutoff_us, now_us, limit}, [&](const store::Row& row) {
+        out.push_back({row.Text(0), row.Text(1), row.Int(2)});
+        return true;
+      });
   if (!r) return r.error();
   return out;
+}
+
+Result<void> ScheduleSync(Tx& tx, std::string_view attempt_id, int64_t sync_count,
+                          int64_t next_sync_at_us) {
+  auto r = tx.Exec(
+      "UPDATE payment_attempts SET sync_count = ?, next_sync_at = ? WHERE id = ? AND status IN "
+      "('pending', 'processing')",
+      {sync_count, next_sync_at_us, attempt_id});
+  if (!r) return r.error();
+  return {};
 }
 
 Result<void> InsertPayment(Tx& tx, const Payment& p) {
@@ -172,8 +211,8 @@ Result<void> InsertPayment(Tx& tx, const Payment& p) {
       "INSERT INTO payments (id, merchant_id, mode, amount, currency, status, capture_method, "
       "payment_method, description, metadata, amount_capturable, amount_received, "
       "amount_refunded, connector_account_id, connector, psp_reference, last_error, routing, "
-      "version, created, updated, customer_country) "
-      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+      "version, created, updated, customer_country, return_url) "
+      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
       {p.id,
        p.merchant_id,
        ToString(p.mode),
@@ -195,7 +234,8 @@ Result<void> InsertPayment(Tx& tx, const Payment& p) {
        p.version,
        p.created,
        p.updated,
-       p.customer_country});
+       p.customer_country,
+       p.return_url});
   if (!r) return r.error();
   return {};
 }
@@ -235,9 +275,10 @@ Result<void> InsertAttempt(Tx& tx, const Attempt& a) {
 Result<void> UpdateAttempt(Tx& tx, const Attempt& a) {
   auto r = tx.Exec(
       "UPDATE payment_attempts SET status = ?, psp_reference = ?, decline_code = ?, "
-      "error_code = ?, error_message = ?, latency_us = ?, updated = ? WHERE id = ?",
+      "error_code = ?, error_message = ?, latency_us = ?, updated = ?, next_action = ? "
+      "WHERE id = ?",
       {a.status, a.psp_reference, a.decline_code, a.error_code, a.error_message, a.latency_us,
-       a.updated, a.id});
+       a.updated, NextActionText(a.next_action), a.id});
   if (!r) return r.error();
   return {};
 }

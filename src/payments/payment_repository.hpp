@@ -28,12 +28,19 @@ Result<void> UpdateAttempt(Tx& tx, const Attempt& a);
 
 // A page of the caller's payments (each with its attempts), filtered by `params.status`.
 Result<Page<Payment>> ListPayments(Tx& tx, const Principal& p, const ListParams& params);
-// Attempts whose outcome is not known, last updated at or before `cutoff_us`: `processing` ones,
-// and `pending` ones too when `include_pending`. (attempt id, payment id), oldest first.
-Result<std::vector<std::pair<std::string, std::string>>> UnsettledAttempts(Tx& tx,
-                                                                           bool include_pending,
-                                                                           int64_t cutoff_us,
-                                                                           int64_t limit);
+// Attempts whose outcome is not known, last updated at or before `cutoff_us` and whose next
+// sync is due at `now_us` (next_sync_at unset or past): `processing` ones, and `pending` ones too
+// when `include_pending`. Oldest first.
+struct UnsettledAttempt {
+  std::string attempt_id, payment_id;
+  int64_t sync_count = 0;  // syncs that left it unsettled so far
+};
+Result<std::vector<UnsettledAttempt>> UnsettledAttempts(Tx& tx, bool include_pending,
+                                                        int64_t cutoff_us, int64_t now_us,
+                                                        int64_t limit);
+// Records one more sync that left the attempt unsettled and when the next one is due.
+Result<void> ScheduleSync(Tx& tx, std::string_view attempt_id, int64_t sync_count,
+                          int64_t next_sync_at_us);
 
 // How many attempts are unsettled (`pending`/`processing`) and when the oldest was created.
 struct UnsettledSummary {

@@ -154,6 +154,15 @@ Result<void> OpenCredentialsFor(const connectors::ConnectorRegistry& registry,
   return {};
 }
 
+// Adyen refuses a payment without a return URL: asked for before anything is stored or sent.
+Result<void> CheckReturnUrl(const connectors::Account& a, const Payment& p) {
+  if (a.connector != "adyen" || !a.return_url.empty() || p.return_url) return {};
+  return Error::Invalid("parameter_missing",
+                        "Adyen needs a return_url: pass one with the payment or set "
+                        "options.return_url on the connector account.",
+                        "return_url");
+}
+
 void ReplaceAttempt(Payment& p, const Attempt& a) {
   for (auto& x : p.attempts) {
     if (x.id == a.id) {
@@ -184,7 +193,8 @@ struct PaymentService::Impl {
   static Task<Result<connectors::OperationResult>> Call(PaymentService& s, const Payment& carried,
                                                         const Attempt& a,
                                                         connectors::Account account,
-                                                        int64_t& psp_us) {
+                                                        int64_t& psp_us,
+                                                        std::string refund_reason = {}) {
     const Operation op = flow::OperationOf(a);
     if (auto opened = OpenCredentialsFor(s.connectors_, s.keyring_, account); !opened) {
       co_return opened.error();
@@ -193,8 +203,10 @@ struct PaymentService::Impl {
     // refund has only its own account); a half-open breaker counts it as a probe.
     const bool counted = s.breakers_ && s.breakers_->Allow(account.id, MonotonicMicros());
     int64_t waited = 0;
-    auto result = co_await flow::CallPsp(s.connectors_, account, op, flow::RequestFor(carried, a),
-                                         false, s.psp_timeout_ms_, waited);
+    connectors::OperationRequest req = flow::RequestFor(carried, a);
+    req.refund_reason = std::move(refund_reason);
+    auto result = co_await flow::CallPsp(s.connectors_, account, op, std::move(req), false,
+                                         s.psp_timeout_ms_, waited);
     psp_us += waited;
     if (s.on_psp_call_) {
       std::string_view outcome = "error";
@@ -212,6 +224,9 @@ struct PaymentService::Impl {
       }
       s.on_psp_call_(PspCall{account.connector, account.id, a.operation, outcome, waited});
     }
+    if (!result && result.error().code == connectors::kConnectorAuthenticationFailed) {
+      co_await CredentialsRefused(s, account.id, account.connector, carried.merchant_id);
+    }
     if (counted) {
       const bool failed = !result && (result.error().code == connectors::kPspTimeout ||
                                       result.error().code == connectors::kPspError ||
@@ -223,6 +238,30 @@ struct PaymentService::Impl {
       }
     }
     co_return result;
+  }
+
+  // The PSP refused the account's credentials: the account is marked (shown on it until the
+  // credentials are replaced) and the change is audited once. Best effort: the payment goes on.
+  static Task<void> CredentialsRefused(PaymentService& s, std::string account_id,
+                                       std::string connector, std::string merchant_id) {
+    const int64_t now = s.clock_.NowMicros();
+    auto w = co_await store::Write(s.store_, [&](Tx& tx) -> Result<void> {
+      auto marked = merchants::MarkCredentialsRefused(tx, account_id, now);
+      if (!marked) return marked.error();
+      if (!*marked) return {};
+      return audit::Append(
+          tx,
+          audit::Record{"system", "psp:" + connector, "connector_account.credentials_refused",
+                        account_id, merchant_id, "failure", "", "",
+                        R"({"code":"connector_authentication_failed"})"},
+          now);
+    });
+    if (!w) {
+      log::Error("connector_account_not_marked",
+                 {{"connector_account", account_id}, {"detail", w.error().detail}});
+    } else {
+      log::Warn("connector_credentials_refused", {{"connector_account", account_id}});
+    }
   }
 
   // A breaker opened: an audit record and a `security.alert` event for the account's merchant
@@ -292,7 +331,8 @@ struct PaymentService::Impl {
                                      Attempt a, connectors::Account account, Idempotency idem,
                                      std::optional<Refund> refund) {
     Answer out;
-    auto result = co_await Call(s, carried, a, std::move(account), out.psp_us);
+    std::string reason = refund ? refund->reason.value_or("") : std::string();
+    auto result = co_await Call(s, carried, a, std::move(account), out.psp_us, std::move(reason));
     const int64_t psp_us = out.psp_us;
     co_return co_await Record(s, principal, std::move(carried), std::move(a), std::move(refund),
                               std::move(result), psp_us, idem, std::move(out));
@@ -406,6 +446,8 @@ Task<Result<Answer>> PaymentService::Create(const Principal& principal, CreatePa
   p.amount = params.amount;
   p.currency = params.currency;
   p.payment_method = params.payment_method;
+  p.payment_method_data = params.payment_method_data;
+  p.return_url = params.return_url;
   p.capture_method = params.capture_method;
   p.description = params.description;
   p.metadata = params.metadata_json;
@@ -424,11 +466,13 @@ Task<Result<Answer>> PaymentService::Create(const Principal& principal, CreatePa
   auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
     if (auto r = idempotency::Claim(tx, principal, idem, p.id, now, replay); !r || replay) return r;
     if (params.confirm) {
-      auto route = Route(tx, connectors_, principal, p.payment_method.value_or(""),
-                         params.connector_account, breakers_, *routing_cache_, p);
+      const std::string pm = p.payment_method_data.value_or(p.payment_method.value_or(""));
+      auto route = Route(tx, connectors_, principal, pm, params.connector_account, breakers_,
+                         *routing_cache_, p);
       if (!route) return route.error();
       candidates = std::move(route->candidates);
       const connectors::Account& account = candidates.front();
+      if (auto c = CheckReturnUrl(account, p); !c) return c;
       p.status = PaymentStatus::kProcessing;
       p.connector = account.connector;
       p.connector_account_id = account.id;
@@ -448,7 +492,8 @@ Task<Result<Answer>> PaymentService::Create(const Principal& principal, CreatePa
 
 Task<Result<Answer>> PaymentService::Confirm(const Principal& principal, std::string id,
                                              std::optional<std::string> payment_method,
-                                             Idempotency idem) {
+                                             Idempotency idem,
+                                             std::optional<std::string> payment_method_data) {
   const int64_t now = clock_.NowMicros();
   std::optional<Answer> replay;
   Payment p;
@@ -458,6 +503,14 @@ Task<Result<Answer>> PaymentService::Confirm(const Principal& principal, std::st
     if (auto r = idempotency::Claim(tx, principal, idem, id, now, replay); !r || replay) return r;
     if (auto r = LoadForAction(tx, principal, id, "id", PaymentAction::kConfirm, p); !r) return r;
     if (payment_method) p.payment_method = payment_method;
+    p.payment_method_data = payment_method_data;
+    if (!p.payment_method_data && p.payment_method == kSchemePaymentMethod) {
+      // The encrypted card was never stored: it must come with the confirmation.
+      return Error::Invalid("parameter_missing",
+                            "Confirming an Adyen card payment needs its encrypted card fields "
+                            "(payment_method).",
+                            "payment_method");
+    }
     if (!p.payment_method) {
       return Error::Invalid("parameter_missing",
                             "A payment_method is needed to confirm this payment.",
@@ -473,11 +526,12 @@ Task<Result<Answer>> PaymentService::Confirm(const Principal& principal, std::st
         }
       }
     }
-    auto route =
-        Route(tx, connectors_, principal, *p.payment_method, named, breakers_, *routing_cache_, p);
+    const std::string pm = p.payment_method_data.value_or(*p.payment_method);
+    auto route = Route(tx, connectors_, principal, pm, named, breakers_, *routing_cache_, p);
     if (!route) return route.error();
     candidates = std::move(route->candidates);
     const connectors::Account& account = candidates.front();
+    if (auto c = CheckReturnUrl(account, p); !c) return c;
     p.status = PaymentStatus::kProcessing;
     p.connector = account.connector;
     p.connector_account_id = account.id;
@@ -665,17 +719,15 @@ Task<Result<Page<Refund>>> PaymentService::ListRefunds(const Principal& principa
   co_return out;
 }
 
+void PaymentService::SetSyncBackoffScale(double scale) { sync_backoff_scale_ = scale; }
+
 Task<size_t> PaymentService::Recover(bool include_pending, int64_t updated_before_us) {
   const int64_t cutoff = updated_before_us;
-  struct Item {
-    std::string attempt_id, payment_id;
-  };
-  std::vector<Item> items;
+  std::vector<repo::UnsettledAttempt> items;
   auto r = co_await store::Read(store_, [&](Tx& tx) -> Result<void> {
-    auto rows = repo::UnsettledAttempts(tx, include_pending, cutoff, 5000);
+    auto rows = repo::UnsettledAttempts(tx, include_pending, cutoff, clock_.NowMicros(), 5000);
     if (!rows) return rows.error();
-    for (auto& [attempt, payment] : *rows)
-      items.push_back({std::move(attempt), std::move(payment)});
+    items = std::move(*rows);
     return {};
   });
   if (!r) {
@@ -684,51 +736,82 @@ Task<size_t> PaymentService::Recover(bool include_pending, int64_t updated_befor
   }
   size_t settled = 0;
   for (const auto& item : items) {
-    Payment p;
-    Attempt a;
-    connectors::Account account;
-    bool ok = false;
-    auto load = co_await store::Read(store_, [&](Tx& tx) -> Result<void> {
-      auto loaded = repo::LoadPaymentById(tx, item.payment_id);
-      if (!loaded || !*loaded) return Error::Internal("payment missing");
-      p = std::move(**loaded);
-      for (const auto& x : p.attempts) {
-        if (x.id == item.attempt_id) a = x;
-      }
-      auto acc = AccountOf(tx, p);
-      if (!acc) return acc.error();
-      account = *acc;
-      ok = !a.id.empty();
-      return {};
-    });
-    if (!load || !ok) continue;
-    const Operation op = flow::OperationOf(a);
-    int64_t psp_us = 0;
-    // A background sync may wait longer than a merchant's request would.
-    const int64_t sync_timeout_ms = std::min<int64_t>(psp_timeout_ms_ * 10, 30'000);
-    if (!OpenCredentialsFor(connectors_, keyring_, account)) continue;  // logged; try later
-    auto result = co_await flow::CallPsp(connectors_, account, op, flow::RequestFor(p, a), true,
-                                         std::max(sync_timeout_ms, psp_timeout_ms_), psp_us);
-    if (!flow::IsClear(result)) continue;  // still unclear (or still pending at the PSP)
-    const int64_t now = clock_.NowMicros();
-    bool applied = false;
-    auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
-      auto s = flow::SettleAttempt(tx, item.payment_id, item.attempt_id, result, now);
-      if (!s) return s.error();
-      applied = *s;
-      return {};
-    });
-    if (!w) {
-      log::Error("recovery_apply_failed",
-                 {{"attempt", item.attempt_id}, {"detail", w.error().detail}});
-      continue;
-    }
-    if (applied) {
-      ++settled;
-      log::Info("attempt_recovered", {{"attempt", item.attempt_id}, {"payment", item.payment_id}});
-    }
+    auto s = co_await SyncOne(item.payment_id, item.attempt_id, item.sync_count);
+    if (s) ++settled;
   }
   co_return settled;
+}
+
+// One attempt's sync: the PSP's record of the call, applied if it settles it; else the next sync
+// is scheduled with exponential backoff (persisted, so a restart keeps the schedule).
+Task<bool> PaymentService::SyncOne(std::string payment_id, std::string attempt_id,
+                                   int64_t sync_count) {
+  Payment p;
+  Attempt a;
+  connectors::Account account;
+  std::string refund_reason;
+  bool ok = false;
+  auto load = co_await store::Read(store_, [&](Tx& tx) -> Result<void> {
+    auto loaded = repo::LoadPaymentById(tx, payment_id);
+    if (!loaded || !*loaded) return Error::Internal("payment missing");
+    p = std::move(**loaded);
+    for (const auto& x : p.attempts) {
+      if (x.id == attempt_id) a = x;
+    }
+    auto acc = AccountOf(tx, p);
+    if (!acc) return acc.error();
+    account = *acc;
+    ok = !a.id.empty();
+    if (ok && a.operation == "refund") {
+      auto refund = repo::LoadRefundByAttempt(tx, a);
+      if (!refund) return refund.error();
+      if (*refund) refund_reason = (*refund)->reason.value_or("");
+    }
+    return {};
+  });
+  if (!load || !ok) co_return false;
+  const Operation op = flow::OperationOf(a);
+  int64_t psp_us = 0;
+  // A background sync may wait longer than a merchant's request would.
+  const int64_t sync_timeout_ms = std::min<int64_t>(psp_timeout_ms_ * 10, 30'000);
+  Result<connectors::OperationResult> result = Error::Internal("not synced");
+  if (OpenCredentialsFor(connectors_, keyring_, account)) {  // else logged; try later
+    connectors::OperationRequest req = flow::RequestFor(p, a);
+    req.refund_reason = refund_reason;  // the identical request: Adyen's sync replays it
+    result = co_await flow::CallPsp(connectors_, account, op, std::move(req), true,
+                                    std::max(sync_timeout_ms, psp_timeout_ms_), psp_us);
+  }
+  if (!result && result.error().code == connectors::kConnectorAuthenticationFailed) {
+    co_await Impl::CredentialsRefused(*this, account.id, account.connector, p.merchant_id);
+  }
+  const int64_t now = clock_.NowMicros();
+  if (!flow::SyncSettles(result)) {
+    // Still unclear (or pending at the PSP): the next sync waits longer.
+    const int64_t next = now + flow::SyncDelayUs(sync_count, sync_backoff_scale_);
+    auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
+      return repo::ScheduleSync(tx, attempt_id, sync_count + 1, next);
+    });
+    if (!w) {
+      log::Error("recovery_schedule_failed",
+                 {{"attempt", attempt_id}, {"detail", w.error().detail}});
+    }
+    co_return false;
+  }
+  bool applied = false;
+  auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
+    auto s = flow::SettleAttempt(tx, payment_id, attempt_id, result, now);
+    if (!s) return s.error();
+    applied = *s;
+    return {};
+  });
+  if (!w) {
+    log::Error("recovery_apply_failed", {{"attempt", attempt_id}, {"detail", w.error().detail}});
+    co_return false;
+  }
+  if (applied) {
+    log::Info("attempt_recovered", {{"attempt", attempt_id}, {"payment", payment_id}});
+  }
+  co_return applied;
 }
 
 Task<Result<void>> PaymentService::PruneIdempotency(int64_t age_us) {

@@ -75,7 +75,7 @@ Result<void> ApplyEvent(Tx& tx, const connectors::Account& account, const connec
 Task<Result<PaymentService::PspWebhookAnswer>> PaymentService::ApplyPspWebhook(
     std::string account_id, std::string body,
     std::vector<std::pair<std::string, std::string>> headers, std::string source_ip,
-    std::string request_id) {
+    std::string request_id, std::function<bool(std::string_view)> may_audit) {
   std::optional<merchants::OwnedAccount> owned;
   auto read = co_await store::Read(store_, [&](Tx& tx) -> Result<void> {
     auto a = merchants::LoadOwnedAccount(tx, account_id);
@@ -104,13 +104,15 @@ Task<Result<PaymentService::PspWebhookAnswer>> PaymentService::ApplyPspWebhook(
                                        {"connector", account.connector},
                                        {"reason", code},
                                        {"source_ip", source_ip}});
-    (void)co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
-      return audit::Append(
-          tx,
-          audit::Record{"system", "psp:" + account.connector, "psp_webhook.rejected", account.id,
-                        owned->merchant_id, "denied", source_ip, request_id, AuditDetails(code)},
-          now);
-    });
+    if (!may_audit || may_audit(account.id + "|" + source_ip + "|" + code)) {
+      (void)co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
+        return audit::Append(
+            tx,
+            audit::Record{"system", "psp:" + account.connector, "psp_webhook.rejected", account.id,
+                          owned->merchant_id, "denied", source_ip, request_id, AuditDetails(code)},
+            now);
+      });
+    }
     co_return Error::Invalid(code, std::string(d->display_name) +
                                        " webhook could not be verified with this account's "
                                        "signing secret.");

@@ -137,7 +137,11 @@ void PaymentCore(Writer& w, const Payment& p) {
   w.Str("currency", p.currency);
   w.Str("status", ToString(p.status));
   w.Str("capture_method", ToString(p.capture_method));
-  w.Opt("payment_method", p.payment_method);
+  if (p.payment_method && *p.payment_method == kSchemePaymentMethod) {
+    w.Raw("payment_method", kSchemePaymentMethod);  // an Adyen card: its type only
+  } else {
+    w.Opt("payment_method", p.payment_method);
+  }
   w.Opt("description", p.description);
   w.Opt("customer_country", p.customer_country);
   Metadata(w, p.metadata);
@@ -158,6 +162,15 @@ void PaymentCore(Writer& w, const Payment& p) {
     w.End();
   } else {
     w.Null("last_error");
+  }
+  if (p.next_action) {
+    w.Key("next_action");
+    w.Begin();
+    w.Str("type", p.next_action->type);
+    w.Opt("redirect_url", p.next_action->redirect_url);
+    w.End();
+  } else {
+    w.Null("next_action");
   }
   w.Int("created", Seconds(p.created));
 }

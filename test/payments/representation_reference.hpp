@@ -27,7 +27,11 @@ inline json::object ReferenceCore(const Payment& p) {
   o["currency"] = p.currency;
   o["status"] = ToString(p.status);
   o["capture_method"] = ToString(p.capture_method);
-  o["payment_method"] = Opt(p.payment_method);
+  if (p.payment_method && *p.payment_method == kSchemePaymentMethod) {
+    o["payment_method"] = json::object{{"type", "scheme"}};
+  } else {
+    o["payment_method"] = Opt(p.payment_method);
+  }
   o["description"] = Opt(p.description);
   o["customer_country"] = Opt(p.customer_country);
   boost::system::error_code ec;
@@ -45,6 +49,12 @@ inline json::object ReferenceCore(const Payment& p) {
                                    {"message", p.last_error->message}};
   } else {
     o["last_error"] = nullptr;
+  }
+  if (p.next_action) {
+    o["next_action"] = json::object{{"type", p.next_action->type},
+                                    {"redirect_url", Opt(p.next_action->redirect_url)}};
+  } else {
+    o["next_action"] = nullptr;
   }
   o["created"] = p.created / 1'000'000;
   return o;

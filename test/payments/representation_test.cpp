@@ -88,6 +88,20 @@ TEST(Render, NullsDeclinesAndSeveralAttemptsMatch) {
   EXPECT_EQ(PaymentBody(p), json::serialize(ReferencePayment(p)));
 }
 
+TEST(Render, NextActionAndAnAdyenCardMatchAndShowNoCardData) {
+  Payment p = Succeeded();
+  p.status = PaymentStatus::kRequiresAction;
+  p.payment_method = std::string(kSchemePaymentMethod);
+  p.payment_method_data = R"({"type":"scheme","encryptedCardNumber":"adyenjs_secret"})";
+  p.next_action = NextAction{"redirect", "https://psp.example/3ds?x=\"y\""};
+  EXPECT_EQ(PaymentBody(p), json::serialize(ReferencePayment(p)));
+  EXPECT_EQ(PaymentEventObject(p), json::serialize(ReferenceCore(p)));
+  EXPECT_EQ(PaymentBody(p).find("adyenjs_secret"), std::string::npos);
+  EXPECT_NE(PaymentBody(p).find(R"("payment_method":{"type":"scheme"})"), std::string::npos);
+  p.next_action = NextAction{"use_stripe_sdk", std::nullopt};
+  EXPECT_EQ(PaymentBody(p), json::serialize(ReferencePayment(p)));
+}
+
 TEST(Render, MetadataThatIsNotAnObjectShowsAsEmpty) {
   Payment p = Succeeded();
   p.metadata = "not json";

@@ -495,6 +495,22 @@ TEST_F(FakeAdyenTest, TimeoutIsUnclearAndTheSyncReplaysTheOneAuthorisation) {
   EXPECT_EQ(Charges(req.idempotency_key), 1);
 }
 
+TEST_F(FakeAdyenTest, AuthorisationSyncWithoutTheEncryptedCardStaysUnclearAndSendsNothing) {
+  // LiasonPay never stores the encrypted card: a later sync sees only {"type":"scheme"} and
+  // must not send a request Adyen would refuse (which would read as "nothing charged").
+  adyen::AdyenConnector quick(client_, 400);
+  OperationRequest req = Pay("fake-timeout");
+  auto r = Run(quick, account_, Operation::kAuthorize, req);
+  ASSERT_FALSE(r);
+  const size_t sent = Hook(*fake_, "/__fake/state").as_object().at("requests").as_array().size();
+  req.payment_method = R"({"type":"scheme"})";
+  auto synced = Run(quick, account_, Operation::kAuthorize, req, true);
+  ASSERT_FALSE(synced);
+  EXPECT_EQ(synced.error().code, kPspError);
+  EXPECT_EQ(Hook(*fake_, "/__fake/state").as_object().at("requests").as_array().size(), sent);
+  EXPECT_EQ(Charges(req.idempotency_key), 1);
+}
+
 TEST_F(FakeAdyenTest, ServerErrorAndMalformedAnswersAreUnclear) {
   for (const std::string script : {"fake-500", "fake-malformed"}) {
     auto r = Run(adyen_, account_, Operation::kAuthorize, Pay(script));

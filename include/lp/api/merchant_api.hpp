@@ -27,6 +27,12 @@ struct MerchantApiDeps {
   // Counts inbound PSP webhooks by outcome: "accepted", or the refusal code
   // (webhook_signature_invalid, …). Optional.
   std::function<void(std::string_view outcome)> on_psp_webhook;
+  // Inbound PSP webhooks are limited per client IP (behind trusted proxies) before any work:
+  // `psp_webhook_rate` requests/s, bursts of `psp_webhook_burst` (docs/psp-connectors.md).
+  // The same limiter bounds the audit records of refused webhooks. Optional (nullptr: off).
+  auth::RateLimiter* limiter = nullptr;
+  double psp_webhook_rate = 50;
+  double psp_webhook_burst = 100;
   // Each authorization a request ran (create or confirm; not replays): the key, the client
   // address, the payment method as sent (a token, never a PAN) and whether it was declined.
   // The security monitor's card-testing detector. Optional.

@@ -24,9 +24,10 @@ struct AccountParams {
   std::optional<std::string> label;
   std::optional<std::string> credentials_json;  // a validated JSON object of strings
   std::optional<std::string> base_url;
-  std::optional<std::string> status;    // update only: active | disabled
-  std::optional<int64_t> latency_ms;    // sandbox only
-  std::optional<std::string> simulate;  // sandbox only, create only: options.simulate
+  std::optional<std::string> status;      // update only: active | disabled
+  std::optional<int64_t> latency_ms;      // sandbox only
+  std::optional<std::string> simulate;    // sandbox only, create only: options.simulate
+  std::optional<std::string> return_url;  // options.return_url (Adyen, Stripe redirects)
 };
 
 // The merchant's active accounts in creation order (routing), and one account by id.
@@ -43,6 +44,11 @@ struct OwnedAccount {
   std::string status;  // active | disabled | deleted
 };
 Result<std::optional<OwnedAccount>> LoadOwnedAccount(store::Tx& tx, std::string_view id);
+
+// The PSP refused the account's credentials (401/403): marks the account (`last_error`, shown
+// by GET /v1/connector_accounts/{id} until its credentials are replaced). Returns whether it was
+// not marked before (the caller audits that transition once).
+Result<bool> MarkCredentialsRefused(store::Tx& tx, std::string_view id, int64_t now_us);
 
 // Opens `account.sealed_credentials` (as loaded above) into `account.credentials`, for a PSP
 // call. An account without stored credentials keeps none. Errors never contain a value.
@@ -65,6 +71,11 @@ struct ConnectorAccount {
   std::string status;                   // active | disabled | deleted
   Mode mode = Mode::kTest;
   std::optional<std::string> credentials_fingerprint, credentials_last4;
+  std::optional<std::string> return_url;  // options.return_url
+  // Set when the PSP refused the credentials (connector_authentication_failed); cleared when
+  // they are replaced.
+  std::optional<std::string> last_error_code;
+  std::optional<int64_t> last_error_us;
   int64_t created_us = 0;
   std::optional<int64_t> updated_us;
 };

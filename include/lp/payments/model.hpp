@@ -27,6 +27,14 @@ std::optional<PaymentStatus> ParsePaymentStatus(std::string_view s);
 enum class CaptureMethod { kAutomatic, kManual };
 std::string_view ToString(CaptureMethod c);
 
+// What the customer must do next (status `requires_action`): the PSP's action type and, for
+// redirects, where to send the customer. Nothing else of the PSP's action is kept (its client
+// secrets and SDK data never leave LiasonPay).
+struct NextAction {
+  std::string type;  // the PSP's word: redirect_to_url, redirect, threeDS2…
+  std::optional<std::string> redirect_url;  // https only
+};
+
 struct Attempt {
   std::string id;
   std::string payment_id;
@@ -41,6 +49,7 @@ struct Attempt {
   std::string routing_reason;
   std::string idempotency_key;  // sent to the PSP
   int64_t created = 0, updated = 0;
+  std::optional<NextAction> next_action;  // requires_action
 };
 
 struct LastError {
@@ -48,6 +57,9 @@ struct LastError {
   std::string decline_code;
   std::string message;
 };
+
+// What is stored and shown for an Adyen encrypted-card payment method.
+inline constexpr std::string_view kSchemePaymentMethod = R"({"type":"scheme"})";
 
 struct Payment {
   std::string id;
@@ -59,10 +71,17 @@ struct Payment {
   CaptureMethod capture_method = CaptureMethod::kAutomatic;
   std::optional<std::string> payment_method, description;
   std::optional<std::string> customer_country;  // ISO 3166-1 alpha-2, upper case (routing)
-  std::string metadata = "{}";                  // JSON object text
+  std::optional<std::string> return_url;        // after a redirect (Adyen requires one)
+  // An Adyen encrypted-card object (canonical JSON): in memory only, for routing and the PSP
+  // call of this request; never stored, rendered or logged. `payment_method` then holds
+  // kSchemePaymentMethod.
+  std::optional<std::string> payment_method_data;
+  std::string metadata = "{}";  // JSON object text
   int64_t amount_capturable = 0, amount_received = 0, amount_refunded = 0;
   std::optional<std::string> connector_account_id, connector, psp_reference;
   std::optional<LastError> last_error;
+  // While `requires_action`: the latest authorization attempt's next action (not a column).
+  std::optional<NextAction> next_action;
   std::optional<std::string> routing;  // JSON text of the routing hint
   int64_t version = 1;
   int64_t created = 0, updated = 0;  // microseconds since the epoch

@@ -34,6 +34,10 @@ struct CreatePaymentParams {
   int64_t amount = 0;
   std::string currency;  // upper case
   std::optional<std::string> payment_method;
+  // An Adyen encrypted-card object (canonical JSON; payment_method is then
+  // kSchemePaymentMethod): used for this request's PSP call only, never stored.
+  std::optional<std::string> payment_method_data;
+  std::optional<std::string> return_url;
   CaptureMethod capture_method = CaptureMethod::kAutomatic;
   bool confirm = false;
   std::optional<std::string> description;
@@ -59,8 +63,10 @@ class PaymentService {
                  const crypto::KeyRing* keyring = nullptr);
 
   Task<Result<Answer>> Create(const Principal& p, CreatePaymentParams params, Idempotency idem);
+  // `payment_method_data`: as in CreatePaymentParams.
   Task<Result<Answer>> Confirm(const Principal& p, std::string id,
-                               std::optional<std::string> payment_method, Idempotency idem);
+                               std::optional<std::string> payment_method, Idempotency idem,
+                               std::optional<std::string> payment_method_data = std::nullopt);
   Task<Result<Answer>> Capture(const Principal& p, std::string id,
                                std::optional<int64_t> amount_to_capture, Idempotency idem);
   Task<Result<Answer>> Cancel(const Principal& p, std::string id, Idempotency idem);
@@ -79,7 +85,9 @@ class PaymentService {
   // resends until acknowledged), only for payments routed to that account, and applied through
   // the state machine to the unsettled attempt it settles: a settled attempt is never changed (no
   // final status moves back). 404 for an unknown or deleted account, or one whose connector has
-  // no webhooks (the sandbox). `headers`: lower-case names.
+  // no webhooks (the sandbox). `headers`: lower-case names. A refusal is audited only when
+  // `may_audit("<account>|<source_ip>|<reason>")` allows it (null: always), so a flood of
+  // forged requests cannot flood the audit log.
   struct PspWebhookAnswer {
     int status = 200;
     std::string content_type;
@@ -89,7 +97,7 @@ class PaymentService {
   Task<Result<PspWebhookAnswer>> ApplyPspWebhook(
       std::string account_id, std::string body,
       std::vector<std::pair<std::string, std::string>> headers, std::string source_ip,
-      std::string request_id);
+      std::string request_id, std::function<bool(std::string_view)> may_audit = nullptr);
 
   // Routing configuration per merchant and mode (PRODUCT.md §2; docs/routing.md): every PUT is
   // a new version and becomes the active one; Activate rolls back to an earlier version; each
@@ -146,7 +154,12 @@ class PaymentService {
   // `updated_before_us` (wall clock): `processing` ones (unclear outcome), and with
   // `include_pending` also `pending` ones (a previous process died mid-call; pass the process
   // start time so no live call of this process is touched). Returns how many were settled.
+  // Each attempt is synced on its own schedule: a sync that leaves it unsettled sets its next
+  // sync 1 s, 2 s, 4 s … (capped at 1 h) later, persisted with the attempt; a sync that cannot
+  // reach the PSP or whose credentials are refused settles nothing.
   Task<size_t> Recover(bool include_pending, int64_t updated_before_us);
+  // Multiplies the sync backoff (tests shrink it); default 1.
+  void SetSyncBackoffScale(double scale);
 
   // Deletes finished idempotency records older than `age_us` (retention is at least 24 h).
   Task<Result<void>> PruneIdempotency(int64_t age_us);
@@ -154,6 +167,8 @@ class PaymentService {
   struct Impl;
 
  private:
+  Task<bool> SyncOne(std::string payment_id, std::string attempt_id, int64_t sync_count);
+
   store::Store& store_;
   const connectors::ConnectorRegistry& connectors_;
   const Clock& clock_;
@@ -163,6 +178,7 @@ class PaymentService {
   std::function<void(const routing::BreakerTransition&)> on_breaker_transition_;
   std::function<void(const PspCall&)> on_psp_call_;
   std::shared_ptr<RoutingCache> routing_cache_;
+  double sync_backoff_scale_ = 1.0;
 };
 
 }  // namespace lp::payments

@@ -1,5 +1,6 @@
 #include "connectors/adyen/adyen_connector.hpp"
 
+#include "connectors/adyen/payment_method.hpp"
 #include "connectors/adyen/transformers.hpp"
 #include "connectors/psp_http.hpp"
 #include "lp/connectors/adyen.hpp"
@@ -47,6 +48,16 @@ Task<Result<OperationResult>> AdyenConnector::Execute(const Account& account, Op
 
 Task<Result<OperationResult>> AdyenConnector::Sync(const Account& account, Operation op,
                                                    const OperationRequest& request) {
+  // An authorization is replayed only with its encrypted card, which LiasonPay never stores:
+  // without it the replay would be refused (and read as "nothing charged") although the first
+  // call may have authorised. It stays unclear; Adyen's AUTHORISATION notification settles it.
+  if (op == Operation::kAuthorize && !ParsePaymentMethod(request.payment_method)) {
+    co_return Error{ErrorType::kUnavailable,
+                    std::string(kPspError),
+                    "The outcome is settled by Adyen's notification.",
+                    {},
+                    "adyen: authorization sync waits for the notification"};
+  }
   co_return co_await Execute(account, op, request);  // same Idempotency-Key: the stored answer
 }
 

@@ -1,4 +1,4 @@
--- Migration 12: security_events. Shipped: never edit, add a new file.
+-- Migration 13: security_events. Shipped: never edit, add a new file.
 -- What the detectors and the perimeter found (docs/security-monitoring.md): one row per merchant
 -- concerned ('' for a platform-level event such as a sign-in burst from one address).
 CREATE TABLE security_events (
