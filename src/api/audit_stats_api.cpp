@@ -8,6 +8,7 @@
 #include "lp/payments/stats.hpp"
 #include "lp/people/authorization.hpp"
 #include "lp/people/errors.hpp"
+#include "lp/security/events.hpp"
 #include "lp/webhooks/stats.hpp"
 
 namespace lp::api {
@@ -479,6 +480,66 @@ Task<Result<SessionAnswer>> WebhookStats(const AuditStatsApiDeps& d, Request& re
   co_return Body(o);
 }
 
+// ---- security events (ops; docs/security-monitoring.md) ----
+
+// GET /ops/api/security_events: newest first; filters merchant, kind, created[gte|lte]
+// (seconds), limit (1–100, default 20; narrow with created[lte] to page back).
+Task<Result<SessionAnswer>> OpsSecurityEvents(const AuditStatsApiDeps& d, Request& req,
+                                              const Caller& c, const RequestContext&) {
+  if (auto a = people::AuthorizeOperator(c, "audit:read"); !a) {
+    co_return a.error();
+  }
+  auto q = ParseQuery(req, {"limit", "merchant", "kind", "created[gte]", "created[lte]"});
+  if (!q) {
+    co_return q.error();
+  }
+  auto list = ParseListParams(*q);
+  if (!list) {
+    co_return list.error();
+  }
+  security::EventFilter f;
+  f.limit = list->limit + 1;
+  if (list->created_gte) {
+    f.from_us = *list->created_gte * 1'000'000;
+  }
+  if (list->created_lte) {
+    f.to_us = (*list->created_lte + 1) * 1'000'000;
+  }
+  for (const char* name : {"merchant", "kind"}) {
+    if (auto v = QueryValue(*q, name)) {
+      if (!IsToken(*v, false)) {
+        co_return Error::Invalid("parameter_invalid",
+                                 std::string(name) + " must be an id or an event kind.", name);
+      }
+      (std::string_view(name) == "merchant" ? f.merchant_id : f.kind) = *v;
+    }
+  }
+  std::vector<security::StoredEvent> events;
+  auto r = co_await store::Read(d.store, [&](store::Tx& tx) -> Result<void> {
+    auto l = security::List(tx, f);
+    if (!l) {
+      return l.error();
+    }
+    events = std::move(*l);
+    return {};
+  });
+  if (!r) {
+    co_return r.error();
+  }
+  const bool has_more = events.size() > static_cast<size_t>(list->limit);
+  if (has_more) {
+    events.pop_back();
+  }
+  json::array data;
+  for (const auto& e : events) {
+    data.push_back(json::parse(security::ToJson(e)));
+  }
+  co_return Body(json::object{{"object", "list"},
+                              {"url", "/ops/api/security_events"},
+                              {"has_more", has_more},
+                              {"data", std::move(data)}});
+}
+
 void Register(http::Router& r, const AuditStatsApiDeps& deps, const std::string& prefix,
               const std::string& method, const std::string& path, const std::string& permission,
               Fn fn) {
@@ -505,6 +566,7 @@ void RegisterDashboardAuditStats(http::Router& r, const AuditStatsApiDeps& deps)
 void RegisterOpsAudit(http::Router& r, const AuditStatsApiDeps& deps) {
   Register(r, deps, "/ops/api", "GET", "/audit_events", "audit:read", ListAuditEvents);
   Register(r, deps, "/ops/api", "GET", "/audit_events/export", "audit:read", ExportAuditEvents);
+  Register(r, deps, "/ops/api", "GET", "/security_events", "audit:read", OpsSecurityEvents);
 }
 
 }  // namespace lp::api

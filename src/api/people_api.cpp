@@ -123,6 +123,8 @@ json::object PolicyJson(const people::SecurityPolicy& p, bool full) {
   o["idle_timeout_minutes"] = p.idle_timeout_minutes;
   o["absolute_timeout_hours"] = p.absolute_timeout_hours;
   if (full) {
+    o["auto_block_ip"] = p.auto_block_ip;
+    o["auto_revoke_key"] = p.auto_revoke_key;
     o["updated"] = p.updated_us ? json::value(Seconds(p.updated_us)) : json::value(nullptr);
     o["updated_by"] = p.updated_by.empty() ? json::value(nullptr) : json::value(p.updated_by);
   }
@@ -713,8 +715,8 @@ Result<std::optional<int>> OptInt(const json::object& body, std::string_view nam
 
 Task<Result<SessionAnswer>> UpdatePolicy(const PeopleApiDeps& d, Request& req, const Caller& c,
                                          const RequestContext& ctx) {
-  auto body =
-      ParseBody(req, {"mfa_required_for_all", "idle_timeout_minutes", "absolute_timeout_hours"});
+  auto body = ParseBody(req, {"mfa_required_for_all", "idle_timeout_minutes",
+                              "absolute_timeout_hours", "auto_block_ip", "auto_revoke_key"});
   if (!body) {
     co_return body.error();
   }
@@ -734,6 +736,16 @@ Task<Result<SessionAnswer>> UpdatePolicy(const PeopleApiDeps& d, Request& req, c
     co_return abs.error();
   }
   p.absolute_timeout_hours = *abs;
+  auto block = OptBool(*body, "auto_block_ip");
+  if (!block) {
+    co_return block.error();
+  }
+  p.auto_block_ip = *block;
+  auto revoke = OptBool(*body, "auto_revoke_key");
+  if (!revoke) {
+    co_return revoke.error();
+  }
+  p.auto_revoke_key = *revoke;
   auto r = co_await d.team.UpdatePolicy(c, req.params.at(0), p, ctx);
   if (!r) {
     co_return r.error();

@@ -8,6 +8,7 @@
 
 #include "app/audit_cli.hpp"
 #include "app/config.hpp"
+#include "app/incident_cli.hpp"
 #include "app/serve.hpp"
 #include "app/version.hpp"
 
@@ -139,6 +140,29 @@ int Main(int argc, char** argv) {
                       "Create the merchant's owner (a dashboard user) with this e-mail address; "
                       "its initial password is printed once");
 
+  auto* mfreeze = merchant->add_subcommand(
+      "freeze", "Freeze a merchant: its API keys and dashboard sessions are refused (audited)");
+  auto* munfreeze = merchant->add_subcommand("unfreeze", "Unfreeze a merchant (audited)");
+  std::string freeze_id, freeze_reason;
+  for (auto* sub : {mfreeze, munfreeze}) {
+    AddStoreFlags(sub, f);
+    sub->add_option("merchant", freeze_id, "The merchant's id (mer_…)")->required();
+    sub->add_option("--reason", freeze_reason, "Why (1–500 characters; kept in the audit log)")
+        ->required();
+  }
+
+  auto* incident = app.add_subcommand("incident", "Incident response tools");
+  incident->require_subcommand(1);
+  auto* iexport = incident->add_subcommand(
+      "export",
+      "Print the incident timeline of a window as JSON lines: audit records, security events, "
+      "payments changed, and a summary with the audit chain's verification (audited)");
+  AddStoreFlags(iexport, f);
+  std::string i_from, i_to, i_merchant;
+  iexport->add_option("--from", i_from, "Window start, RFC 3339")->required();
+  iexport->add_option("--to", i_to, "Window end (exclusive), RFC 3339")->required();
+  iexport->add_option("--merchant", i_merchant, "One merchant's timeline (its id)");
+
   auto* op = app.add_subcommand("operator", "Manage operators (platform staff, ops listener)");
   op->require_subcommand(1);
   auto* ocreate =
@@ -210,6 +234,9 @@ int Main(int argc, char** argv) {
   if (kstatus->parsed()) rc = KeysStatus(*config);
   if (krotate->parsed()) rc = KeysRotate(*config);
   if (kretire->parsed()) rc = KeysRetire(*config, retire_version);
+  if (mfreeze->parsed()) rc = MerchantFreezeCommand(*config, freeze_id, freeze_reason, true);
+  if (munfreeze->parsed()) rc = MerchantFreezeCommand(*config, freeze_id, freeze_reason, false);
+  if (iexport->parsed()) rc = IncidentExportCommand(*config, i_from, i_to, i_merchant);
   if (averify->parsed()) rc = AuditVerifyCommand(*config);
   if (aexport->parsed()) rc = AuditExportCommand(*config, a_from, a_to, a_merchant);
   return rc;

@@ -156,8 +156,8 @@ Task<Result<void>> AccountService::Impl::RecordFactorFailure(AccountService& s,
     if (!n) {
       return n.error();
     }
-    AuditEntry e = internal::ByCaller(caller, replay ? "auth.mfa_replay" : action,
-                                      caller.session_id);
+    AuditEntry e =
+        internal::ByCaller(caller, replay ? "auth.mfa_replay" : action, caller.session_id);
     e.outcome = "failure";
     e.details = internal::DetailsJson({{"failures_in_window", std::to_string(*n)}});
     return internal::Audit(tx, e, context, now);
@@ -222,8 +222,8 @@ Task<Result<SessionGrant>> AccountService::VerifyMfa(const Caller& caller, Secon
     grant = std::move(*g);
     AuditEntry e = internal::ByCaller(caller, "auth.mfa", caller.session_id);
     if (factor.recovery) {
-      e.details = internal::DetailsJson({{"factor", "recovery_code"},
-                                         {"recovery_codes_left", std::to_string(m->recovery_left)}});
+      e.details = internal::DetailsJson(
+          {{"factor", "recovery_code"}, {"recovery_codes_left", std::to_string(m->recovery_left)}});
     } else {
       e.details = internal::DetailsJson({{"factor", "totp"}});
     }
@@ -275,9 +275,8 @@ Task<Result<MfaEnrollment>> AccountService::StartEnrollment(const Caller& caller
   }
   MfaEnrollment out;
   out.secret_base32 = crypto::Base32Encode(secret.view());
-  const std::string issuer = caller.kind == AccountKind::kOperator
-                                 ? options_.totp_issuer + " Ops"
-                                 : options_.totp_issuer;
+  const std::string issuer =
+      caller.kind == AccountKind::kOperator ? options_.totp_issuer + " Ops" : options_.totp_issuer;
   out.otpauth_uri = "otpauth://totp/" + PercentEncode(issuer) + ":" + PercentEncode(caller.email) +
                     "?secret=" + out.secret_base32 + "&issuer=" + PercentEncode(issuer) +
                     "&algorithm=SHA1&digits=6&period=30";

@@ -3,8 +3,11 @@
 namespace lp::people {
 
 Error InvalidCredentials(std::string param) {
-  return {ErrorType::kAuthentication, "invalid_credentials",
-          "The e-mail address or password is incorrect.", std::move(param), {}};
+  return {ErrorType::kAuthentication,
+          "invalid_credentials",
+          "The e-mail address or password is incorrect.",
+          std::move(param),
+          {}};
 }
 
 Error AuthenticationRequired() {
@@ -36,8 +39,8 @@ Error MfaEnrollmentRequired() {
 }
 
 Error InvalidCode(std::string param) {
-  return {ErrorType::kAuthentication, "invalid_code", "The code is not valid.", std::move(param),
-          {}};
+  return {
+      ErrorType::kAuthentication, "invalid_code", "The code is not valid.", std::move(param), {}};
 }
 
 Error ReauthenticationRequired() {

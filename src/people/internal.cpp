@@ -1,8 +1,7 @@
 #include "internal.hpp"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 
 #include "lp/crypto/hash.hpp"
 #include "lp/people/permissions.hpp"
@@ -37,8 +36,8 @@ bool WellFormedToken(std::string_view token) {
     return false;
   }
   return std::all_of(token.begin(), token.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
   });
 }
 

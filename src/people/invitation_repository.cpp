@@ -74,9 +74,8 @@ Result<Page<InvitationRow>> ListInvitations(store::Tx& tx, std::string_view merc
     q.select += " AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?";
     q.args.emplace_back(*pending_after);
   }
-  auto more = detail::KeysetPage(tx, q, params, [&](const store::Row& r) {
-    page.data.push_back(ReadInvitation(r));
-  });
+  auto more = detail::KeysetPage(
+      tx, q, params, [&](const store::Row& r) { page.data.push_back(ReadInvitation(r)); });
   if (!more) return more.error();
   page.has_more = *more;
   if (params.ending_before) std::reverse(page.data.begin(), page.data.end());
@@ -95,7 +94,8 @@ Result<bool> UseInvitation(store::Tx& tx, std::string_view id, std::string_view 
 
 Result<bool> RevokeInvitation(store::Tx& tx, std::string_view id, int64_t now) {
   auto u = tx.Exec(
-      "UPDATE invitations SET revoked_at = ? WHERE id = ? AND used_at IS NULL AND revoked_at IS NULL",
+      "UPDATE invitations SET revoked_at = ? WHERE id = ? AND used_at IS NULL AND revoked_at IS "
+      "NULL",
       {now, id});
   if (!u) return u.error();
   return *u == 1;

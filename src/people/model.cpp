@@ -2,7 +2,9 @@
 
 namespace lp::people {
 
-std::string_view ToString(AccountKind k) { return k == AccountKind::kOperator ? "operator" : "user"; }
+std::string_view ToString(AccountKind k) {
+  return k == AccountKind::kOperator ? "operator" : "user";
+}
 
 std::string_view ToString(MfaState s) {
   switch (s) {

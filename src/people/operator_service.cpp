@@ -340,3 +340,52 @@ Result<void> UpsertDevAccount(store::Tx& tx, const PreparedAccount& account, con
 }
 
 }  // namespace lp::people
+
+namespace lp::people {
+
+Result<MerchantSummary> SetMerchantFrozenSync(store::Store& store, const Clock& clock,
+                                              const std::string& merchant_id,
+                                              const std::string& reason, bool frozen,
+                                              const std::string& actor_id) {
+  const int32_t chars =
+      icu::UnicodeString::fromUTF8(icu::StringPiece(reason.data(), reason.size())).countChar32();
+  if (reason.empty() || chars > 500) {
+    return InvalidParameter("reason", "The reason must be 1 to 500 characters.");
+  }
+  const int64_t now = clock.NowMicros();
+  MerchantSummary out;
+  auto w = store.WriteSync([&](store::Tx& tx) -> Result<void> {
+    auto m = repo::FindMerchant(tx, merchant_id);
+    if (!m) {
+      return m.error();
+    }
+    if (!*m) {
+      return NotFound("merchant");
+    }
+    if (auto f = repo::SetMerchantFrozen(tx, merchant_id, frozen, reason, actor_id, now); !f) {
+      return f.error();
+    }
+    AuditEntry e;
+    e.actor_type = "operator";
+    e.actor_id = actor_id;
+    e.action = frozen ? "merchant.freeze" : "merchant.unfreeze";
+    e.target = merchant_id;
+    e.merchant_id = merchant_id;
+    e.details = internal::DetailsJson({{"reason", reason}, {"via", "cli"}});
+    if (auto a = internal::Audit(tx, e, RequestContext{"local", "", ""}, now); !a) {
+      return a.error();
+    }
+    auto after = repo::FindMerchant(tx, merchant_id);
+    if (!after) {
+      return after.error();
+    }
+    out = **after;
+    return {};
+  });
+  if (!w) {
+    return w.error();
+  }
+  return out;
+}
+
+}  // namespace lp::people

@@ -176,8 +176,7 @@ bool PasswordPolicy::IsCommon(std::string_view normalized) const {
   return common_.contains(std::string_view(folded));
 }
 
-Result<SecureBytes> PasswordPolicy::Check(std::string_view password,
-                                          const PasswordContext& context,
+Result<SecureBytes> PasswordPolicy::Check(std::string_view password, const PasswordContext& context,
                                           std::string_view param) const {
   if (password.size() > kMaxInputBytes) {
     return PasswordError("password_too_long", "The password must be at most 128 characters.",
@@ -239,7 +238,8 @@ bool LooksLikeEmail(std::string_view email) {
     if (c <= 0x20 || c == 0x7f) return false;
   }
   const size_t at = email.find('@');
-  if (at == std::string_view::npos || at == 0 || email.find('@', at + 1) != std::string_view::npos) {
+  if (at == std::string_view::npos || at == 0 ||
+      email.find('@', at + 1) != std::string_view::npos) {
     return false;
   }
   const std::string_view domain = email.substr(at + 1);

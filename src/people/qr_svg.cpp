@@ -32,8 +32,8 @@ Result<std::string> QrSvg(std::string_view text) {
     }
   }
   const std::string s = std::to_string(size);
-  return "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + s + " " + s +
-         "\" width=\"" + std::to_string(size * 6) + "\" height=\"" + std::to_string(size * 6) +
+  return "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + s + " " + s + "\" width=\"" +
+         std::to_string(size * 6) + "\" height=\"" + std::to_string(size * 6) +
          "\" shape-rendering=\"crispEdges\"><rect width=\"" + s + "\" height=\"" + s +
          "\" fill=\"#fff\"/><path fill=\"#000\" d=\"" + path + "\"/></svg>";
 }

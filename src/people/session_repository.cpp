@@ -30,12 +30,12 @@ SessionRow ReadSession(const store::Row& r) {
 Result<std::optional<SessionRow>> QueryOne(store::Tx& tx, std::string_view where,
                                            std::string_view arg) {
   std::optional<SessionRow> out;
-  auto q = tx.Query("SELECT " + std::string(kSessionCols) + " FROM sessions WHERE " +
-                        std::string(where),
-                    {arg}, [&](const store::Row& r) {
-                      out = ReadSession(r);
-                      return false;
-                    });
+  auto q =
+      tx.Query("SELECT " + std::string(kSessionCols) + " FROM sessions WHERE " + std::string(where),
+               {arg}, [&](const store::Row& r) {
+                 out = ReadSession(r);
+                 return false;
+               });
   if (!q) return q.error();
   return out;
 }
@@ -78,18 +78,17 @@ Result<void> TouchSession(store::Tx& tx, std::string_view id, int64_t now) {
 }
 
 Result<void> MarkMfaVerified(store::Tx& tx, std::string_view id, int64_t now) {
-  return Done(tx.Exec(
-      "UPDATE sessions SET mfa_verified_at = ?, reauthenticated_at = ?, mfa_failures = 0 "
-      "WHERE id = ?",
-      {now, now, id}));
+  return Done(
+      tx.Exec("UPDATE sessions SET mfa_verified_at = ?, reauthenticated_at = ?, mfa_failures = 0 "
+              "WHERE id = ?",
+              {now, now, id}));
 }
 
 Result<void> MarkReauthenticated(store::Tx& tx, std::string_view id, int64_t now) {
   return Done(tx.Exec("UPDATE sessions SET reauthenticated_at = ? WHERE id = ?", {now, id}));
 }
 
-Result<int64_t> CountMfaFailure(store::Tx& tx, std::string_view id, int64_t now,
-                                int64_t window) {
+Result<int64_t> CountMfaFailure(store::Tx& tx, std::string_view id, int64_t now, int64_t window) {
   // A window that has ended starts over at this failure.
   auto u = tx.Exec(
       "UPDATE sessions SET mfa_failures = CASE WHEN mfa_window_start + ? <= ? THEN 1 "
@@ -98,18 +97,18 @@ Result<int64_t> CountMfaFailure(store::Tx& tx, std::string_view id, int64_t now,
       {window, now, window, now, now, id});
   if (!u) return u.error();
   int64_t n = 0;
-  auto q = tx.Query("SELECT mfa_failures FROM sessions WHERE id = ?", {id},
-                    [&](const store::Row& r) {
-                      n = r.Int(0);
-                      return false;
-                    });
+  auto q =
+      tx.Query("SELECT mfa_failures FROM sessions WHERE id = ?", {id}, [&](const store::Row& r) {
+        n = r.Int(0);
+        return false;
+      });
   if (!q) return q.error();
   return n;
 }
 
 Result<bool> RevokeSession(store::Tx& tx, std::string_view id, int64_t now) {
-  auto u = tx.Exec("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                   {now, id});
+  auto u =
+      tx.Exec("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", {now, id});
   if (!u) return u.error();
   return *u == 1;
 }

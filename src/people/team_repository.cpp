@@ -36,11 +36,12 @@ SecurityPolicy ReadPolicy(const store::Row& r, int from) {
   p.absolute_timeout_hours = static_cast<int>(r.Int(from + 2));
   p.updated_us = r.Int(from + 3);
   p.updated_by = r.Text(from + 4);
+  p.auto_block_ip = r.Int(from + 5) != 0;
+  p.auto_revoke_key = r.Int(from + 6) != 0;
   return p;
 }
 
-constexpr std::string_view kRoleCols =
-    "id, name, description, permissions, created, updated";
+constexpr std::string_view kRoleCols = "id, name, description, permissions, created, updated";
 
 Role ReadRole(const store::Row& r) {
   Role role;
@@ -110,9 +111,11 @@ Result<bool> KeysetPage(store::Tx& tx, const Keyset& q, const ListParams& params
     });
     if (!c) return c.error();
     if (!found) {
-      return Error{ErrorType::kInvalidRequest, "resource_missing",
+      return Error{ErrorType::kInvalidRequest,
+                   "resource_missing",
                    "No such object: '" + *cursor + "'.",
-                   backwards ? "ending_before" : "starting_after", {}};
+                   backwards ? "ending_before" : "starting_after",
+                   {}};
     }
     const char* cmp = backwards ? ">" : "<";
     sql += " AND (" + q.created_col + " " + cmp + " ? OR (" + q.created_col + " = ? AND " +
@@ -147,7 +150,8 @@ Result<std::vector<MembershipRow>> UserMemberships(store::Tx& tx, std::string_vi
   std::vector<MembershipRow> out;
   auto q = tx.Query(
       "SELECT m.merchant_id, mer.name, mer.frozen, m.role_id, p.mfa_required_for_all, "
-      "p.idle_timeout_minutes, p.absolute_timeout_hours, p.updated, p.updated_by, m.created "
+      "p.idle_timeout_minutes, p.absolute_timeout_hours, p.updated, p.updated_by, "
+      "p.auto_block_ip, p.auto_revoke_key, m.created "
       "FROM memberships m JOIN merchants mer ON mer.id = m.merchant_id "
       "LEFT JOIN security_policies p ON p.merchant_id = m.merchant_id "
       "WHERE m.user_id = ? ORDER BY m.created, m.merchant_id",
@@ -159,7 +163,7 @@ Result<std::vector<MembershipRow>> UserMemberships(store::Tx& tx, std::string_vi
         m.frozen = r.Int(2) != 0;
         m.role_id = r.Text(3);
         if (!r.IsNull(4)) m.policy = ReadPolicy(r, 4);
-        m.created = r.Int(9);
+        m.created = r.Int(11);
         out.push_back(std::move(m));
         return true;
       });
@@ -179,13 +183,12 @@ Result<std::optional<std::string>> MemberRole(store::Tx& tx, std::string_view me
   return out;
 }
 
-Result<void> InsertMembership(store::Tx& tx, std::string_view user_id,
-                              std::string_view merchant_id, std::string_view role_id,
-                              int64_t now) {
-  return Done(tx.Exec(
-      "INSERT INTO memberships (user_id, merchant_id, role_id, created, updated) "
-      "VALUES (?,?,?,?,?)",
-      {user_id, merchant_id, role_id, now, now}));
+Result<void> InsertMembership(store::Tx& tx, std::string_view user_id, std::string_view merchant_id,
+                              std::string_view role_id, int64_t now) {
+  return Done(
+      tx.Exec("INSERT INTO memberships (user_id, merchant_id, role_id, created, updated) "
+              "VALUES (?,?,?,?,?)",
+              {user_id, merchant_id, role_id, now, now}));
 }
 
 Result<void> UpdateMembershipRole(store::Tx& tx, std::string_view user_id,
@@ -224,9 +227,8 @@ Result<Page<MerchantUserRow>> ListMembers(store::Tx& tx, std::string_view mercha
                                           const ListParams& params) {
   Page<MerchantUserRow> page;
   detail::Keyset q{std::string(kMemberSelect), {merchant_id}, "m.created", "u.id", 5};
-  auto more = detail::KeysetPage(tx, q, params, [&](const store::Row& r) {
-    page.data.push_back(ReadMember(r));
-  });
+  auto more = detail::KeysetPage(tx, q, params,
+                                 [&](const store::Row& r) { page.data.push_back(ReadMember(r)); });
   if (!more) return more.error();
   page.has_more = *more;
   if (params.ending_before) std::reverse(page.data.begin(), page.data.end());
@@ -248,24 +250,24 @@ Result<std::optional<MerchantUserRow>> FindMember(store::Tx& tx, std::string_vie
 Result<std::optional<Role>> FindCustomRole(store::Tx& tx, std::string_view merchant_id,
                                            std::string_view role_id) {
   std::optional<Role> out;
-  auto q = tx.Query("SELECT " + std::string(kRoleCols) +
-                        " FROM roles WHERE merchant_id = ? AND id = ?",
-                    {merchant_id, role_id}, [&](const store::Row& r) {
-                      out = ReadRole(r);
-                      return false;
-                    });
+  auto q =
+      tx.Query("SELECT " + std::string(kRoleCols) + " FROM roles WHERE merchant_id = ? AND id = ?",
+               {merchant_id, role_id}, [&](const store::Row& r) {
+                 out = ReadRole(r);
+                 return false;
+               });
   if (!q) return q.error();
   return out;
 }
 
 Result<std::vector<Role>> ListCustomRoles(store::Tx& tx, std::string_view merchant_id) {
   std::vector<Role> out;
-  auto q = tx.Query("SELECT " + std::string(kRoleCols) +
-                        " FROM roles WHERE merchant_id = ? ORDER BY created, id",
-                    {merchant_id}, [&](const store::Row& r) {
-                      out.push_back(ReadRole(r));
-                      return true;
-                    });
+  auto q = tx.Query(
+      "SELECT " + std::string(kRoleCols) + " FROM roles WHERE merchant_id = ? ORDER BY created, id",
+      {merchant_id}, [&](const store::Row& r) {
+        out.push_back(ReadRole(r));
+        return true;
+      });
   if (!q) return q.error();
   return out;
 }
@@ -311,14 +313,15 @@ Result<bool> UpdateRole(store::Tx& tx, std::string_view merchant_id, const Role&
 }
 
 Result<void> DeleteRole(store::Tx& tx, std::string_view merchant_id, std::string_view role_id) {
-  return Done(tx.Exec("DELETE FROM roles WHERE merchant_id = ? AND id = ?", {merchant_id, role_id}));
+  return Done(
+      tx.Exec("DELETE FROM roles WHERE merchant_id = ? AND id = ?", {merchant_id, role_id}));
 }
 
 Result<std::optional<SecurityPolicy>> FindPolicy(store::Tx& tx, std::string_view merchant_id) {
   std::optional<SecurityPolicy> out;
   auto q = tx.Query(
       "SELECT mfa_required_for_all, idle_timeout_minutes, absolute_timeout_hours, updated, "
-      "updated_by FROM security_policies WHERE merchant_id = ?",
+      "updated_by, auto_block_ip, auto_revoke_key FROM security_policies WHERE merchant_id = ?",
       {merchant_id}, [&](const store::Row& r) {
         out = ReadPolicy(r, 0);
         return false;
@@ -330,13 +333,16 @@ Result<std::optional<SecurityPolicy>> FindPolicy(store::Tx& tx, std::string_view
 Result<void> UpsertPolicy(store::Tx& tx, std::string_view merchant_id, const SecurityPolicy& p) {
   return Done(tx.Exec(
       "INSERT INTO security_policies (merchant_id, mfa_required_for_all, idle_timeout_minutes, "
-      "absolute_timeout_hours, updated, updated_by) VALUES (?,?,?,?,?,?) "
-      "ON CONFLICT (merchant_id) DO UPDATE SET mfa_required_for_all = excluded.mfa_required_for_all, "
+      "absolute_timeout_hours, updated, updated_by, auto_block_ip, auto_revoke_key) "
+      "VALUES (?,?,?,?,?,?,?,?) "
+      "ON CONFLICT (merchant_id) DO UPDATE SET mfa_required_for_all = "
+      "excluded.mfa_required_for_all, "
       "idle_timeout_minutes = excluded.idle_timeout_minutes, "
       "absolute_timeout_hours = excluded.absolute_timeout_hours, updated = excluded.updated, "
-      "updated_by = excluded.updated_by",
+      "updated_by = excluded.updated_by, auto_block_ip = excluded.auto_block_ip, "
+      "auto_revoke_key = excluded.auto_revoke_key",
       {merchant_id, p.mfa_required_for_all, p.idle_timeout_minutes, p.absolute_timeout_hours,
-       p.updated_us, p.updated_by}));
+       p.updated_us, p.updated_by, p.auto_block_ip, p.auto_revoke_key}));
 }
 
 Result<std::optional<MerchantSummary>> FindMerchant(store::Tx& tx, std::string_view merchant_id) {
@@ -353,9 +359,8 @@ Result<std::optional<MerchantSummary>> FindMerchant(store::Tx& tx, std::string_v
 Result<Page<MerchantSummary>> ListMerchants(store::Tx& tx, const ListParams& params) {
   Page<MerchantSummary> page;
   detail::Keyset q{std::string(kMerchantSelect), {}, "mer.created", "mer.id", 2};
-  auto more = detail::KeysetPage(tx, q, params, [&](const store::Row& r) {
-    page.data.push_back(ReadMerchant(r));
-  });
+  auto more = detail::KeysetPage(
+      tx, q, params, [&](const store::Row& r) { page.data.push_back(ReadMerchant(r)); });
   if (!more) return more.error();
   page.has_more = *more;
   if (params.ending_before) std::reverse(page.data.begin(), page.data.end());
@@ -365,10 +370,10 @@ Result<Page<MerchantSummary>> ListMerchants(store::Tx& tx, const ListParams& par
 Result<void> SetMerchantFrozen(store::Tx& tx, std::string_view merchant_id, bool frozen,
                                std::string_view reason, std::string_view by, int64_t now) {
   if (frozen) {
-    return Done(tx.Exec(
-        "UPDATE merchants SET frozen = 1, frozen_at = ?, frozen_reason = ?, frozen_by = ? "
-        "WHERE id = ?",
-        {now, reason, by, merchant_id}));
+    return Done(
+        tx.Exec("UPDATE merchants SET frozen = 1, frozen_at = ?, frozen_reason = ?, frozen_by = ? "
+                "WHERE id = ?",
+                {now, reason, by, merchant_id}));
   }
   return Done(tx.Exec(
       "UPDATE merchants SET frozen = 0, frozen_at = NULL, frozen_reason = NULL, frozen_by = NULL "

@@ -1,9 +1,9 @@
 #include "lp/people/team_service.hpp"
 
-#include <boost/json.hpp>
 #include <unicode/unistr.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <utility>
 
 #include "internal.hpp"
@@ -293,10 +293,8 @@ Task<Result<void>> TeamService::RemoveUser(const Caller& caller, std::string mer
   });
 }
 
-Task<Result<int64_t>> TeamService::RevokeUserSessions(const Caller& caller,
-                                                      std::string merchant_id,
-                                                      std::string user_id,
-                                                      RequestContext context) {
+Task<Result<int64_t>> TeamService::RevokeUserSessions(const Caller& caller, std::string merchant_id,
+                                                      std::string user_id, RequestContext context) {
   auto m = Authorize(caller, merchant_id, "users:write");
   if (!m) {
     co_return m.error();
@@ -477,10 +475,9 @@ Task<Result<Invitation>> TeamService::RevokeInvitation(const Caller& caller,
     if (!role) {
       return role.error();
     }
-    out = ToInvitation(**row,
-                       *role ? internal::ToRef(**role)
-                             : RoleRef{(*row)->role_id, (*row)->role_id, false},
-                       now);
+    out = ToInvitation(
+        **row, *role ? internal::ToRef(**role) : RoleRef{(*row)->role_id, (*row)->role_id, false},
+        now);
     return internal::Audit(
         tx, internal::ByCaller(caller, "invitation.revoke", invitation_id, merchant_id), context,
         now);
@@ -562,7 +559,8 @@ Task<Result<Role>> TeamService::CreateRole(const Caller& caller, std::string mer
     }
     AuditEntry e = internal::ByCaller(caller, "role.create", role.id, merchant_id);
     e.details = boost::json::serialize(boost::json::object{
-        {"name", role.name}, {"permissions", boost::json::parse(PermissionsJson(role.permissions))}});
+        {"name", role.name},
+        {"permissions", boost::json::parse(PermissionsJson(role.permissions))}});
     return internal::Audit(tx, e, context, now);
   });
   if (!w) {
@@ -670,8 +668,7 @@ Task<Result<void>> TeamService::DeleteRole(const Caller& caller, std::string mer
       return pending.error();
     }
     if (*members > 0 || *pending > 0) {
-      return Error::Conflict("role_in_use",
-                             "This role is held by members or pending invitations.");
+      return Error::Conflict("role_in_use", "This role is held by members or pending invitations.");
     }
     if (auto d = repo::DeleteRole(tx, merchant_id, role_id); !d) {
       return d.error();
@@ -684,8 +681,7 @@ Task<Result<void>> TeamService::DeleteRole(const Caller& caller, std::string mer
 
 // ---- security policy ----
 
-Task<Result<SecurityPolicy>> TeamService::GetPolicy(const Caller& caller,
-                                                    std::string merchant_id) {
+Task<Result<SecurityPolicy>> TeamService::GetPolicy(const Caller& caller, std::string merchant_id) {
   auto m = Authorize(caller, merchant_id, "settings:read");
   if (!m) {
     co_return m.error();
@@ -706,8 +702,7 @@ Task<Result<SecurityPolicy>> TeamService::GetPolicy(const Caller& caller,
 }
 
 Task<Result<SecurityPolicy>> TeamService::UpdatePolicy(const Caller& caller,
-                                                       std::string merchant_id,
-                                                       PolicyParams params,
+                                                       std::string merchant_id, PolicyParams params,
                                                        RequestContext context) {
   auto m = Authorize(caller, merchant_id, "settings:write");
   if (!m) {
@@ -718,10 +713,8 @@ Task<Result<SecurityPolicy>> TeamService::UpdatePolicy(const Caller& caller,
     co_return s.error();
   }
   if (params.idle_timeout_minutes &&
-      (*params.idle_timeout_minutes < 1 ||
-       *params.idle_timeout_minutes > kMaxIdleTimeoutMinutes)) {
-    co_return InvalidParameter("idle_timeout_minutes",
-                               "The idle timeout must be 1 to 15 minutes.");
+      (*params.idle_timeout_minutes < 1 || *params.idle_timeout_minutes > kMaxIdleTimeoutMinutes)) {
+    co_return InvalidParameter("idle_timeout_minutes", "The idle timeout must be 1 to 15 minutes.");
   }
   if (params.absolute_timeout_hours &&
       (*params.absolute_timeout_hours < 1 ||
@@ -746,6 +739,12 @@ Task<Result<SecurityPolicy>> TeamService::UpdatePolicy(const Caller& caller,
     if (params.absolute_timeout_hours) {
       after.absolute_timeout_hours = *params.absolute_timeout_hours;
     }
+    if (params.auto_block_ip) {
+      after.auto_block_ip = *params.auto_block_ip;
+    }
+    if (params.auto_revoke_key) {
+      after.auto_revoke_key = *params.auto_revoke_key;
+    }
     after.updated_us = now;
     after.updated_by = caller.user_id;
     if (auto u = repo::UpsertPolicy(tx, merchant_id, after); !u) {
@@ -755,7 +754,9 @@ Task<Result<SecurityPolicy>> TeamService::UpdatePolicy(const Caller& caller,
     auto as_json = [](const SecurityPolicy& s) {
       return boost::json::object{{"mfa_required_for_all", s.mfa_required_for_all},
                                  {"idle_timeout_minutes", s.idle_timeout_minutes},
-                                 {"absolute_timeout_hours", s.absolute_timeout_hours}};
+                                 {"absolute_timeout_hours", s.absolute_timeout_hours},
+                                 {"auto_block_ip", s.auto_block_ip},
+                                 {"auto_revoke_key", s.auto_revoke_key}};
     };
     AuditEntry e = internal::ByCaller(caller, "security_policy.update", merchant_id, merchant_id);
     e.details = boost::json::serialize(

@@ -95,9 +95,9 @@ Result<int64_t> CountFailedLogin(store::Tx& tx, std::string_view id, int64_t now
 }
 
 Result<void> LockUser(store::Tx& tx, std::string_view id, int64_t until, int64_t now) {
-  return Done(tx.Exec(
-      "UPDATE users SET failed_logins = 0, locked_until = ?, updated = ? WHERE id = ?",
-      {until, now, id}));
+  return Done(
+      tx.Exec("UPDATE users SET failed_logins = 0, locked_until = ?, updated = ? WHERE id = ?",
+              {until, now, id}));
 }
 
 Result<void> RecordSignIn(store::Tx& tx, std::string_view id, int64_t now) {
@@ -119,8 +119,8 @@ Result<void> SetPendingMfa(store::Tx& tx, std::string_view id, const std::string
                       {store::Value::Blob(sealed), now, id}));
 }
 
-Result<void> ConfirmMfa(store::Tx& tx, std::string_view id, const std::string& sealed,
-                        int64_t step, int64_t now) {
+Result<void> ConfirmMfa(store::Tx& tx, std::string_view id, const std::string& sealed, int64_t step,
+                        int64_t now) {
   return Done(tx.Exec(
       "UPDATE users SET mfa_secret_sealed = ?, mfa_pending_sealed = NULL, mfa_enrolled_at = ?, "
       "mfa_last_step = ?, updated = ? WHERE id = ?",
@@ -149,26 +149,25 @@ Result<void> BumpRoleEpoch(store::Tx& tx, std::string_view user_id) {
 
 Result<void> BumpRoleEpochForRole(store::Tx& tx, std::string_view merchant_id,
                                   std::string_view role_id) {
-  return Done(tx.Exec(
-      "UPDATE users SET role_epoch = role_epoch + 1 WHERE id IN "
-      "(SELECT user_id FROM memberships WHERE merchant_id = ? AND role_id = ?)",
-      {merchant_id, role_id}));
+  return Done(
+      tx.Exec("UPDATE users SET role_epoch = role_epoch + 1 WHERE id IN "
+              "(SELECT user_id FROM memberships WHERE merchant_id = ? AND role_id = ?)",
+              {merchant_id, role_id}));
 }
 
 Result<void> ReplaceRecoveryCodes(store::Tx& tx, std::string_view user_id,
                                   const std::vector<std::string>& hashes, int64_t now) {
   if (auto d = DeleteRecoveryCodes(tx, user_id); !d) return d.error();
   for (const auto& h : hashes) {
-    auto i = tx.Exec(
-        "INSERT INTO recovery_codes (id, user_id, code_hash, created) VALUES (?,?,?,?)",
-        {NewId("rc"), user_id, h, now});
+    auto i =
+        tx.Exec("INSERT INTO recovery_codes (id, user_id, code_hash, created) VALUES (?,?,?,?)",
+                {NewId("rc"), user_id, h, now});
     if (!i) return i.error();
   }
   return {};
 }
 
-Result<std::vector<RecoveryCodeRow>> UnusedRecoveryCodes(store::Tx& tx,
-                                                         std::string_view user_id) {
+Result<std::vector<RecoveryCodeRow>> UnusedRecoveryCodes(store::Tx& tx, std::string_view user_id) {
   std::vector<RecoveryCodeRow> out;
   auto q = tx.Query(
       "SELECT id, code_hash FROM recovery_codes WHERE user_id = ? AND used_at IS NULL ORDER BY id",
@@ -181,8 +180,8 @@ Result<std::vector<RecoveryCodeRow>> UnusedRecoveryCodes(store::Tx& tx,
 }
 
 Result<bool> UseRecoveryCode(store::Tx& tx, std::string_view id, int64_t now) {
-  auto u = tx.Exec("UPDATE recovery_codes SET used_at = ? WHERE id = ? AND used_at IS NULL",
-                   {now, id});
+  auto u =
+      tx.Exec("UPDATE recovery_codes SET used_at = ? WHERE id = ? AND used_at IS NULL", {now, id});
   if (!u) return u.error();
   return *u == 1;
 }
@@ -207,19 +206,19 @@ Result<std::vector<std::string>> RecentPasswordHashes(store::Tx& tx, std::string
 
 Result<void> AddPasswordHistory(store::Tx& tx, std::string_view user_id, std::string_view hash,
                                 int64_t now, int keep) {
-  auto i = tx.Exec(
-      "INSERT INTO password_history (id, user_id, password_hash, created) VALUES (?,?,?,?)",
-      {NewId("pwh"), user_id, hash, now});
+  auto i =
+      tx.Exec("INSERT INTO password_history (id, user_id, password_hash, created) VALUES (?,?,?,?)",
+              {NewId("pwh"), user_id, hash, now});
   if (!i) return i.error();
   // Keep the newest `keep` (ids sort by creation time within one millisecond's randomness, so
   // order by created, then id).
   std::vector<std::string> old;
-  auto q = tx.Query(
-      "SELECT id FROM password_history WHERE user_id = ? ORDER BY created DESC, id DESC",
-      {user_id}, [&](const store::Row& r) {
-        old.push_back(r.Text(0));
-        return true;
-      });
+  auto q =
+      tx.Query("SELECT id FROM password_history WHERE user_id = ? ORDER BY created DESC, id DESC",
+               {user_id}, [&](const store::Row& r) {
+                 old.push_back(r.Text(0));
+                 return true;
+               });
   if (!q) return q.error();
   for (size_t k = static_cast<size_t>(keep); k < old.size(); ++k) {
     auto d = tx.Exec("DELETE FROM password_history WHERE id = ?", {old[k]});

@@ -34,6 +34,10 @@ struct SecurityPolicy {
   bool mfa_required_for_all = false;
   int idle_timeout_minutes = 15;
   int absolute_timeout_hours = 12;
+  // Automatic containment of security events (docs/security-monitoring.md): block the source
+  // address for this merchant for a time; revoke the API key involved.
+  bool auto_block_ip = false;
+  bool auto_revoke_key = false;
   int64_t updated_us = 0;  // 0: never changed (the defaults)
   std::string updated_by;
 };

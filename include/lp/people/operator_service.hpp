@@ -12,6 +12,14 @@
 
 namespace lp::people {
 
+// `liasonpay merchant freeze|unfreeze` (PRODUCT.md §1): the same change and audit record as
+// the ops API's freeze, by someone with access to the host (actor `operator`/`cli:<user>`);
+// blocking, for the command line. 404 for an unknown merchant; `reason` 1–500 characters.
+Result<MerchantSummary> SetMerchantFrozenSync(store::Store& store, const Clock& clock,
+                                              const std::string& merchant_id,
+                                              const std::string& reason, bool frozen,
+                                              const std::string& actor_id);
+
 class OperatorService {
  public:
   explicit OperatorService(Deps deps);

@@ -23,7 +23,7 @@ namespace lp::people {
 
 inline constexpr int kMinPasswordLength = 15;
 inline constexpr int kMaxPasswordLength = 128;
-inline constexpr int kPasswordHistory = 4;  // a new password is none of the last 4 (PCI 8.3.7)
+inline constexpr int kPasswordHistory = 4;   // a new password is none of the last 4 (PCI 8.3.7)
 inline constexpr int kMinStrengthScore = 3;  // zxcvbn's 0–4 scale
 
 struct PasswordContext {

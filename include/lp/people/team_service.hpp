@@ -26,6 +26,7 @@ struct PolicyParams {
   std::optional<bool> mfa_required_for_all;
   std::optional<int> idle_timeout_minutes;    // 1–15
   std::optional<int> absolute_timeout_hours;  // 1–12
+  std::optional<bool> auto_block_ip, auto_revoke_key;
 };
 
 // Called inside the invitation's transaction (so the event commits with it): the composition
@@ -50,8 +51,8 @@ class TeamService {
                                         std::string user_id, std::string role_id,
                                         RequestContext context);
   // users:write. Ends the membership (its access ends at once).
-  Task<Result<void>> RemoveUser(const Caller& caller, std::string merchant_id,
-                                std::string user_id, RequestContext context);
+  Task<Result<void>> RemoveUser(const Caller& caller, std::string merchant_id, std::string user_id,
+                                RequestContext context);
   // users:write. Revokes every session of a member. Returns how many.
   Task<Result<int64_t>> RevokeUserSessions(const Caller& caller, std::string merchant_id,
                                            std::string user_id, RequestContext context);
@@ -76,8 +77,8 @@ class TeamService {
   Task<Result<Role>> UpdateRole(const Caller& caller, std::string merchant_id, std::string role_id,
                                 RoleParams params, RequestContext context);
   // roles:write. 409 role_in_use while a member or a pending invitation has it.
-  Task<Result<void>> DeleteRole(const Caller& caller, std::string merchant_id,
-                                std::string role_id, RequestContext context);
+  Task<Result<void>> DeleteRole(const Caller& caller, std::string merchant_id, std::string role_id,
+                                RequestContext context);
 
   // settings:read.
   Task<Result<SecurityPolicy>> GetPolicy(const Caller& caller, std::string merchant_id);
