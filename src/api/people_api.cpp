@@ -841,6 +841,14 @@ void RegisterAccountRoutes(http::Router& r, const PeopleApiDeps& deps, const std
 
 }  // namespace
 
+std::string InvitationEventObject(const people::Invitation& invitation,
+                                  std::string_view invite_url) {
+  json::object o = InvitationJson(invitation, false);
+  o["merchant"] = invitation.merchant_id;
+  o["invite_url"] = invite_url;
+  return json::serialize(o);
+}
+
 void RegisterDashboardApi(http::Router& r, const PeopleApiDeps& deps) {
   const std::string p = "/dashboard/api";
   RegisterAccountRoutes(r, deps, p);

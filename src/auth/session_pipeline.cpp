@@ -76,7 +76,7 @@ people::RequestContext SessionPipeline::ContextOf(const Request& req) const {
   if (ua.size() > 512) {
     ua.resize(512);
   }
-  return people::RequestContext{ClientIp(req), std::move(ua), req.request_id};
+  return people::RequestContext{ClientIp(req), std::move(ua), req.request_id, OwnOrigin(req)};
 }
 
 std::optional<std::string> SessionPipeline::SessionToken(const Request& req) const {

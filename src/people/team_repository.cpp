@@ -39,8 +39,7 @@ SecurityPolicy ReadPolicy(const store::Row& r, int from) {
   return p;
 }
 
-constexpr std::string_view kRoleCols =
-    "id, name, description, permissions, created, updated";
+constexpr std::string_view kRoleCols = "id, name, description, permissions, created, updated";
 
 Role ReadRole(const store::Row& r) {
   Role role;
@@ -110,9 +109,11 @@ Result<bool> KeysetPage(store::Tx& tx, const Keyset& q, const ListParams& params
     });
     if (!c) return c.error();
     if (!found) {
-      return Error{ErrorType::kInvalidRequest, "resource_missing",
+      return Error{ErrorType::kInvalidRequest,
+                   "resource_missing",
                    "No such object: '" + *cursor + "'.",
-                   backwards ? "ending_before" : "starting_after", {}};
+                   backwards ? "ending_before" : "starting_after",
+                   {}};
     }
     const char* cmp = backwards ? ">" : "<";
     sql += " AND (" + q.created_col + " " + cmp + " ? OR (" + q.created_col + " = ? AND " +
@@ -179,13 +180,12 @@ Result<std::optional<std::string>> MemberRole(store::Tx& tx, std::string_view me
   return out;
 }
 
-Result<void> InsertMembership(store::Tx& tx, std::string_view user_id,
-                              std::string_view merchant_id, std::string_view role_id,
-                              int64_t now) {
-  return Done(tx.Exec(
-      "INSERT INTO memberships (user_id, merchant_id, role_id, created, updated) "
-      "VALUES (?,?,?,?,?)",
-      {user_id, merchant_id, role_id, now, now}));
+Result<void> InsertMembership(store::Tx& tx, std::string_view user_id, std::string_view merchant_id,
+                              std::string_view role_id, int64_t now) {
+  return Done(
+      tx.Exec("INSERT INTO memberships (user_id, merchant_id, role_id, created, updated) "
+              "VALUES (?,?,?,?,?)",
+              {user_id, merchant_id, role_id, now, now}));
 }
 
 Result<void> UpdateMembershipRole(store::Tx& tx, std::string_view user_id,
@@ -224,9 +224,8 @@ Result<Page<MerchantUserRow>> ListMembers(store::Tx& tx, std::string_view mercha
                                           const ListParams& params) {
   Page<MerchantUserRow> page;
   detail::Keyset q{std::string(kMemberSelect), {merchant_id}, "m.created", "u.id", 5};
-  auto more = detail::KeysetPage(tx, q, params, [&](const store::Row& r) {
-    page.data.push_back(ReadMember(r));
-  });
+  auto more = detail::KeysetPage(tx, q, params,
+                                 [&](const store::Row& r) { page.data.push_back(ReadMember(r)); });
   if (!more) return more.error();
   page.has_more = *more;
   if (params.ending_before) std::reverse(page.data.begin(), page.data.end());
@@ -248,24 +247,24 @@ Result<std::optional<MerchantUserRow>> FindMember(store::Tx& tx, std::string_vie
 Result<std::optional<Role>> FindCustomRole(store::Tx& tx, std::string_view merchant_id,
                                            std::string_view role_id) {
   std::optional<Role> out;
-  auto q = tx.Query("SELECT " + std::string(kRoleCols) +
-                        " FROM roles WHERE merchant_id = ? AND id = ?",
-                    {merchant_id, role_id}, [&](const store::Row& r) {
-                      out = ReadRole(r);
-                      return false;
-                    });
+  auto q =
+      tx.Query("SELECT " + std::string(kRoleCols) + " FROM roles WHERE merchant_id = ? AND id = ?",
+               {merchant_id, role_id}, [&](const store::Row& r) {
+                 out = ReadRole(r);
+                 return false;
+               });
   if (!q) return q.error();
   return out;
 }
 
 Result<std::vector<Role>> ListCustomRoles(store::Tx& tx, std::string_view merchant_id) {
   std::vector<Role> out;
-  auto q = tx.Query("SELECT " + std::string(kRoleCols) +
-                        " FROM roles WHERE merchant_id = ? ORDER BY created, id",
-                    {merchant_id}, [&](const store::Row& r) {
-                      out.push_back(ReadRole(r));
-                      return true;
-                    });
+  auto q = tx.Query(
+      "SELECT " + std::string(kRoleCols) + " FROM roles WHERE merchant_id = ? ORDER BY created, id",
+      {merchant_id}, [&](const store::Row& r) {
+        out.push_back(ReadRole(r));
+        return true;
+      });
   if (!q) return q.error();
   return out;
 }
@@ -311,7 +310,8 @@ Result<bool> UpdateRole(store::Tx& tx, std::string_view merchant_id, const Role&
 }
 
 Result<void> DeleteRole(store::Tx& tx, std::string_view merchant_id, std::string_view role_id) {
-  return Done(tx.Exec("DELETE FROM roles WHERE merchant_id = ? AND id = ?", {merchant_id, role_id}));
+  return Done(
+      tx.Exec("DELETE FROM roles WHERE merchant_id = ? AND id = ?", {merchant_id, role_id}));
 }
 
 Result<std::optional<SecurityPolicy>> FindPolicy(store::Tx& tx, std::string_view merchant_id) {
@@ -331,7 +331,8 @@ Result<void> UpsertPolicy(store::Tx& tx, std::string_view merchant_id, const Sec
   return Done(tx.Exec(
       "INSERT INTO security_policies (merchant_id, mfa_required_for_all, idle_timeout_minutes, "
       "absolute_timeout_hours, updated, updated_by) VALUES (?,?,?,?,?,?) "
-      "ON CONFLICT (merchant_id) DO UPDATE SET mfa_required_for_all = excluded.mfa_required_for_all, "
+      "ON CONFLICT (merchant_id) DO UPDATE SET mfa_required_for_all = "
+      "excluded.mfa_required_for_all, "
       "idle_timeout_minutes = excluded.idle_timeout_minutes, "
       "absolute_timeout_hours = excluded.absolute_timeout_hours, updated = excluded.updated, "
       "updated_by = excluded.updated_by",
@@ -353,22 +354,25 @@ Result<std::optional<MerchantSummary>> FindMerchant(store::Tx& tx, std::string_v
 Result<Page<MerchantSummary>> ListMerchants(store::Tx& tx, const ListParams& params) {
   Page<MerchantSummary> page;
   detail::Keyset q{std::string(kMerchantSelect), {}, "mer.created", "mer.id", 2};
-  auto more = detail::KeysetPage(tx, q, params, [&](const store::Row& r) {
-    page.data.push_back(ReadMerchant(r));
-  });
+  auto more = detail::KeysetPage(
+      tx, q, params, [&](const store::Row& r) { page.data.push_back(ReadMerchant(r)); });
   if (!more) return more.error();
   page.has_more = *more;
   if (params.ending_before) std::reverse(page.data.begin(), page.data.end());
   return page;
 }
 
+Result<void> SetMerchantName(store::Tx& tx, std::string_view merchant_id, std::string_view name) {
+  return Done(tx.Exec("UPDATE merchants SET name = ? WHERE id = ?", {name, merchant_id}));
+}
+
 Result<void> SetMerchantFrozen(store::Tx& tx, std::string_view merchant_id, bool frozen,
                                std::string_view reason, std::string_view by, int64_t now) {
   if (frozen) {
-    return Done(tx.Exec(
-        "UPDATE merchants SET frozen = 1, frozen_at = ?, frozen_reason = ?, frozen_by = ? "
-        "WHERE id = ?",
-        {now, reason, by, merchant_id}));
+    return Done(
+        tx.Exec("UPDATE merchants SET frozen = 1, frozen_at = ?, frozen_reason = ?, frozen_by = ? "
+                "WHERE id = ?",
+                {now, reason, by, merchant_id}));
   }
   return Done(tx.Exec(
       "UPDATE merchants SET frozen = 0, frozen_at = NULL, frozen_reason = NULL, frozen_by = NULL "

@@ -1,9 +1,9 @@
 #include "lp/people/team_service.hpp"
 
-#include <boost/json.hpp>
 #include <unicode/unistr.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <utility>
 
 #include "internal.hpp"
@@ -293,10 +293,8 @@ Task<Result<void>> TeamService::RemoveUser(const Caller& caller, std::string mer
   });
 }
 
-Task<Result<int64_t>> TeamService::RevokeUserSessions(const Caller& caller,
-                                                      std::string merchant_id,
-                                                      std::string user_id,
-                                                      RequestContext context) {
+Task<Result<int64_t>> TeamService::RevokeUserSessions(const Caller& caller, std::string merchant_id,
+                                                      std::string user_id, RequestContext context) {
   auto m = Authorize(caller, merchant_id, "users:write");
   if (!m) {
     co_return m.error();
@@ -437,7 +435,8 @@ Task<Result<IssuedInvitation>> TeamService::Invite(const Caller& caller, std::st
       return a.error();
     }
     if (on_invited_) {
-      return on_invited_(tx, out.invitation, out.token, now);
+      const Secret<std::string> invite_url(context.origin + out.invite_path);
+      return on_invited_(tx, out.invitation, invite_url, now);
     }
     return {};
   });
@@ -477,10 +476,9 @@ Task<Result<Invitation>> TeamService::RevokeInvitation(const Caller& caller,
     if (!role) {
       return role.error();
     }
-    out = ToInvitation(**row,
-                       *role ? internal::ToRef(**role)
-                             : RoleRef{(*row)->role_id, (*row)->role_id, false},
-                       now);
+    out = ToInvitation(
+        **row, *role ? internal::ToRef(**role) : RoleRef{(*row)->role_id, (*row)->role_id, false},
+        now);
     return internal::Audit(
         tx, internal::ByCaller(caller, "invitation.revoke", invitation_id, merchant_id), context,
         now);
@@ -562,7 +560,8 @@ Task<Result<Role>> TeamService::CreateRole(const Caller& caller, std::string mer
     }
     AuditEntry e = internal::ByCaller(caller, "role.create", role.id, merchant_id);
     e.details = boost::json::serialize(boost::json::object{
-        {"name", role.name}, {"permissions", boost::json::parse(PermissionsJson(role.permissions))}});
+        {"name", role.name},
+        {"permissions", boost::json::parse(PermissionsJson(role.permissions))}});
     return internal::Audit(tx, e, context, now);
   });
   if (!w) {
@@ -670,8 +669,7 @@ Task<Result<void>> TeamService::DeleteRole(const Caller& caller, std::string mer
       return pending.error();
     }
     if (*members > 0 || *pending > 0) {
-      return Error::Conflict("role_in_use",
-                             "This role is held by members or pending invitations.");
+      return Error::Conflict("role_in_use", "This role is held by members or pending invitations.");
     }
     if (auto d = repo::DeleteRole(tx, merchant_id, role_id); !d) {
       return d.error();
@@ -684,8 +682,7 @@ Task<Result<void>> TeamService::DeleteRole(const Caller& caller, std::string mer
 
 // ---- security policy ----
 
-Task<Result<SecurityPolicy>> TeamService::GetPolicy(const Caller& caller,
-                                                    std::string merchant_id) {
+Task<Result<SecurityPolicy>> TeamService::GetPolicy(const Caller& caller, std::string merchant_id) {
   auto m = Authorize(caller, merchant_id, "settings:read");
   if (!m) {
     co_return m.error();
@@ -706,8 +703,7 @@ Task<Result<SecurityPolicy>> TeamService::GetPolicy(const Caller& caller,
 }
 
 Task<Result<SecurityPolicy>> TeamService::UpdatePolicy(const Caller& caller,
-                                                       std::string merchant_id,
-                                                       PolicyParams params,
+                                                       std::string merchant_id, PolicyParams params,
                                                        RequestContext context) {
   auto m = Authorize(caller, merchant_id, "settings:write");
   if (!m) {
@@ -718,10 +714,8 @@ Task<Result<SecurityPolicy>> TeamService::UpdatePolicy(const Caller& caller,
     co_return s.error();
   }
   if (params.idle_timeout_minutes &&
-      (*params.idle_timeout_minutes < 1 ||
-       *params.idle_timeout_minutes > kMaxIdleTimeoutMinutes)) {
-    co_return InvalidParameter("idle_timeout_minutes",
-                               "The idle timeout must be 1 to 15 minutes.");
+      (*params.idle_timeout_minutes < 1 || *params.idle_timeout_minutes > kMaxIdleTimeoutMinutes)) {
+    co_return InvalidParameter("idle_timeout_minutes", "The idle timeout must be 1 to 15 minutes.");
   }
   if (params.absolute_timeout_hours &&
       (*params.absolute_timeout_hours < 1 ||
@@ -766,6 +760,80 @@ Task<Result<SecurityPolicy>> TeamService::UpdatePolicy(const Caller& caller,
     co_return w.error();
   }
   co_return out;
+}
+
+Task<Result<MerchantSummary>> TeamService::GetMerchant(const Caller& caller,
+                                                       std::string merchant_id) {
+  auto m = Authorize(caller, merchant_id, "settings:read");
+  if (!m) {
+    co_return m.error();
+  }
+  std::optional<MerchantSummary> out;
+  auto r = co_await store::Read(deps_.store, [&](store::Tx& tx) -> Result<void> {
+    auto found = repo::FindMerchant(tx, merchant_id);
+    if (!found) {
+      return found.error();
+    }
+    out = std::move(*found);
+    return {};
+  });
+  if (!r) {
+    co_return r.error();
+  }
+  if (!out) {
+    co_return NotFound("merchant");
+  }
+  co_return *out;
+}
+
+Task<Result<MerchantSummary>> TeamService::RenameMerchant(const Caller& caller,
+                                                          std::string merchant_id, std::string name,
+                                                          RequestContext context) {
+  auto m = Authorize(caller, merchant_id, "settings:write");
+  if (!m) {
+    co_return m.error();
+  }
+  name = Trimmed(name);
+  const int32_t chars =
+      icu::UnicodeString::fromUTF8(icu::StringPiece(name.data(), name.size())).countChar32();
+  if (name.empty()) {
+    co_return MissingParameter("name");
+  }
+  if (chars > 100) {
+    co_return InvalidParameter("name", "The name must be 1 to 100 characters.");
+  }
+  const int64_t now = deps_.clock.NowMicros();
+  std::optional<MerchantSummary> out;
+  auto w = co_await store::Write(deps_.store, [&](store::Tx& tx) -> Result<void> {
+    auto before = repo::FindMerchant(tx, merchant_id);
+    if (!before) {
+      return before.error();
+    }
+    if (!*before) {
+      return NotFound("merchant");
+    }
+    if (auto u = repo::SetMerchantName(tx, merchant_id, name); !u) {
+      return u.error();
+    }
+    AuditEntry e = internal::ByCaller(caller, "merchant.update", merchant_id, merchant_id);
+    e.details = internal::DetailsJson({{"name_from", (*before)->name}, {"name_to", name}});
+    if (auto a = internal::Audit(tx, e, context, now); !a) {
+      return a.error();
+    }
+    auto after = repo::FindMerchant(tx, merchant_id);
+    if (!after) {
+      return after.error();
+    }
+    out = std::move(*after);
+    return {};
+  });
+  if (!w) {
+    co_return w.error();
+  }
+  if (!out) {
+    co_return NotFound("merchant");
+  }
+  co_return *out;
 }
 
 }  // namespace lp::people

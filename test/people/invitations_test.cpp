@@ -152,7 +152,8 @@ TEST_F(InvitationsTest, TheHookRunsInTheInvitationsTransaction) {
     return Result<void>();
   };
   IssuedInvitation inv = Invite("sam@example.com");
-  EXPECT_EQ(seen_token, inv.token.Expose());
+  // The hook gets the whole invite link: the dashboard's origin, then the token in the fragment.
+  EXPECT_EQ(seen_token, std::string(kOrigin) + "/invite#" + inv.token.Expose());
   EXPECT_EQ(seen_id, inv.invitation.id);
   auto rows = AuditRows("invitation.create");
   ASSERT_EQ(rows.size(), 1u);
