@@ -76,6 +76,16 @@ bool NeedsStepUp(StepUp s, const Request& req) {
   return false;
 }
 
+// Membership (404), frozen (403), then the permission (403, audited as a refused request).
+Result<const people::Membership*> Permit(const PeopleApiDeps& d, const Request& req,
+                                         const Caller& c, std::string_view permission) {
+  auto m = people::Authorize(c, req.params.at(0), permission);
+  if (!m && m.error().code == "permission_denied") {
+    d.pipeline.Refused(req, c, "permission_denied", req.params.at(0));
+  }
+  return m;
+}
+
 // The dashboard part of a §5 route, in the contract's order (§1): session, MFA gate, CSRF and
 // Origin (the pipeline) → membership 404 → frozen 403 → permission 403 → step-up 401 → mode →
 // the /v1 handler with the user as principal → masking without pii:read.
@@ -85,7 +95,7 @@ http::Handler Resource(const PeopleApiDeps* pd, const MerchantApiDeps* md, std::
       people::MfaGate::kSatisfied,
       [pd, md, permission = std::move(permission), step_up, fn](
           Request& req, const Caller& c, const RequestContext&) -> Task<Result<SessionAnswer>> {
-        auto m = people::Authorize(c, req.params.at(0), permission);
+        auto m = Permit(*pd, req, c, permission);
         if (!m) {
           co_return m.error();
         }
@@ -120,7 +130,12 @@ json::object MerchantJson(const people::MerchantSummary& m) {
                       {"frozen", m.frozen}};
 }
 
+// The merchant routes check the permission before parsing (the contract's order); the team
+// service checks it again.
 Task<Result<SessionAnswer>> GetMerchant(const PeopleApiDeps* d, Request& req, const Caller& c) {
+  if (auto a = Permit(*d, req, c, "settings:read"); !a) {
+    co_return a.error();
+  }
   auto q = ParseQuery(req, {});
   if (!q) {
     co_return q.error();
@@ -134,6 +149,9 @@ Task<Result<SessionAnswer>> GetMerchant(const PeopleApiDeps* d, Request& req, co
 
 Task<Result<SessionAnswer>> RenameMerchant(const PeopleApiDeps* d, Request& req, const Caller& c,
                                            const RequestContext& ctx) {
+  if (auto a = Permit(*d, req, c, "settings:write"); !a) {
+    co_return a.error();
+  }
   auto body = ParseBody(req, {"name"});
   if (!body) {
     co_return body.error();
