@@ -61,15 +61,16 @@ class SessionPipelineTest : public people::testing::PeopleTest {
 
   // A handler that counts its calls and answers {"ok":true}.
   http::Handler Counting(MfaGate gate) {
-    return pipeline_->Wrap(gate, [this](http::Request&, const Caller&, const RequestContext&)
-                                     -> Task<Result<SessionAnswer>> {
-      ++calls_;
-      co_return SessionAnswer{R"({"ok":true})", {}, false};
-    });
+    return pipeline_->Wrap(gate,
+                           [this](http::Request&, const Caller&,
+                                  const RequestContext&) -> Task<Result<SessionAnswer>> {
+                             ++calls_;
+                             co_return SessionAnswer{R"({"ok":true})", {}, false};
+                           });
   }
 
-  http::Request Req(std::string method, const std::string& token = {},
-                    const std::string& csrf = {}, bool origin = true) {
+  http::Request Req(std::string method, const std::string& token = {}, const std::string& csrf = {},
+                    bool origin = true) {
     http::Request r;
     r.listener = "dashboard";
     r.method = std::move(method);
@@ -211,15 +212,13 @@ TEST_F(SessionPipelineTest, MfaGatesAnswerMfaRequiredOrEnrollmentRequired) {
   r = Run(Counting(MfaGate::kSatisfied), Req("GET", required.token.Expose()));
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(CodeOf(r), "mfa_required");
-  r = Run(Counting(MfaGate::kEnrollment), Req("POST", required.token.Expose(),
-                                              required.csrf_token));
+  r = Run(Counting(MfaGate::kEnrollment),
+          Req("POST", required.token.Expose(), required.csrf_token));
   EXPECT_EQ(r.status, 401);
   EXPECT_EQ(CodeOf(r), "mfa_required");
-  EXPECT_EQ(Run(Counting(MfaGate::kMfaChallenge), Req("GET", required.token.Expose())).status,
-            200);
+  EXPECT_EQ(Run(Counting(MfaGate::kMfaChallenge), Req("GET", required.token.Expose())).status, 200);
   const auto satisfied = SignInWithMfa("owner@example.com", enrolled.secret);
-  EXPECT_EQ(Run(Counting(MfaGate::kSatisfied), Req("GET", satisfied.token.Expose())).status,
-            200);
+  EXPECT_EQ(Run(Counting(MfaGate::kSatisfied), Req("GET", satisfied.token.Expose())).status, 200);
   EXPECT_EQ(calls_, 4);
 }
 

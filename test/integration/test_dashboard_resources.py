@@ -8,6 +8,7 @@ delivery."""
 from __future__ import annotations
 
 import json
+import time
 import unittest
 
 import harness
@@ -143,6 +144,18 @@ class DashboardResourcesTest(unittest.TestCase):
         s, _, b = self.people["support"].call("POST", f"{self.base}/refunds",
                                               {"payment": pay["id"]})
         self.assertEqual((s, b["error"]["code"]), (403, "permission_denied"), b)
+        # The refusal is audited (written without delaying the answer: poll briefly).
+        uid = self.user_id(self.people["support"])
+        deadline = time.monotonic() + 5
+        while True:
+            rows = [x for x in self.audit() if x["action"] == "security.permission_denied"
+                    and x["actor_id"] == uid]
+            if rows or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertTrue(rows, "no security.permission_denied record")
+        self.assertEqual((rows[0]["actor_type"], rows[0]["merchant_id"], rows[0]["outcome"]),
+                         ("user", self.merchant, "denied"))
 
     def test_api_key_allowlist_patch_is_validated_and_audited(self):
         s, _, k = self.owner.call("POST", f"{self.base}/api_keys", {"type": "secret"})
