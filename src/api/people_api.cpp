@@ -794,8 +794,13 @@ Task<Result<SessionAnswer>> OpsSetFrozen(const PeopleApiDeps& d, Request& req, c
   if (!reason) {
     co_return reason.error();
   }
-  auto m = frozen ? co_await d.operators.Freeze(c, req.params.at(0), std::move(*reason), ctx)
-                  : co_await d.operators.Unfreeze(c, req.params.at(0), std::move(*reason), ctx);
+  // No co_await inside a ternary: GCC 12 miscompiles it (the answer's memory was corrupted).
+  Result<people::MerchantSummary> m = people::NotFound("merchant");
+  if (frozen) {
+    m = co_await d.operators.Freeze(c, req.params.at(0), std::move(*reason), ctx);
+  } else {
+    m = co_await d.operators.Unfreeze(c, req.params.at(0), std::move(*reason), ctx);
+  }
   if (!m) {
     co_return m.error();
   }

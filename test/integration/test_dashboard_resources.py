@@ -191,6 +191,26 @@ class DashboardResourcesTest(unittest.TestCase):
         self.assertEqual(s, 200, b)
         self.assertIn("merchant.update", {x["action"] for x in self.audit()})
 
+    def test_a_frozen_merchant_answers_403_merchant_frozen_on_its_resources(self):
+        creds = self.srv.credentials()
+        op = Person(self.srv, "ops")
+        s, _, b = op.sign_in(creds["operator"]["email"], creds["operator"]["password"])
+        self.assertEqual(s, 200, b)
+        op.enroll()
+        s, _, b = op.call("POST", f"/merchants/{self.merchant}/freeze", {"reason": "chargebacks"})
+        self.assertEqual((s, b["frozen"]), (200, True), b)
+        try:
+            for method, path in (("GET", "/payments"), ("GET", "/api_keys"), ("GET", ""),
+                                 ("POST", "/refunds")):
+                s, _, b = self.owner.call(method, self.base + path,
+                                          {} if method == "POST" else None)
+                self.assertEqual((s, b["error"]["code"]), (403, "merchant_frozen"), (path, b))
+        finally:
+            s, _, b = op.call("POST", f"/merchants/{self.merchant}/unfreeze", {"reason": "cleared"})
+            self.assertEqual((s, b["frozen"]), (200, False), b)
+        s, _, b = self.owner.call("GET", self.base + "/payments")
+        self.assertEqual(s, 200, b)
+
     def test_user_invited_webhook_carries_the_link_and_the_events_api_does_not(self):
         with WebhookReceiver() as rx:
             s, _, ep = self.owner.call("POST", f"{self.base}/webhook_endpoints?mode=live",

@@ -140,11 +140,11 @@ TEST_F(InvitationsTest, TheHookRunsInTheInvitationsTransaction) {
     seen_id = i.id;
     // The invitation and its audit record are visible inside the same transaction.
     int64_t n = 0;
-    auto q = tx.Query("SELECT COUNT(*) FROM invitations WHERE id = ?", {i.id},
-                      [&](const store::Row& r) {
-                        n = r.Int(0);
-                        return false;
-                      });
+    auto q =
+        tx.Query("SELECT COUNT(*) FROM invitations WHERE id = ?", {i.id}, [&](const store::Row& r) {
+          n = r.Int(0);
+          return false;
+        });
     if (!q) {
       return q;
     }
