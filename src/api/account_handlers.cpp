@@ -21,6 +21,26 @@ Result<std::optional<int64_t>> ExpiresAt(const MerchantApiDeps& d, const json::o
   return std::optional<int64_t>(v->as_int64() * 1'000'000);
 }
 
+// An API key's allowlist: at most 100 CIDRs, each canonicalised; errors name allowed_cidrs[i].
+Result<std::vector<std::string>> AllowedCidrs(const json::value& v) {
+  if (!v.is_array() || v.as_array().size() > 100) {
+    return Error::Invalid("parameter_invalid",
+                          "allowed_cidrs must be an array of at most 100 CIDRs.", "allowed_cidrs");
+  }
+  std::vector<std::string> out;
+  size_t i = 0;
+  for (const auto& e : v.as_array()) {
+    const std::string param = "allowed_cidrs[" + std::to_string(i++) + "]";
+    if (!e.is_string()) {
+      return Error::Invalid("parameter_invalid", "Each CIDR must be a string.", param);
+    }
+    auto c = auth::Cidr::Parse(std::string_view(e.as_string()));
+    if (!c) return Error::Invalid("parameter_invalid", c.error().message, param);
+    out.push_back(c->text());
+  }
+  return out;
+}
+
 }  // namespace
 
 Task<Result<Answer>> CreateApiKey(const MerchantApiDeps& d, Request& req, const Principal& p) {
@@ -64,21 +84,9 @@ Task<Result<Answer>> CreateApiKey(const MerchantApiDeps& d, Request& req, const 
     co_return r.error();
   }
   if (auto* v = body->if_contains("allowed_cidrs"); v && !v->is_null()) {
-    if (!v->is_array() || v->as_array().size() > 100) {
-      co_return Error::Invalid("parameter_invalid",
-                               "allowed_cidrs must be an array of at most 100 CIDRs.",
-                               "allowed_cidrs");
-    }
-    size_t i = 0;
-    for (const auto& e : v->as_array()) {
-      const std::string param = "allowed_cidrs[" + std::to_string(i++) + "]";
-      if (!e.is_string()) {
-        co_return Error::Invalid("parameter_invalid", "Each CIDR must be a string.", param);
-      }
-      auto c = auth::Cidr::Parse(std::string_view(e.as_string()));
-      if (!c) co_return Error::Invalid("parameter_invalid", c.error().message, param);
-      o.allowed_cidrs.push_back(c->text());
-    }
+    auto cidrs = AllowedCidrs(*v);
+    if (!cidrs) co_return cidrs.error();
+    o.allowed_cidrs = std::move(*cidrs);
   }
   auto expires = ExpiresAt(d, *body);
   if (!expires) co_return expires.error();
@@ -128,6 +136,23 @@ Task<Result<Answer>> RollApiKey(const MerchantApiDeps& d, Request& req, const Pr
 
 Task<Result<Answer>> RevokeApiKey(const MerchantApiDeps& d, Request& req, const Principal& p) {
   auto k = co_await d.keys.RevokeKey(p, req.params.at(0), d.pipeline.ActorOf(req, p));
+  if (!k) co_return k.error();
+  co_return Answer{RenderApiKey(*k, d.clock.NowMicros())};
+}
+
+Task<Result<Answer>> UpdateApiKeyCidrs(const MerchantApiDeps& d, Request& req, const Principal& p) {
+  auto body = ParseBody(req, {"allowed_cidrs"});
+  if (!body) co_return body.error();
+  const auto* v = body->if_contains("allowed_cidrs");
+  if (!v) co_return Missing("allowed_cidrs");
+  std::vector<std::string> cidrs;
+  if (!v->is_null()) {
+    auto parsed = AllowedCidrs(*v);
+    if (!parsed) co_return parsed.error();
+    cidrs = std::move(*parsed);
+  }
+  auto k = co_await d.keys.SetAllowedCidrs(p, req.params.at(0), std::move(cidrs),
+                                           d.pipeline.ActorOf(req, p));
   if (!k) co_return k.error();
   co_return Answer{RenderApiKey(*k, d.clock.NowMicros())};
 }
@@ -420,6 +445,26 @@ Task<Result<Answer>> Deliveries(const MerchantApiDeps& d, Request& req, const Pr
   auto list = co_await d.endpoints.Deliveries(p, event_id);
   if (!list) co_return list.error();
   co_return Answer{RenderDeliveries(*list, "/v1/events/" + event_id + "/deliveries")};
+}
+
+Task<Result<Answer>> EndpointDeliveries(const MerchantApiDeps& d, Request& req,
+                                        const Principal& p) {
+  auto q = ParseQuery(req, {"limit", "starting_after", "ending_before", "status"});
+  if (!q) co_return q.error();
+  auto params = ParseListParams(*q);
+  if (!params) co_return params.error();
+  if (auto s = QueryValue(*q, "status")) {
+    if (*s != "pending" && *s != "succeeded" && *s != "failed") {
+      co_return Error::Invalid("parameter_invalid", "status must be pending, succeeded or failed.",
+                               "status");
+    }
+    params->status = *s;
+  }
+  const std::string& id = req.params.at(0);
+  auto page = co_await d.endpoints.EndpointDeliveries(p, id, std::move(*params));
+  if (!page) co_return page.error();
+  co_return Answer{RenderDeliveryPage(*page, "/dashboard/api/merchants/" + p.merchant_id +
+                                                 "/webhook_endpoints/" + id + "/deliveries")};
 }
 
 Task<Result<Answer>> Redeliver(const MerchantApiDeps& d, Request& req, const Principal& p) {

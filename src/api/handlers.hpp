@@ -33,6 +33,8 @@ Task<Result<Answer>> CreateApiKey(const MerchantApiDeps& d, Request& req, const 
 Task<Result<Answer>> ListApiKeys(const MerchantApiDeps& d, Request& req, const Principal& p);
 Task<Result<Answer>> RollApiKey(const MerchantApiDeps& d, Request& req, const Principal& p);
 Task<Result<Answer>> RevokeApiKey(const MerchantApiDeps& d, Request& req, const Principal& p);
+// Dashboard only (docs/dashboard-api.md §5): PATCH an API key's allowed_cidrs.
+Task<Result<Answer>> UpdateApiKeyCidrs(const MerchantApiDeps& d, Request& req, const Principal& p);
 Task<Result<Answer>> CreateAccount(const MerchantApiDeps& d, Request& req, const Principal& p);
 // Routing configuration (routing_handlers.cpp).
 Task<Result<Answer>> GetRouting(const MerchantApiDeps& d, Request& req, const Principal& p);
@@ -55,5 +57,7 @@ Task<Result<Answer>> RotateEndpointSecret(const MerchantApiDeps& d, Request& req
                                           const Principal& p);
 Task<Result<Answer>> Deliveries(const MerchantApiDeps& d, Request& req, const Principal& p);
 Task<Result<Answer>> Redeliver(const MerchantApiDeps& d, Request& req, const Principal& p);
+// Dashboard only: one webhook endpoint's deliveries, newest first, cursor-paginated.
+Task<Result<Answer>> EndpointDeliveries(const MerchantApiDeps& d, Request& req, const Principal& p);
 
 }  // namespace lp::api::handlers

@@ -215,13 +215,15 @@ Task<Result<Answer>> CapturePayment(const MerchantApiDeps& d, Request& req, cons
     if (!a) co_return a.error();
     amount = *a;
   }
-  co_return co_await d.payments.Capture(p, req.params.at(0), amount, std::move(in->idem));
+  const Actor actor = d.pipeline.ActorOf(req, p);  // named: see coroutine arguments
+  co_return co_await d.payments.Capture(p, req.params.at(0), amount, std::move(in->idem), actor);
 }
 
 Task<Result<Answer>> CancelPayment(const MerchantApiDeps& d, Request& req, const Principal& p) {
   auto in = ParseIdempotentBody(req, {});  // no parameters: the body may only be {}
   if (!in) co_return in.error();
-  co_return co_await d.payments.Cancel(p, req.params.at(0), std::move(in->idem));
+  const Actor actor = d.pipeline.ActorOf(req, p);  // named: see coroutine arguments
+  co_return co_await d.payments.Cancel(p, req.params.at(0), std::move(in->idem), actor);
 }
 
 Task<Result<Answer>> ListPayments(const MerchantApiDeps& d, Request& req, const Principal& p) {
@@ -264,7 +266,8 @@ Task<Result<Answer>> CreateRefund(const MerchantApiDeps& d, Request& req, const 
                              "reason");
   }
   params.reason = *reason;
-  co_return co_await d.payments.CreateRefund(p, std::move(params), std::move(in->idem));
+  const Actor actor = d.pipeline.ActorOf(req, p);  // named: see coroutine arguments
+  co_return co_await d.payments.CreateRefund(p, std::move(params), std::move(in->idem), actor);
 }
 
 Task<Result<Answer>> ListRefunds(const MerchantApiDeps& d, Request& req, const Principal& p) {

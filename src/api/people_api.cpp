@@ -806,8 +806,13 @@ Task<Result<SessionAnswer>> OpsSetFrozen(const PeopleApiDeps& d, Request& req, c
   if (!reason) {
     co_return reason.error();
   }
-  auto m = frozen ? co_await d.operators.Freeze(c, req.params.at(0), std::move(*reason), ctx)
-                  : co_await d.operators.Unfreeze(c, req.params.at(0), std::move(*reason), ctx);
+  // No co_await inside a ternary: GCC 12 miscompiles it (the answer's memory was corrupted).
+  Result<people::MerchantSummary> m = people::NotFound("merchant");
+  if (frozen) {
+    m = co_await d.operators.Freeze(c, req.params.at(0), std::move(*reason), ctx);
+  } else {
+    m = co_await d.operators.Unfreeze(c, req.params.at(0), std::move(*reason), ctx);
+  }
   if (!m) {
     co_return m.error();
   }
@@ -822,6 +827,30 @@ Task<Result<SessionAnswer>> OpsFreeze(const PeopleApiDeps& d, Request& req, cons
 Task<Result<SessionAnswer>> OpsUnfreeze(const PeopleApiDeps& d, Request& req, const Caller& c,
                                         const RequestContext& ctx) {
   return OpsSetFrozen(d, req, c, ctx, false);
+}
+
+// A route's declared permission, checked before its handler parses the request (the contract's
+// order, §1): for a merchant route ({m} first in the path) membership, frozen and permission;
+// for an operator route the operator role's permission. "none": any signed-in account.
+Task<Result<SessionAnswer>> Authorized(const PeopleApiDeps& d, Request& req, const Caller& c,
+                                       const RequestContext& ctx, const std::string& permission,
+                                       Fn fn) {
+  if (permission != "none") {
+    if (c.kind == people::AccountKind::kOperator) {
+      if (auto a = people::AuthorizeOperator(c, permission); !a) {
+        if (a.error().code == "permission_denied") {
+          d.pipeline.Refused(req, c, "permission_denied", {});
+        }
+        co_return a.error();
+      }
+    } else if (auto a = people::Authorize(c, req.params.at(0), permission); !a) {
+      if (a.error().code == "permission_denied") {
+        d.pipeline.Refused(req, c, "permission_denied", req.params.at(0));
+      }
+      co_return a.error();
+    }
+  }
+  co_return co_await fn(d, req, c, ctx);
 }
 
 // The account routes both listeners share (docs/dashboard-api.md §3, §9).
@@ -853,19 +882,28 @@ void RegisterAccountRoutes(http::Router& r, const PeopleApiDeps& deps, const std
 
 }  // namespace
 
+std::string InvitationEventObject(const people::Invitation& invitation,
+                                  std::string_view invite_url) {
+  json::object o = InvitationJson(invitation, false);
+  o["merchant"] = invitation.merchant_id;
+  o["invite_url"] = invite_url;
+  return json::serialize(o);
+}
+
 void RegisterDashboardApi(http::Router& r, const PeopleApiDeps& deps) {
   const std::string p = "/dashboard/api";
   RegisterAccountRoutes(r, deps, p);
   const PeopleApiDeps* d = &deps;
   using people::MfaGate;
-  // Merchant routes: the permission is declared here and enforced by the team service (which
-  // checks membership 404 → frozen 403 → permission 403 → step-up 401 in that order).
+  // Merchant routes: the permission is declared here and checked (membership 404 → frozen 403
+  // → permission 403) before the handler parses anything; the team service checks again, then
+  // step-up 401.
   auto add = [&](std::string method, std::string path, std::string permission, Fn fn) {
-    r.Add(std::move(method), p + path, std::move(permission),
-          d->pipeline.Wrap(MfaGate::kSatisfied,
-                           [d, fn](Request& req, const Caller& c, const RequestContext& ctx) {
-                             return fn(*d, req, c, ctx);
-                           }));
+    r.Add(std::move(method), p + path, permission,
+          d->pipeline.Wrap(MfaGate::kSatisfied, [d, fn, permission](Request& req, const Caller& c,
+                                                                    const RequestContext& ctx) {
+            return Authorized(*d, req, c, ctx, permission, fn);
+          }));
   };
   auto pub = [&](std::string path, PubFn fn) {
     r.Add("POST", p + path, "none",
@@ -895,11 +933,12 @@ void RegisterOpsApi(http::Router& r, const PeopleApiDeps& deps) {
   RegisterAccountRoutes(r, deps, p);
   const PeopleApiDeps* d = &deps;
   auto add = [&](std::string method, std::string path, std::string permission, Fn fn) {
-    r.Add(std::move(method), p + path, std::move(permission),
-          d->pipeline.Wrap(people::MfaGate::kSatisfied,
-                           [d, fn](Request& req, const Caller& c, const RequestContext& ctx) {
-                             return fn(*d, req, c, ctx);
-                           }));
+    r.Add(std::move(method), p + path, permission,
+          d->pipeline.Wrap(
+              people::MfaGate::kSatisfied,
+              [d, fn, permission](Request& req, const Caller& c, const RequestContext& ctx) {
+                return Authorized(*d, req, c, ctx, permission, fn);
+              }));
   };
   add("GET", "/merchants", "merchants:read", OpsListMerchants);
   add("GET", "/merchants/{id}", "merchants:read", OpsGetMerchant);

@@ -4,6 +4,7 @@
 
 #include "lp/common/json_list.hpp"
 #include "lp/payments/representation.hpp"
+#include "lp/people/authorization.hpp"
 
 namespace lp::api {
 
@@ -172,6 +173,12 @@ std::string RenderDeliveries(const std::vector<webhooks::Delivery>& deliveries,
   return RenderList(std::move(items), false, url);
 }
 
+std::string RenderDeliveryPage(const Page<webhooks::Delivery>& page, std::string_view url) {
+  json::array items;
+  for (const auto& d : page.items) items.push_back(DeliveryObject(d));
+  return RenderList(std::move(items), page.has_more, url);
+}
+
 std::string RenderPayments(const Page<payments::Payment>& page) {
   std::vector<std::string> items;
   items.reserve(page.items.size());
@@ -192,6 +199,41 @@ std::string RenderEvents(const Page<std::string>& page) {
 
 std::string RenderDeleted(std::string_view id, std::string_view object) {
   return json::serialize(json::object{{"id", id}, {"object", object}, {"deleted", true}});
+}
+
+namespace {
+
+void Mask(json::value& v) {
+  if (v.is_array()) {
+    for (auto& e : v.as_array()) Mask(e);
+    return;
+  }
+  if (!v.is_object()) return;
+  for (auto& kv : v.as_object()) {
+    const std::string_view key(kv.key());
+    json::value& x = kv.value();
+    if (key == "description" && !x.is_null()) {
+      x = "•••";
+    } else if (key == "metadata" && x.is_object()) {
+      for (auto& m : x.as_object()) m.value() = "•••";
+    } else if (key == "email" && x.is_string()) {
+      x = people::MaskEmail(std::string_view(x.as_string()));
+    } else if (key == "source_ip" || key == "last_used_ip") {
+      x = nullptr;
+    } else {
+      Mask(x);
+    }
+  }
+}
+
+}  // namespace
+
+std::string MaskPersonalData(std::string_view body) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec) return std::string(body);
+  Mask(v);
+  return json::serialize(v);
 }
 
 }  // namespace lp::api

@@ -28,10 +28,18 @@ std::string RenderEndpoints(const Page<webhooks::Endpoint>& page);
 std::string RenderDeliveries(const std::vector<webhooks::Delivery>& deliveries,
                              std::string_view url);
 
+std::string RenderDeliveryPage(const Page<webhooks::Delivery>& page, std::string_view url);
+
 std::string RenderPayments(const Page<payments::Payment>& page);
 std::string RenderRefunds(const Page<payments::Refund>& page);
 // Events are stored as JSON text.
 std::string RenderEvents(const Page<std::string>& page);
+
+// A rendered body as a caller without pii:read sees it (docs/dashboard-api.md §2 "Masking"): the
+// same shape, at any depth `description` (when not null) and every `metadata` value become
+// "•••", `email` keeps its first character and domain, `source_ip` and `last_used_ip` become
+// null. Linear in the body's size; a body that is not JSON is returned unchanged.
+std::string MaskPersonalData(std::string_view body);
 
 // {"id", "object", "deleted": true}
 std::string RenderDeleted(std::string_view id, std::string_view object);

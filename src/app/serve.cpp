@@ -18,6 +18,7 @@
 #include "app/secrets.hpp"
 #include "app/security_txt.hpp"
 #include "lp/api/audit_stats_api.hpp"
+#include "lp/api/dashboard_merchant_api.hpp"
 #include "lp/api/merchant_api.hpp"
 #include "lp/api/people_api.hpp"
 #include "lp/audit/audit.hpp"
@@ -46,6 +47,7 @@
 #include "lp/store/store.hpp"
 #include "lp/webhooks/dispatcher.hpp"
 #include "lp/webhooks/endpoints.hpp"
+#include "lp/webhooks/events.hpp"
 #include "lp/webhooks/signer.hpp"
 
 // jemalloc's control entry point, when the server links jemalloc (see ReleaseFreeMemory).
@@ -420,7 +422,15 @@ int Serve(const Config& c) {
   const people::Deps people_deps{**store,         **keyring, hasher,
                                  password_policy, clock,     SystemRandom()};
   people::AccountService people_accounts(people_deps);
-  people::TeamService people_team(people_deps);
+  // An invitation is a live-mode `user.invited` event, in the invitation's transaction (its
+  // invite_url is for the merchant's own mailer, docs/webhooks.md).
+  people::TeamService people_team(people_deps, {},
+                                  [](store::Tx& tx, const people::Invitation& inv,
+                                     const Secret<std::string>& invite_url, int64_t now) {
+                                    return webhooks::EmitEvent(
+                                        tx, inv.merchant_id, Mode::kLive, "user.invited", inv.id,
+                                        api::InvitationEventObject(inv, invite_url.Expose()), now);
+                                  });
   people::OperatorService people_operators(people_deps);
   people::AuditLogService people_audit_log(people_deps);
 
@@ -534,6 +544,7 @@ int Serve(const Config& c) {
   const api::AuditStatsApiDeps dashboard_audit_deps{people_audit_log, **store, dashboard_pipeline,
                                                     clock};
   api::RegisterDashboardAuditStats(dashboard_router, dashboard_audit_deps);
+  api::RegisterDashboardMerchantApi(dashboard_router, dashboard_deps, api_deps);
   http::MountWebApp(dashboard_router, c.WebDir());  // the SPA; a 503 page when not built
   http::Router ops_router = OpsRouter(**store, reg, dispatcher, breakers, payments);
   api::RegisterOpsApi(ops_router, ops_deps);

@@ -82,6 +82,10 @@ std::string ApiKeyPipeline::ClientIp(const Request& req) const {
 }
 
 Actor ApiKeyPipeline::ActorOf(const Request& req, const Principal& p) const {
+  // A dashboard user acting through the shared handlers is the actor, not a key.
+  if (p.key_type == "user" || p.key_type == "operator") {
+    return Actor{p.key_type, p.user_id, ClientIp(req), req.request_id};
+  }
   return Actor{"api_key", p.key_id, ClientIp(req), req.request_id};
 }
 

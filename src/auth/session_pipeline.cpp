@@ -76,7 +76,7 @@ people::RequestContext SessionPipeline::ContextOf(const Request& req) const {
   if (ua.size() > 512) {
     ua.resize(512);
   }
-  return people::RequestContext{ClientIp(req), std::move(ua), req.request_id};
+  return people::RequestContext{ClientIp(req), std::move(ua), req.request_id, OwnOrigin(req)};
 }
 
 std::optional<std::string> SessionPipeline::SessionToken(const Request& req) const {
@@ -98,8 +98,14 @@ std::string SessionPipeline::OwnOrigin(const Request& req) {
 
 // A refused request (CSRF, Origin): log line, metric and an audit record, at most one record per
 // actor, address and event a minute.
+void SessionPipeline::Refused(const Request& req, const people::Caller& caller,
+                              std::string_view event, const std::string& merchant_id) const {
+  SecurityEvent(req, event, caller.user_id, ClientIp(req), merchant_id);
+}
+
 void SessionPipeline::SecurityEvent(const Request& req, std::string_view event,
-                                    const std::string& actor, const std::string& ip) const {
+                                    const std::string& actor, const std::string& ip,
+                                    const std::string& merchant_id) const {
   log::Warn(
       "security_event",
       {{"event", event}, {"request_id", req.request_id}, {"client_ip", ip}, {"route", req.route}});
@@ -117,7 +123,7 @@ void SessionPipeline::SecurityEvent(const Request& req, std::string_view event,
                     actor.empty() ? "anonymous" : actor,
                     "security." + std::string(event),
                     req.route,
-                    "",
+                    merchant_id,
                     "denied",
                     ip,
                     req.request_id};

@@ -13,7 +13,9 @@ std::optional<Mode> ParseMode(std::string_view s) {
 bool Grants(const Principal& p, std::string_view permission) {
   if (permission == "none") return true;
   if (p.key_type == "secret") return true;
-  if (p.key_type != "restricted") return false;
+  // Restricted keys and dashboard users hold exactly their scopes (a user's: the role's
+  // permissions, people::ToPrincipal).
+  if (p.key_type != "restricted" && p.key_type != "user") return false;
   for (const auto& s : p.scopes) {
     if (s == permission) return true;
     // "x:write" includes "x:read".

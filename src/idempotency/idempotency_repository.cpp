@@ -34,6 +34,13 @@ bool HoldsGrants(const Principal& p, std::string_view stored) {
   return true;
 }
 
+// The stored key: merchant and mode scope it (the columns); a dashboard user's keys are also
+// scoped to the user (docs/dashboard-api.md §1 "Requests"), so two users never collide.
+std::string ScopedKey(const Principal& p, const Idempotency& idem) {
+  if (p.key_type == "user") return p.user_id + "/" + idem.key;
+  return idem.key;
+}
+
 }  // namespace
 
 Result<void> Claim(store::Tx& tx, const Principal& p, const Idempotency& idem,
@@ -44,7 +51,7 @@ Result<void> Claim(store::Tx& tx, const Principal& p, const Idempotency& idem,
       "INSERT INTO idempotency_keys (merchant_id, mode, key, request_hash, state, resource_id, "
       "created, required_grants) VALUES (?,?,?,?,'in_progress',?,?,?) "
       "ON CONFLICT (merchant_id, mode, key) DO NOTHING",
-      {p.merchant_id, ToString(p.mode), idem.key, idem.request_hash, resource_id, now,
+      {p.merchant_id, ToString(p.mode), ScopedKey(p, idem), idem.request_hash, resource_id, now,
        JoinGrants(idem.grants)});
   if (!ins) return ins.error();
   if (*ins == 1) return {};
@@ -54,7 +61,7 @@ Result<void> Claim(store::Tx& tx, const Principal& p, const Idempotency& idem,
   auto r = tx.Query(
       "SELECT request_hash, state, response_status, response_body, required_grants "
       "FROM idempotency_keys WHERE merchant_id = ? AND mode = ? AND key = ?",
-      {p.merchant_id, ToString(p.mode), idem.key}, [&](const store::Row& row) {
+      {p.merchant_id, ToString(p.mode), ScopedKey(p, idem)}, [&](const store::Row& row) {
         found = true;
         hash = row.Text(0);
         state = row.Text(1);
@@ -102,7 +109,7 @@ Result<void> Finish(store::Tx& tx, const Principal& p, const Idempotency& idem,
       "UPDATE idempotency_keys SET state = 'done', resource_id = ?, response_status = ?, "
       "response_body = ?, required_grants = ? WHERE merchant_id = ? AND mode = ? AND key = ?",
       {resource_id, status, body, JoinGrants(idem.grants, extra_grants), p.merchant_id,
-       ToString(p.mode), idem.key});
+       ToString(p.mode), ScopedKey(p, idem)});
   if (!r) return r.error();
   return {};
 }
@@ -111,7 +118,7 @@ Result<void> Release(store::Tx& tx, const Principal& p, const Idempotency& idem)
   auto r = tx.Exec(
       "DELETE FROM idempotency_keys WHERE merchant_id = ? AND mode = ? AND key = ? AND "
       "state = 'in_progress'",
-      {p.merchant_id, ToString(p.mode), idem.key});
+      {p.merchant_id, ToString(p.mode), ScopedKey(p, idem)});
   if (!r) return r.error();
   return {};
 }

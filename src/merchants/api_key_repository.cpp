@@ -105,6 +105,13 @@ Result<void> Revoke(store::Tx& tx, std::string_view id, int64_t now_us) {
   return {};
 }
 
+Result<void> SetAllowedCidrs(store::Tx& tx, std::string_view id,
+                             const std::vector<std::string>& cidrs) {
+  auto u = tx.Exec("UPDATE api_keys SET allowed_cidrs = ? WHERE id = ?", {ArrayText(cidrs), id});
+  if (!u) return u.error();
+  return {};
+}
+
 Result<void> Touch(store::Tx& tx, std::string_view id, int64_t now_us, std::string_view ip) {
   auto r = tx.Exec("UPDATE api_keys SET last_used_at = ?, last_used_ip = ? WHERE id = ?",
                    {now_us, ip, id});

@@ -30,6 +30,8 @@ Result<int64_t> CountUsable(store::Tx& tx, const Principal& p, int64_t now_us);
 Result<void> MarkRolled(store::Tx& tx, std::string_view id, std::string_view rolled_to,
                         std::optional<int64_t> revoked_at_us, int64_t expires_at_us);
 Result<void> Revoke(store::Tx& tx, std::string_view id, int64_t now_us);
+Result<void> SetAllowedCidrs(store::Tx& tx, std::string_view id,
+                             const std::vector<std::string>& cidrs);
 Result<void> Touch(store::Tx& tx, std::string_view id, int64_t now_us, std::string_view ip);
 // A page of the caller's keys (newest first).
 Result<Page<ApiKey>> List(store::Tx& tx, const Principal& p, const ListParams& params);

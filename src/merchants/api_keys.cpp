@@ -324,4 +324,30 @@ Task<Result<ApiKey>> ApiKeyService::RevokeKey(const Principal& p, std::string id
   co_return out;
 }
 
+Task<Result<ApiKey>> ApiKeyService::SetAllowedCidrs(const Principal& p, std::string id,
+                                                    std::vector<std::string> cidrs, Actor actor) {
+  ApiKey out;
+  const int64_t now = clock_.NowMicros();
+  auto w = co_await store::Write(store_, [&](store::Tx& tx) -> Result<void> {
+    auto target = keys_repo::Load(tx, p, id);
+    if (!target) return target.error();
+    if (!*target) return NoSuchKey(id);
+    if (auto r = CheckMayManage(p, "change", (*target)->type, (*target)->scopes); !r) return r;
+    json::array before, after;
+    for (const auto& c : (*target)->allowed_cidrs) before.emplace_back(c);
+    for (const auto& c : cidrs) after.emplace_back(c);
+    if (auto r = keys_repo::SetAllowedCidrs(tx, id, cidrs); !r) return r;
+    auto key = keys_repo::Load(tx, p, id);
+    if (!key) return key.error();
+    out = std::move(**key);
+    const json::object details{
+        {"allowed_cidrs", json::object{{"from", std::move(before)}, {"to", std::move(after)}}}};
+    return audit::Append(tx, AuditOf(actor, p, "api_key.update", id, json::serialize(details)),
+                         now);
+  });
+  if (!w) co_return w.error();
+  Forget(id);  // the new allowlist applies from the next request on this node
+  co_return out;
+}
+
 }  // namespace lp::merchants

@@ -173,6 +173,18 @@ void ReplaceAttempt(Payment& p, const Attempt& a) {
   p.attempts.push_back(a);
 }
 
+// A capture, cancel or refund by a person (dashboard user) is a privileged action (PRODUCT.md
+// §5): recorded in the transaction that makes it. An API key's own payment actions are not.
+Result<void> AuditPersonAction(Tx& tx, const Actor& actor, const Principal& p, std::string action,
+                               const std::string& target, json::object details, int64_t now) {
+  if (actor.type != "user" && actor.type != "operator") return {};
+  details["livemode"] = p.mode == Mode::kLive;
+  const audit::Record rec{actor.type,      actor.id,         std::move(action),
+                          target,          p.merchant_id,    "success",
+                          actor.source_ip, actor.request_id, json::serialize(details)};
+  return audit::Append(tx, rec, now);
+}
+
 }  // namespace
 
 PaymentService::PaymentService(store::Store& store, const connectors::ConnectorRegistry& connectors,
@@ -547,7 +559,7 @@ Task<Result<Answer>> PaymentService::Confirm(const Principal& principal, std::st
 
 Task<Result<Answer>> PaymentService::Capture(const Principal& principal, std::string id,
                                              std::optional<int64_t> amount_to_capture,
-                                             Idempotency idem) {
+                                             Idempotency idem, Actor actor) {
   const int64_t now = clock_.NowMicros();
   std::optional<Answer> replay;
   Payment p;
@@ -569,6 +581,11 @@ Task<Result<Answer>> PaymentService::Capture(const Principal& principal, std::st
     account = *acc;
     p.status = PaymentStatus::kProcessing;
     a = flow::NewAttempt(p, Operation::kCapture, account, amount, "authorization", now);
+    if (auto r = AuditPersonAction(tx, actor, principal, "payment.capture", p.id,
+                                   json::object{{"amount", amount}}, now);
+        !r) {
+      return r;
+    }
     if (auto r = repo::UpdatePayment(tx, p, now); !r) return r;
     return repo::InsertAttempt(tx, a);
   });
@@ -578,7 +595,7 @@ Task<Result<Answer>> PaymentService::Capture(const Principal& principal, std::st
 }
 
 Task<Result<Answer>> PaymentService::Cancel(const Principal& principal, std::string id,
-                                            Idempotency idem) {
+                                            Idempotency idem, Actor actor) {
   const int64_t now = clock_.NowMicros();
   std::optional<Answer> replay;
   Answer out;
@@ -589,6 +606,9 @@ Task<Result<Answer>> PaymentService::Cancel(const Principal& principal, std::str
   auto w = co_await store::Write(store_, [&](Tx& tx) -> Result<void> {
     if (auto r = idempotency::Claim(tx, principal, idem, id, now, replay); !r || replay) return r;
     if (auto r = LoadForAction(tx, principal, id, "id", PaymentAction::kCancel, p); !r) return r;
+    if (auto r = AuditPersonAction(tx, actor, principal, "payment.cancel", p.id, {}, now); !r) {
+      return r;
+    }
     if (p.status == PaymentStatus::kRequiresCapture) {
       // Funds are held at the PSP: release them (void) before the payment is cancelled.
       needs_void = true;
@@ -643,7 +663,7 @@ Task<Result<Page<Payment>>> PaymentService::List(const Principal& principal, Lis
 }
 
 Task<Result<Answer>> PaymentService::CreateRefund(const Principal& principal, RefundParams params,
-                                                  Idempotency idem) {
+                                                  Idempotency idem, Actor actor) {
   const int64_t now = clock_.NowMicros();
   std::optional<Answer> replay;
   Payment p;
@@ -683,6 +703,11 @@ Task<Result<Answer>> PaymentService::CreateRefund(const Principal& principal, Re
     p.amount_refunded += amount;
     a = flow::NewAttempt(p, Operation::kRefund, account, amount, "payment", now);
     a.idempotency_key = refund.id;  // ties the attempt to its refund (recovery finds it so)
+    if (auto r = AuditPersonAction(tx, actor, principal, "refund.create", refund.id,
+                                   json::object{{"payment", p.id}, {"amount", amount}}, now);
+        !r) {
+      return r;
+    }
     if (auto r = repo::UpdatePayment(tx, p, now); !r) return r;
     if (auto r = repo::InsertRefund(tx, refund); !r) return r;
     return repo::InsertAttempt(tx, a);

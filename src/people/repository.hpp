@@ -51,8 +51,8 @@ Result<void> RecordSignIn(store::Tx& tx, std::string_view id, int64_t now);
 Result<void> SetPassword(store::Tx& tx, std::string_view id, std::string_view hash, int64_t now);
 Result<void> SetPendingMfa(store::Tx& tx, std::string_view id, const std::string& sealed,
                            int64_t now);
-Result<void> ConfirmMfa(store::Tx& tx, std::string_view id, const std::string& sealed,
-                        int64_t step, int64_t now);
+Result<void> ConfirmMfa(store::Tx& tx, std::string_view id, const std::string& sealed, int64_t step,
+                        int64_t now);
 // Records `step` as the last accepted TOTP step if it is newer; false if it is not (a replay).
 Result<bool> AdvanceMfaStep(store::Tx& tx, std::string_view id, int64_t step);
 Result<void> ClearMfa(store::Tx& tx, std::string_view id, int64_t now);
@@ -129,8 +129,8 @@ struct MembershipRow {
 Result<std::vector<MembershipRow>> UserMemberships(store::Tx& tx, std::string_view user_id);
 Result<std::optional<std::string>> MemberRole(store::Tx& tx, std::string_view merchant_id,
                                               std::string_view user_id);
-Result<void> InsertMembership(store::Tx& tx, std::string_view user_id,
-                              std::string_view merchant_id, std::string_view role_id, int64_t now);
+Result<void> InsertMembership(store::Tx& tx, std::string_view user_id, std::string_view merchant_id,
+                              std::string_view role_id, int64_t now);
 Result<void> UpdateMembershipRole(store::Tx& tx, std::string_view user_id,
                                   std::string_view merchant_id, std::string_view role_id,
                                   int64_t now);
@@ -174,6 +174,7 @@ Result<void> UpsertPolicy(store::Tx& tx, std::string_view merchant_id, const Sec
 Result<std::optional<MerchantSummary>> FindMerchant(store::Tx& tx, std::string_view merchant_id);
 // Every merchant, newest first, cursor-paginated by merchant id.
 Result<Page<MerchantSummary>> ListMerchants(store::Tx& tx, const ListParams& params);
+Result<void> SetMerchantName(store::Tx& tx, std::string_view merchant_id, std::string_view name);
 Result<void> SetMerchantFrozen(store::Tx& tx, std::string_view merchant_id, bool frozen,
                                std::string_view reason, std::string_view by, int64_t now);
 

@@ -367,6 +367,10 @@ Result<Page<MerchantSummary>> ListMerchants(store::Tx& tx, const ListParams& par
   return page;
 }
 
+Result<void> SetMerchantName(store::Tx& tx, std::string_view merchant_id, std::string_view name) {
+  return Done(tx.Exec("UPDATE merchants SET name = ? WHERE id = ?", {name, merchant_id}));
+}
+
 Result<void> SetMerchantFrozen(store::Tx& tx, std::string_view merchant_id, bool frozen,
                                std::string_view reason, std::string_view by, int64_t now) {
   if (frozen) {

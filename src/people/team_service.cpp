@@ -435,7 +435,8 @@ Task<Result<IssuedInvitation>> TeamService::Invite(const Caller& caller, std::st
       return a.error();
     }
     if (on_invited_) {
-      return on_invited_(tx, out.invitation, out.token, now);
+      const Secret<std::string> invite_url(context.origin + out.invite_path);
+      return on_invited_(tx, out.invitation, invite_url, now);
     }
     return {};
   });
@@ -767,6 +768,80 @@ Task<Result<SecurityPolicy>> TeamService::UpdatePolicy(const Caller& caller,
     co_return w.error();
   }
   co_return out;
+}
+
+Task<Result<MerchantSummary>> TeamService::GetMerchant(const Caller& caller,
+                                                       std::string merchant_id) {
+  auto m = Authorize(caller, merchant_id, "settings:read");
+  if (!m) {
+    co_return m.error();
+  }
+  std::optional<MerchantSummary> out;
+  auto r = co_await store::Read(deps_.store, [&](store::Tx& tx) -> Result<void> {
+    auto found = repo::FindMerchant(tx, merchant_id);
+    if (!found) {
+      return found.error();
+    }
+    out = std::move(*found);
+    return {};
+  });
+  if (!r) {
+    co_return r.error();
+  }
+  if (!out) {
+    co_return NotFound("merchant");
+  }
+  co_return *out;
+}
+
+Task<Result<MerchantSummary>> TeamService::RenameMerchant(const Caller& caller,
+                                                          std::string merchant_id, std::string name,
+                                                          RequestContext context) {
+  auto m = Authorize(caller, merchant_id, "settings:write");
+  if (!m) {
+    co_return m.error();
+  }
+  name = Trimmed(name);
+  const int32_t chars =
+      icu::UnicodeString::fromUTF8(icu::StringPiece(name.data(), name.size())).countChar32();
+  if (name.empty()) {
+    co_return MissingParameter("name");
+  }
+  if (chars > 100) {
+    co_return InvalidParameter("name", "The name must be 1 to 100 characters.");
+  }
+  const int64_t now = deps_.clock.NowMicros();
+  std::optional<MerchantSummary> out;
+  auto w = co_await store::Write(deps_.store, [&](store::Tx& tx) -> Result<void> {
+    auto before = repo::FindMerchant(tx, merchant_id);
+    if (!before) {
+      return before.error();
+    }
+    if (!*before) {
+      return NotFound("merchant");
+    }
+    if (auto u = repo::SetMerchantName(tx, merchant_id, name); !u) {
+      return u.error();
+    }
+    AuditEntry e = internal::ByCaller(caller, "merchant.update", merchant_id, merchant_id);
+    e.details = internal::DetailsJson({{"name_from", (*before)->name}, {"name_to", name}});
+    if (auto a = internal::Audit(tx, e, context, now); !a) {
+      return a.error();
+    }
+    auto after = repo::FindMerchant(tx, merchant_id);
+    if (!after) {
+      return after.error();
+    }
+    out = std::move(*after);
+    return {};
+  });
+  if (!w) {
+    co_return w.error();
+  }
+  if (!out) {
+    co_return NotFound("merchant");
+  }
+  co_return *out;
 }
 
 }  // namespace lp::people

@@ -14,9 +14,9 @@ namespace json = boost::json;
 
 const std::vector<std::string>& EventTypes() {
   static const std::vector<std::string> kTypes = {
-      "payment.succeeded",        "payment.failed",   "payment.processing",
-      "payment.requires_capture", "payment.captured", "payment.cancelled",
-      "refund.succeeded",         "refund.failed",    "security.alert"};
+      "payment.succeeded", "payment.failed",    "payment.processing", "payment.requires_capture",
+      "payment.captured",  "payment.cancelled", "refund.succeeded",   "refund.failed",
+      "security.alert",    "user.invited"};
   return kTypes;
 }
 
@@ -195,6 +195,23 @@ Task<Result<std::vector<Delivery>>> WebhookEndpointService::Deliveries(const Pri
     auto items = deliveries_repo::OfEvent(tx, event_id);
     if (!items) return items.error();
     out = std::move(*items);
+    return {};
+  });
+  if (!r) co_return r.error();
+  co_return out;
+}
+
+Task<Result<Page<Delivery>>> WebhookEndpointService::EndpointDeliveries(const Principal& p,
+                                                                        std::string endpoint_id,
+                                                                        ListParams params) {
+  Page<Delivery> out;
+  auto r = co_await store::Read(store_, [&](store::Tx& tx) -> Result<void> {
+    auto e = endpoints_repo::Load(tx, p, endpoint_id);
+    if (!e) return e.error();
+    if (!*e) return Error::NotFound("No such webhook endpoint: '" + endpoint_id + "'", "id");
+    auto page = deliveries_repo::OfEndpoint(tx, endpoint_id, params);
+    if (!page) return page.error();
+    out = std::move(*page);
     return {};
   });
   if (!r) co_return r.error();

@@ -1,6 +1,8 @@
 // Events: emitted in the transaction of the change they report; listed for the merchant API.
 #include "lp/webhooks/events.hpp"
 
+#include <boost/json.hpp>
+
 #include "lp/common/random.hpp"
 #include "lp/webhooks/endpoints.hpp"
 #include "webhooks/repositories.hpp"
@@ -27,6 +29,30 @@ Result<void> EmitEvent(store::Tx& tx, const std::string& merchant_id, Mode mode,
   return events_repo::Insert(tx, id, merchant_id, mode, type, object_id, body, now, *any);
 }
 
+namespace {
+
+// A user.invited event carries the invitation's link (and so its secret token) for the
+// merchant's own mailer: only the signed webhook delivery holds it. Reading events through the
+// API (events:read, which roles without users:write hold) shows `invite_url: null`, so no one
+// can take over an invitation meant for someone else.
+void RedactForApi(std::string& event) {
+  if (event.find("\"invite_url\"") == std::string::npos) return;
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(event, ec);
+  if (ec || !v.is_object()) return;
+  auto& o = v.as_object();
+  const auto* type = o.if_contains("type");
+  if (!type || !type->is_string() || type->as_string() != "user.invited") return;
+  auto* data = o.if_contains("data");
+  if (!data || !data->is_object()) return;
+  auto* object = data->as_object().if_contains("object");
+  if (!object || !object->is_object()) return;
+  if (auto* url = object->as_object().if_contains("invite_url")) *url = nullptr;
+  event = boost::json::serialize(v);
+}
+
+}  // namespace
+
 Task<Result<std::string>> EventService::Get(const Principal& p, std::string id) {
   std::string out;
   auto r = co_await store::Read(store_, [&](store::Tx& tx) -> Result<void> {
@@ -34,6 +60,7 @@ Task<Result<std::string>> EventService::Get(const Principal& p, std::string id) 
     if (!e) return e.error();
     if (!*e) return Error::NotFound("No such event: '" + id + "'", "id");
     out = std::move(**e);
+    RedactForApi(out);
     return {};
   });
   if (!r) co_return r.error();
@@ -47,6 +74,7 @@ Task<Result<Page<std::string>>> EventService::List(const Principal& p, ListParam
     auto page = events_repo::List(tx, p, params, type);
     if (!page) return page.error();
     out = std::move(*page);
+    for (auto& e : out.items) RedactForApi(e);
     return {};
   });
   if (!r) co_return r.error();

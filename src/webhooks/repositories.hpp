@@ -100,6 +100,11 @@ struct NewRow {
 Result<void> Insert(store::Tx& tx, const NewRow& row);
 // Every delivery of an event with its attempts, oldest first.
 Result<std::vector<Delivery>> OfEvent(store::Tx& tx, std::string_view event_id);
+// One endpoint's deliveries with their attempts, newest first, keyset-paginated over
+// (created, id); `params.status` filters. A cursor that is not a delivery of this endpoint is
+// 400 resource_missing naming the parameter.
+Result<Page<Delivery>> OfEndpoint(store::Tx& tx, std::string_view endpoint_id,
+                                  const ListParams& params);
 struct Due {
   std::string delivery_id, event_id, endpoint_id;
   int64_t attempts = 0;

@@ -41,6 +41,7 @@ T RunTask(Task<T> task) {
 
 inline constexpr const char* kPassword = "velvet orbit canyon lantern";
 inline constexpr const char* kIp = "203.0.113.7";
+inline constexpr const char* kOrigin = "https://dashboard.example.test";
 
 // An audit record as stored.
 struct AuditRow {
@@ -60,7 +61,7 @@ class PeopleTest : public ::testing::Test {
 
   Deps MakeDeps() { return Deps{*store_, *keyring_, *hasher_, policy_, clock_, SystemRandom()}; }
   RequestContext Ctx(std::string request_id = "req_test") {
-    return RequestContext{kIp, "test-agent/1.0", std::move(request_id)};
+    return RequestContext{kIp, "test-agent/1.0", std::move(request_id), kOrigin};
   }
 
   std::string NewMerchant(const std::string& name);

@@ -140,11 +140,11 @@ TEST_F(InvitationsTest, TheHookRunsInTheInvitationsTransaction) {
     seen_id = i.id;
     // The invitation and its audit record are visible inside the same transaction.
     int64_t n = 0;
-    auto q = tx.Query("SELECT COUNT(*) FROM invitations WHERE id = ?", {i.id},
-                      [&](const store::Row& r) {
-                        n = r.Int(0);
-                        return false;
-                      });
+    auto q =
+        tx.Query("SELECT COUNT(*) FROM invitations WHERE id = ?", {i.id}, [&](const store::Row& r) {
+          n = r.Int(0);
+          return false;
+        });
     if (!q) {
       return q;
     }
@@ -152,7 +152,8 @@ TEST_F(InvitationsTest, TheHookRunsInTheInvitationsTransaction) {
     return Result<void>();
   };
   IssuedInvitation inv = Invite("sam@example.com");
-  EXPECT_EQ(seen_token, inv.token.Expose());
+  // The hook gets the whole invite link: the dashboard's origin, then the token in the fragment.
+  EXPECT_EQ(seen_token, std::string(kOrigin) + "/invite#" + inv.token.Expose());
   EXPECT_EQ(seen_id, inv.invitation.id);
   auto rows = AuditRows("invitation.create");
   ASSERT_EQ(rows.size(), 1u);

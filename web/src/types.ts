@@ -259,6 +259,7 @@ export const EVENT_TYPES = [
   'refund.succeeded',
   'refund.failed',
   'security.alert',
+  'user.invited',
 ];
 
 export const PAYMENT_STATUSES = [

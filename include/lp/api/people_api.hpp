@@ -21,6 +21,11 @@ struct PeopleApiDeps {
   const Clock& clock;
 };
 
+// The `data.object` of a user.invited event: the invitation (as GET …/invitations renders it,
+// unmasked) plus its `invite_url` (holds the invitation's secret: never log it).
+std::string InvitationEventObject(const people::Invitation& invitation,
+                                  std::string_view invite_url);
+
 // Registers every /dashboard/api route on `router`; `deps` must outlive it.
 void RegisterDashboardApi(http::Router& router, const PeopleApiDeps& deps);
 // Registers every /ops/api route on `router`; `deps` must outlive it.

@@ -67,6 +67,12 @@ class SessionPipeline {
   // methods and the per-IP limit (429 rate_limited with Retry-After).
   http::Handler WrapPublic(PublicFn fn) const;
 
+  // A signed-in request the route refused (e.g. "permission_denied" in `merchant_id`): a log
+  // line, the security-event metric and an audit record (at most one per actor, address and
+  // event a minute), as for CSRF failures.
+  void Refused(const http::Request& req, const people::Caller& caller, std::string_view event,
+               const std::string& merchant_id) const;
+
   std::string ClientIp(const http::Request& req) const;
   people::RequestContext ContextOf(const http::Request& req) const;
   // The session cookie's value, if the request carries one.
@@ -81,7 +87,7 @@ class SessionPipeline {
                         const std::optional<Secret<std::string>>& rotated,
                         const std::string& rotated_csrf) const;
   void SecurityEvent(const http::Request& req, std::string_view event, const std::string& actor,
-                     const std::string& ip) const;
+                     const std::string& ip, const std::string& merchant_id = {}) const;
 
   people::AccountService& accounts_;
   store::Store& store_;

@@ -104,6 +104,10 @@ class ApiKeyService {
   Task<Result<NewKey>> RollKey(const Principal& p, std::string id, int64_t grace_hours,
                                std::optional<int64_t> expires_at_us, Actor actor);
   Task<Result<ApiKey>> RevokeKey(const Principal& p, std::string id, Actor actor);
+  // Replaces a key's allowlist (canonical CIDR texts; empty = any address), under the same rule
+  // as rolling it (CheckMayManage); audited as api_key.update with the old and new lists.
+  Task<Result<ApiKey>> SetAllowedCidrs(const Principal& p, std::string id,
+                                       std::vector<std::string> cidrs, Actor actor);
   // Whether `key` is a current key of `merchant_id` (dev mode reuses its credentials file).
   Result<bool> IsKeyOf(store::Tx& tx, std::string_view key, std::string_view merchant_id) const;
 

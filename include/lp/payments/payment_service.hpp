@@ -67,13 +67,17 @@ class PaymentService {
   Task<Result<Answer>> Confirm(const Principal& p, std::string id,
                                std::optional<std::string> payment_method, Idempotency idem,
                                std::optional<std::string> payment_method_data = std::nullopt);
+  // `actor`: who acts; a person's (dashboard user's) capture, cancel or refund is audited in the
+  // same transaction (PRODUCT.md §5), an API key's is not.
   Task<Result<Answer>> Capture(const Principal& p, std::string id,
-                               std::optional<int64_t> amount_to_capture, Idempotency idem);
-  Task<Result<Answer>> Cancel(const Principal& p, std::string id, Idempotency idem);
+                               std::optional<int64_t> amount_to_capture, Idempotency idem,
+                               Actor actor);
+  Task<Result<Answer>> Cancel(const Principal& p, std::string id, Idempotency idem, Actor actor);
   Task<Result<Payment>> Get(const Principal& p, std::string id);
   Task<Result<Page<Payment>>> List(const Principal& p, ListParams params);
 
-  Task<Result<Answer>> CreateRefund(const Principal& p, RefundParams params, Idempotency idem);
+  Task<Result<Answer>> CreateRefund(const Principal& p, RefundParams params, Idempotency idem,
+                                    Actor actor);
   Task<Result<Refund>> GetRefund(const Principal& p, std::string id);
   Task<Result<Page<Refund>>> ListRefunds(const Principal& p, ListParams params,
                                          std::optional<std::string> payment_id);

@@ -26,6 +26,7 @@ struct RequestContext {
   std::string ip;
   std::string user_agent;
   std::string request_id;
+  std::string origin;  // "https://<Host>": the dashboard as the browser sees it (invite links)
 };
 
 // A merchant's security policy (docs/dashboard-api.md §7). Limits: idle 1–15 minutes,

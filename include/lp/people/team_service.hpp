@@ -30,10 +30,11 @@ struct PolicyParams {
 };
 
 // Called inside the invitation's transaction (so the event commits with it): the composition
-// root wires webhooks::EmitEvent(tx, merchant, mode, "user.invited", …) here. `token` is the
-// invitation's secret: the invite link is <dashboard origin>/invite#<token>.
-using InvitationHook = std::function<Result<void>(store::Tx& tx, const Invitation& invitation,
-                                                  const Secret<std::string>& token, int64_t now)>;
+// root wires webhooks::EmitEvent(tx, merchant, mode, "user.invited", …) here. `invite_url` is
+// <dashboard origin>/invite#<token>: it holds the invitation's secret (never log it).
+using InvitationHook =
+    std::function<Result<void>(store::Tx& tx, const Invitation& invitation,
+                               const Secret<std::string>& invite_url, int64_t now)>;
 
 struct TeamOptions {
   int64_t invitation_ttl_us = 72LL * 3600 * 1'000'000;  // 72 h
@@ -85,6 +86,12 @@ class TeamService {
   // settings:write, step-up. Audited with the old and new values.
   Task<Result<SecurityPolicy>> UpdatePolicy(const Caller& caller, std::string merchant_id,
                                             PolicyParams params, RequestContext context);
+
+  // The merchant itself (docs/dashboard-api.md §5). settings:read.
+  Task<Result<MerchantSummary>> GetMerchant(const Caller& caller, std::string merchant_id);
+  // settings:write. `name`: 1–100 characters; audited (merchant.update) with the old and new.
+  Task<Result<MerchantSummary>> RenameMerchant(const Caller& caller, std::string merchant_id,
+                                               std::string name, RequestContext context);
 
  private:
   Deps deps_;

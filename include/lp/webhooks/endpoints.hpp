@@ -86,6 +86,10 @@ class WebhookEndpointService {
   Task<Result<EndpointWithSecret>> RotateSecret(const Principal& p, std::string id, Actor actor);
   // Every delivery of the caller's event.
   Task<Result<std::vector<Delivery>>> Deliveries(const Principal& p, std::string event_id);
+  // One endpoint's deliveries, newest first (dashboard, docs/dashboard-api.md §5); 404 for an
+  // endpoint of another merchant or mode.
+  Task<Result<Page<Delivery>>> EndpointDeliveries(const Principal& p, std::string endpoint_id,
+                                                  ListParams params);
   // New deliveries of the event to `endpoint_id`, or to every endpoint that wants its type.
   Task<Result<std::vector<Delivery>>> Redeliver(const Principal& p, std::string event_id,
                                                 std::optional<std::string> endpoint_id,
