@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -64,37 +65,41 @@ constexpr size_t kBearerMinToken = 16;
 // case ("7h2k-x9qm-4vtr"). Hex keys: 64 or more hex digits in a row (Adyen HMAC keys).
 constexpr size_t kMinHexKey = 64;
 
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-bool IsAlnum(char c) {
+constexpr char Lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+constexpr bool IsAlnum(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
-bool IsHex(char c) {
+constexpr bool IsHex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
-bool IsTokenChar(char c) { return IsAlnum(c) || c == '+' || c == '/' || c == '=' || c == '_'; }
-bool IsAdyenChar(char c) { return IsTokenChar(c) || c == '-' || c == '~' || c == '.'; }
+constexpr bool IsTokenChar(char c) {
+  return IsAlnum(c) || c == '+' || c == '/' || c == '=' || c == '_';
+}
+constexpr bool IsAdyenChar(char c) { return IsTokenChar(c) || c == '-' || c == '~' || c == '.'; }
 // RFC 6750 b64token.
-bool IsBearerChar(char c) {
+constexpr bool IsBearerChar(char c) {
   return IsAlnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' ||
          c == '=';
 }
-bool IsCrockford(char c) {
+constexpr bool IsCrockford(char c) {
   return (c >= '0' && c <= '9') ||
          (c >= 'a' && c <= 'z' && c != 'i' && c != 'l' && c != 'o' && c != 'u');
 }
 // What may not touch a recovery code or a hex key for it to count as one. The masks' own
 // characters ('*', and the brackets of "[REDACTED_PAN]") are in it, so a shape next to a mask
 // never matches on a second pass when it did not on the first.
-bool IsWordish(char c) {
+constexpr bool IsWordish(char c) {
   return IsAlnum(c) || c == '_' || c == '-' || c == '*' || c == '[' || c == ']';
 }
 // Where an unquoted token value ends.
-bool EndsToken(char c) {
+constexpr bool EndsToken(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '"' || c == '\'' || c == '&' ||
          c == ';' || c == ',' || c == '}' || c == ']' || c == ')' || c == '<' || c == '>' ||
          c == '\\';
 }
-bool EndsHeader(char c) { return c == '\r' || c == '\n'; }
+constexpr bool EndsHeader(char c) { return c == '\r' || c == '\n'; }
 
 bool MatchesLower(std::string_view in, size_t at, std::string_view lower) {
   if (in.size() - at < lower.size()) {
@@ -131,7 +136,8 @@ std::string_view KeptPrefix(std::string_view value) {
 
 std::optional<Match> PrefixedKey(std::string_view in, size_t i) {
   const char c = in[i];
-  if (c == 's' || c == 'r' || c == 'w' || c == 'p') {
+  const char next = i + 1 < in.size() ? in[i + 1] : '\0';
+  if (((c == 's' || c == 'r' || c == 'p') && next == 'k') || (c == 'w' && next == 'h')) {
     for (auto p : kSecretPrefixes) {
       if (in.substr(i, p.size()) == p) {
         size_t j = i + p.size();
@@ -244,10 +250,26 @@ std::optional<Match> KeywordValue(std::string_view in, size_t k, ValueKind kind)
   return Match{b, e, KeptPrefix(in.substr(b, e - b))};
 }
 
-std::optional<Match> Keyword(std::string_view in, size_t i) {
-  const char c = Lower(in[i]);
-  for (const auto& kw : kKeywords) {
-    if (kw.lower[0] == c && MatchesLower(in, i, kw.lower)) {
+// Bit k of kKeywordsByFirst[c]: keyword k starts with c (either case).
+constexpr std::array<uint32_t, 256> MakeKeywordsByFirst() {
+  std::array<uint32_t, 256> t{};
+  for (size_t k = 0; k < kKeywords.size(); ++k) {
+    const char c = kKeywords[k].lower[0];
+    t[static_cast<unsigned char>(c)] |= uint32_t{1} << k;
+    if (c >= 'a' && c <= 'z') {
+      t[static_cast<unsigned char>(c - 'a' + 'A')] |= uint32_t{1} << k;
+    }
+  }
+  return t;
+}
+constexpr std::array<uint32_t, 256> kKeywordsByFirst = MakeKeywordsByFirst();
+static_assert(kKeywords.size() <= 32);
+
+std::optional<Match> NamedSecret(std::string_view in, size_t i) {
+  for (uint32_t bits = kKeywordsByFirst[static_cast<unsigned char>(in[i])]; bits != 0;
+       bits &= bits - 1) {
+    const Keyword& kw = kKeywords[static_cast<size_t>(__builtin_ctz(bits))];
+    if (MatchesLower(in, i, kw.lower)) {
       if (auto m = KeywordValue(in, i + kw.lower.size(), kw.kind)) {
         return m;
       }
@@ -259,7 +281,7 @@ std::optional<Match> Keyword(std::string_view in, size_t i) {
 // Shapes (recovery codes, hex keys) start only where the previous byte is not word-ish.
 std::optional<Match> Shape(std::string_view in, size_t i) {
   const size_t n = in.size();
-  if (i > 0 && IsWordish(in[i - 1])) {
+  if ((i > 0 && IsWordish(in[i - 1])) || !(IsHex(in[i]) || IsCrockford(in[i]))) {
     return std::nullopt;
   }
   if (IsHex(in[i])) {
@@ -283,16 +305,71 @@ std::optional<Match> Shape(std::string_view in, size_t i) {
   return std::nullopt;
 }
 
+// Where a rule can start, by the first two bytes (case-folded for names): most bytes of most
+// text start none, and the scan passes them with two table lookups.
+constexpr uint8_t kPrefixStart = 1;
+constexpr uint8_t kNameStart = 2;
+constexpr uint8_t kShapeStart = 4;  // a hex or Crockford digit
+struct StartTables {
+  std::array<uint8_t, 256> first{};
+  std::array<uint64_t, 65536 / 64> pairs{};  // bit (a << 8 | b): a rule starts with "ab"
+};
+constexpr void AddPair(StartTables& t, char a, char b) {
+  const unsigned pair = static_cast<unsigned char>(a) << 8 | static_cast<unsigned char>(b);
+  t.pairs[pair / 64] |= uint64_t{1} << (pair % 64);
+}
+constexpr StartTables MakeStartTables() {
+  StartTables t;
+  for (auto p : kSecretPrefixes) {
+    t.first[static_cast<unsigned char>(p[0])] |= kPrefixStart;
+    AddPair(t, p[0], p[1]);
+  }
+  t.first[static_cast<unsigned char>(kAdyenPrefix[0])] |= kPrefixStart;
+  AddPair(t, kAdyenPrefix[0], kAdyenPrefix[1]);
+  for (const auto& kw : kKeywords) {
+    const char a = kw.lower[0];
+    const char b = kw.lower[1];
+    const auto upper = [](char c) { return (c >= 'a' && c <= 'z') ? char(c - 'a' + 'A') : c; };
+    for (char x : {a, upper(a)}) {
+      t.first[static_cast<unsigned char>(x)] |= kNameStart;
+      AddPair(t, x, b);
+      AddPair(t, x, upper(b));
+    }
+  }
+  for (int c = 0; c < 256; ++c) {
+    if (IsHex(static_cast<char>(c)) || IsCrockford(static_cast<char>(c))) {
+      t.first[static_cast<size_t>(c)] |= kShapeStart;
+    }
+  }
+  return t;
+}
+constexpr StartTables kStarts = MakeStartTables();
+
+bool PairStarts(std::string_view in, size_t i) {
+  if (i + 1 >= in.size()) {
+    return false;
+  }
+  const unsigned pair =
+      static_cast<unsigned char>(in[i]) << 8 | static_cast<unsigned char>(in[i + 1]);
+  return (kStarts.pairs[pair / 64] >> (pair % 64)) & 1;
+}
+
 // Calls `found` for each secret in order; stops early when it returns false.
 template <class Found>
 void ScanSecrets(std::string_view in, Found&& found) {
   size_t i = 0;
   while (i < in.size()) {
-    std::optional<Match> m = PrefixedKey(in, i);
-    if (!m) {
-      m = Keyword(in, i);
+    const uint8_t starts = kStarts.first[static_cast<unsigned char>(in[i])];
+    std::optional<Match> m;
+    if ((starts & (kPrefixStart | kNameStart)) != 0 && PairStarts(in, i)) {
+      if ((starts & kPrefixStart) != 0) {
+        m = PrefixedKey(in, i);
+      }
+      if (!m && (starts & kNameStart) != 0) {
+        m = NamedSecret(in, i);
+      }
     }
-    if (!m) {
+    if (!m && (starts & kShapeStart) != 0 && (i == 0 || !IsWordish(in[i - 1]))) {
       m = Shape(in, i);
     }
     if (!m) {
