@@ -113,8 +113,8 @@ bool MatchesLower(std::string_view in, size_t at, std::string_view lower) {
   return true;
 }
 
-// One masked stretch: [begin, end) of the input becomes keep (copied from the input, a prefix
-// worth keeping), then "***", then the input from `resume`.
+// One masked stretch: [begin, end) of the input becomes `keep` (a key prefix worth keeping),
+// then "***"; the scan goes on at `end`.
 struct Match {
   size_t begin = 0;       // first byte replaced (after what is kept verbatim)
   size_t end = 0;         // one past the last byte replaced
