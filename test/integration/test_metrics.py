@@ -15,7 +15,7 @@ import tempfile
 import time
 import unittest
 
-from harness import Server, parse_metrics, require_tool
+from harness import Server, parse_metrics, require_tool, run_cli
 from payments_helpers import dev_merchant
 
 
@@ -71,10 +71,17 @@ class CertificateExpiryTest(unittest.TestCase):
             self.assertLess(expected, time.time() + 3 * 86400)
             srv.signal(signal.SIGHUP)
             srv._ctx = None  # trust the new certificate for the scrapes that follow
-            after = wait_for(
-                lambda: (lambda v: v if v == expected else None)(
-                    gauge(scrape(srv), "liasonpay_tls_certificate_expiry_timestamp_seconds")),
-                timeout=5)
+
+            def reloaded():
+                # Until the server has handled SIGHUP it serves the old certificate, which the
+                # new trust anchor refuses.
+                try:
+                    v = gauge(scrape(srv), "liasonpay_tls_certificate_expiry_timestamp_seconds")
+                except ssl.SSLError:
+                    return None
+                return v if v == expected else None
+
+            after = wait_for(reloaded, timeout=5)
             self.assertEqual(after, expected, srv.log_tail())
             self.assertGreater(after, time.time())
         finally:
@@ -135,6 +142,21 @@ class AuditVerificationTest(unittest.TestCase):
         lines = [r for r in self.srv.log_records() if r.get("msg") == "audit_chain_broken"]
         self.assertTrue(lines, self.srv.log_tail())
         self.assertGreaterEqual(lines[-1]["first_bad_seq"], 1)
+
+
+    def test_interval_out_of_range_is_refused_naming_the_key(self):
+        for bad in ("0", "86401", "ten"):
+            with self.subTest(value=bad):
+                d = tempfile.mkdtemp(prefix="lp-it-")
+                try:
+                    r = run_cli(["serve", "--dev", "--data-dir", d, "--api-addr", "127.0.0.1:0",
+                                 "--dashboard-addr", "127.0.0.1:0", "--ops-addr", "127.0.0.1:0",
+                                 "--audit-verify-interval-s", bad], timeout=30)
+                finally:
+                    shutil.rmtree(d, ignore_errors=True)
+                self.assertNotEqual(r.returncode, 0)
+                self.assertIn("audit_verify_interval_s must be an integer in 1..86400",
+                              r.stdout + r.stderr)
 
 
 class SignInFailureSeriesTest(unittest.TestCase):
