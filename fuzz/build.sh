@@ -74,6 +74,9 @@ seed pan_fuzz dashed '5555-5555-5555-4444'
 seed pan_fuzz amex 'x378282246310005y'
 seed pan_fuzz keys 'Bearer sk_live_abc rk_test_x whsec_a+b/= pk_test_1'
 seed pan_fuzz log '{"time":"2024-01-31T12:34:56Z","level":"info","msg":"m","n":1099}'
+seed pan_fuzz named 'secret=JBSWY3DP&x {"password":"a\"b","recovery_codes":["7h2k-x9qm-4vtr"]} \"passwd\":\"x\"'
+seed pan_fuzz headers "$(printf 'Authorization: Basic dXNl\r\nCookie: __Host-lp_session=q8Xv; a=b\r\nX-API-Key: AQEyhmfxLI3MaBFLw0m/n3Q5qf3Va=-x\n')"
+seed pan_fuzz shapes 'bearer q8Xv2LJkR0b3mW9tZ1yN 44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056 a1b2-c3d4-e5f6'
 seed pan_fuzz separators "$(printf '4111\302\2401111\342\200\2231111\342\200\2131111 4242  4242.4242/4242_1')"
 seed pan_fuzz fullwidth "$(printf '\357\274\224\357\274\222\357\274\224\357\274\222 \331\244\331\242 \340\245\252\340\245\250')"
 seed pan_fuzz marks "$(printf '4\314\2012\314\201=\314\270\377\342\221\243\342\201\264')"
@@ -111,6 +114,29 @@ cat > "$out/json.dict" <<'DICT'
 "\\ud800"
 DICT
 
+# The redactor's names and prefixes (src/common/redact.cpp), so the fuzzer builds on them.
+cat > "$out/redact.dict" <<'DICT'
+"password"
+"secret"
+"recovery_code"
+"lp_session"
+"_token"
+"api_key"
+"api-key"
+"hmac_key"
+"Authorization"
+"cookie"
+"Bearer "
+"AQE"
+"sk_live_"
+"whsec_"
+"\\\""
+"\":\""
+"=***"
+"[REDACTED_PAN]"
+"abcd-efgh-jkmn"
+DICT
+
 status=0
 for t in "${targets[@]}"; do
   args=(-max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
@@ -122,7 +148,7 @@ for t in "${targets[@]}"; do
   # The card-number check must stay linear: inputs up to 64 KiB from the start (-len_control=0),
   # each within 2 s (ASan/UBSan build; a quadratic scan of 64 KiB takes far longer). The later
   # -timeout wins.
-  [ "$t" = pan_fuzz ] && args+=(-max_len=65536 -len_control=0 -timeout=2)
+  [ "$t" = pan_fuzz ] && args+=(-max_len=65536 -len_control=0 -timeout=2 -dict="$out/redact.dict")
   echo "fuzz: running $t for ${secs}s"
   if ! "$out/$t" "${args[@]}" "$out/corpus/$t" > "$out/$t.log" 2>&1; then
     echo "fuzz: $t FAILED; see $out/$t.log and $out/artifacts/" >&2

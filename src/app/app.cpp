@@ -75,6 +75,8 @@ void AddServeFlags(CLI::App* cmd, Flags& f) {
       "Forward proxy for PSP calls, http://[user:pass@]host:port (CONNECT tunnels)");
   opt("--recovery-interval-ms", "recovery_interval_ms",
       "How often unclear PSP outcomes are synced (default 5000)");
+  opt("--audit-verify-interval-s", "audit_verify_interval_s",
+      "How often the audit hash chain is verified for /metrics (default 600)");
   opt("--rate-limit-per-key", "rate_limit_per_key", "Requests/s per API key (0 = off)");
   opt("--psp-webhook-rate-limit", "psp_webhook_rate_limit",
       "Inbound PSP webhooks/s per client IP, burst 2x (default 50; 0 = off)");

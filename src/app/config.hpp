@@ -29,6 +29,7 @@ struct Config {
   std::string psp_ca_file;    // PSP calls trust these CAs instead of the system store (tests)
   std::string psp_proxy_url;  // forward proxy for PSP calls
   int64_t recovery_interval_ms = 5000;
+  int64_t audit_verify_interval_s = 600;  // the audit chain is verified at start-up and this often
   double rate_limit_per_key = 100;
   double webhook_retry_scale = 1.0;    // tests shrink the retry schedule
   double psp_webhook_rate_limit = 50;  // inbound PSP webhooks/s per client IP (burst 2x); 0 = off

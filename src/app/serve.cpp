@@ -239,6 +239,49 @@ void DescribeMetrics(metrics::Registry& m) {
   m.Describe("liasonpay_store_commits_total", "counter",
              "Database commits (each holds a batch of write transactions).");
   m.Describe("liasonpay_store_transactions_total", "counter", "Logical write transactions.");
+  m.Describe("liasonpay_tls_certificate_expiry_timestamp_seconds", "gauge",
+             "notAfter of the listeners' serving certificate (Unix time; updated on reload).");
+  m.Describe("liasonpay_audit_chain_records", "gauge",
+             "Audit records the last verification of the hash chain read.");
+  m.Describe("liasonpay_audit_last_verification_timestamp_seconds", "gauge",
+             "When the audit chain was last verified (Unix time).");
+  m.Describe("liasonpay_audit_verification_ok", "gauge",
+             "1 if the last audit chain verification found it intact, 0 if not or if it failed.");
+}
+
+// The audit hash chain, verified on a reader thread (store::Read), then and every `interval`:
+// the gauges say whether it was intact when last checked (an edit, deletion or reordering since
+// start-up shows within one interval; the alert rules watch them).
+Task<void> VerifyAuditChainPeriodically(net::io_context& ioc, store::Store& store,
+                                        metrics::Registry& reg, const Clock& clock,
+                                        std::chrono::seconds interval) {
+  net::steady_timer t(ioc);
+  for (;;) {
+    audit::VerifyReport rep;
+    auto r = co_await store::Read(store, [&rep](store::Tx& tx) -> Result<void> {
+      auto v = audit::Verify(tx);
+      if (!v) return v.error();
+      rep = *v;
+      return {};
+    });
+    if (!r) {
+      reg.Set("liasonpay_audit_verification_ok", {}, 0);
+      log::Error("audit_verification_failed", {{"error", r.error().detail}});
+    } else {
+      reg.Set("liasonpay_audit_chain_records", {}, static_cast<double>(rep.records));
+      reg.Set("liasonpay_audit_last_verification_timestamp_seconds", {},
+              static_cast<double>(clock.NowSeconds()));
+      reg.Set("liasonpay_audit_verification_ok", {}, rep.ok ? 1 : 0);
+      if (!rep.ok) {
+        log::Error("audit_chain_broken", {{"first_bad_seq", rep.first_bad_seq},
+                                          {"problem", rep.problem},
+                                          {"records", rep.records}});
+      }
+    }
+    t.expires_after(interval);
+    auto [ec] = co_await t.async_wait(net::as_tuple(net::use_awaitable));
+    if (ec) co_return;
+  }
 }
 
 // 0 closed, 1 half-open, 2 open (the gauge's values).
@@ -601,6 +644,8 @@ int Serve(const Config& c) {
   const int64_t boot_us = clock.NowMicros();
   if (auto r = server.Start(specs); !r) return Fail(r.error().detail);
 
+  reg.Set("liasonpay_tls_certificate_expiry_timestamp_seconds", {},
+          static_cast<double>(server.CertificateNotAfter()));
   auto ports = server.Ports();
   json::object pj;
   for (const auto& [name, port] : ports) pj[name] = port;
@@ -691,12 +736,18 @@ int Serve(const Config& c) {
       net::detached);
 
   net::co_spawn(ioc, dispatcher.Run(), net::detached);
+  net::co_spawn(ioc,
+                VerifyAuditChainPeriodically(ioc, **store, reg, clock,
+                                             std::chrono::seconds(c.audit_verify_interval_s)),
+                net::detached);
 
   std::function<void()> wait_hup = [&] {
     hup.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) return;
       auto r = server.ReloadTls();
       if (r) {
+        reg.Set("liasonpay_tls_certificate_expiry_timestamp_seconds", {},
+                static_cast<double>(server.CertificateNotAfter()));
         log::Info("tls_reloaded", {});
       } else {
         log::Error("tls_reload_failed", {{"error", r.error().detail}});

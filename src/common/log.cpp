@@ -65,7 +65,7 @@ std::string ValidUtf8(std::string_view s) {
 }
 
 // True when `s` needs no work: printable ASCII without quote or backslash (nothing to escape or
-// repair), fewer than 13 digits (no card number fits) and no secret prefix's stem (nothing for
+// repair), fewer than 13 digits (no card number fits) and no secret (ContainsSecret: nothing for
 // Redact to mask). Most log values (ids, routes, addresses, codes) are such; a false answer only
 // sends the value the long way.
 bool Plain(std::string_view s) {
@@ -75,10 +75,7 @@ bool Plain(std::string_view s) {
     digits += (c >= '0' && c <= '9');
   }
   if (digits >= 13) return false;
-  for (std::string_view stem : {"sk_", "rk_", "pk_", "whsec_"}) {
-    if (s.find(stem) != std::string_view::npos) return false;
-  }
-  return true;
+  return !ContainsSecret(s);
 }
 
 // Values are redacted before they are serialized, so masking never breaks the JSON.

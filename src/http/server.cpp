@@ -3,6 +3,7 @@
 // two-step shutdown (stop accepting and close idle connections, then close the rest after grace).
 #include "lp/http/server.hpp"
 
+#include <openssl/x509.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -12,6 +13,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <ctime>
 #include <mutex>
 #include <unordered_set>
 
@@ -458,6 +460,20 @@ Result<void> Server::ReloadTls() {
   std::lock_guard lk(impl_->ctx_mu);
   impl_->ctx = *ctx;
   return {};
+}
+
+int64_t Server::CertificateNotAfter() const {
+  std::shared_ptr<ssl::context> ctx;
+  {
+    std::lock_guard lk(impl_->ctx_mu);
+    ctx = impl_->ctx;
+  }
+  const X509* cert = ctx ? SSL_CTX_get0_certificate(ctx->native_handle()) : nullptr;
+  std::tm tm{};
+  if (!cert || ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) != 1) {
+    return 0;
+  }
+  return static_cast<int64_t>(timegm(&tm));
 }
 
 void Server::Shutdown(std::function<void()> done) {

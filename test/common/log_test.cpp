@@ -165,5 +165,28 @@ TEST(FormatLine, ShortcutForPlainValuesNeverSkipsRedactionOrEscaping) {
   EXPECT_EQ(obj.at("ip").as_string(), "127.0.0.1");
 }
 
+// The rest of the redactor's corpus (issue 16) in values the shortcut would otherwise copy as
+// they are: printable ASCII, no quote, few digits.
+TEST(FormatLine, ShortcutNeverSkipsTheRedactorsNamedSecretsAndShapes) {
+  const auto obj = ParseLine(FormatLine(
+      Level::kInfo, "m",
+      {{"uri", "otpauth://totp/LiasonPay:owner?secret=JBSWY3DPEHPK3PXP&issuer=LiasonPay"},
+       {"cookie", "__Host-lp_session=q8Xv2LJkR0b3mW9tZ1yN4cH7aE5gU6sD0fK2pQ3rT8o"},
+       {"header", "Authorization: Basic dXNlcjpwYXNzd29yZA=="},
+       {"form", "email=a&password=hunter2"},
+       {"code", "7h2k-x9qm-4vtr"},
+       {"adyen", "AQEyhmfxLI3MaBFLw0m/n3Q5qf3VaY9UCJ14XWZE03G/k2NFitRvbe4N1X"},
+       {"hmac", "ABCDEFABCDEFABCDEFABCDEFABCDEFABCDEFABCDEFABCDEFABCDEFABCDEFABCD"}},
+      kTime));
+  EXPECT_EQ(obj.at("uri").as_string(),
+            "otpauth://totp/LiasonPay:owner?secret=***&issuer=LiasonPay");
+  EXPECT_EQ(obj.at("cookie").as_string(), "__Host-lp_session=***");
+  EXPECT_EQ(obj.at("header").as_string(), "Authorization: Basic ***");
+  EXPECT_EQ(obj.at("form").as_string(), "email=a&password=***");
+  EXPECT_EQ(obj.at("code").as_string(), "***");
+  EXPECT_EQ(obj.at("adyen").as_string(), "AQE***");
+  EXPECT_EQ(obj.at("hmac").as_string(), "***");
+}
+
 }  // namespace
 }  // namespace lp::log

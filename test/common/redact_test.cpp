@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <initializer_list>
 #include <string>
 
 namespace lp {
@@ -23,8 +25,10 @@ TEST(Redact, MasksWebhookSecretsIncludingBase64Characters) {
 }
 
 TEST(Redact, MasksKeysInsideSurroundingText) {
+  // A header's value runs to the end of the line: the scheme and the key's prefix stay.
   EXPECT_EQ(Redact("Authorization: Bearer sk_live_abc123, retry"),
-            "Authorization: Bearer sk_live_***, retry");
+            "Authorization: Bearer sk_live_***");
+  EXPECT_EQ(Redact("Bearer sk_live_abc123, retry"), "Bearer sk_live_***, retry");
   EXPECT_EQ(Redact(R"({"api_key":"sk_test_abc","other":"rk_live_xyz"})"),
             R"({"api_key":"sk_test_***","other":"rk_live_***"})");
   EXPECT_EQ(Redact("a sk_test_1 b sk_test_2 c"), "a sk_test_*** b sk_test_*** c");
@@ -141,6 +145,188 @@ TEST(Redact, LeavesOrdinaryTextUntouched) {
        }) {
     EXPECT_EQ(Redact(text), text);
   }
+}
+
+// The corpus of secrets LiasonPay handles besides API keys and card numbers (issue 16). Each
+// line is what could reach a log: the secret's bytes must be gone, the text around it kept.
+struct Case {
+  std::string_view in;
+  std::string_view out;
+};
+
+void ExpectRedacted(const Case& c) {
+  const std::string once = Redact(c.in);
+  EXPECT_EQ(once, c.out) << c.in;
+  EXPECT_EQ(Redact(once), once) << c.in;
+  EXPECT_TRUE(ContainsSecret(c.in)) << c.in;
+  EXPECT_FALSE(ContainsSecret(once)) << once;
+}
+
+TEST(Redact, MasksTotpSecrets) {
+  for (
+      const Case& c : std::initializer_list<Case>{
+          {"otpauth://totp/LiasonPay:owner%40demo.example?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+           "&issuer=LiasonPay&algorithm=SHA1&digits=6&period=30",
+           "otpauth://totp/LiasonPay:owner%40demo.example?secret=***"
+           "&issuer=LiasonPay&algorithm=SHA1&digits=6&period=30"},
+          {"otpauth://totp/LiasonPay:ops?issuer=LiasonPay&secret=GEZDGNBVGY3TQOJQ",
+           "otpauth://totp/LiasonPay:ops?issuer=LiasonPay&secret=***"},
+          {R"({"object":"mfa_enrollment","secret":"JBSWY3DPEHPK3PXP","uri":"otpauth://totp/x?secret=JBSWY3DPEHPK3PXP"})",
+           R"({"object":"mfa_enrollment","secret":"***","uri":"otpauth://totp/x?secret=***"})"},
+          {"totp_secret = JBSWY3DPEHPK3PXP", "totp_secret = ***"},
+          {"SECRET=JBSWY3DPEHPK3PXP", "SECRET=***"},
+      }) {
+    ExpectRedacted(c);
+  }
+}
+
+TEST(Redact, MasksRecoveryCodes) {
+  for (const Case& c : std::initializer_list<Case>{
+           {R"({"recovery_codes":["7h2k-x9qm-4vtr","a1b2-c3d4-e5f6"]})",
+            R"({"recovery_codes":[***]})"},
+           {R"({"recovery_code":"7h2k-x9qm-4vtr"})", R"({"recovery_code":"***"})"},
+           {"recovery_code=7H2K-X9QM-4VTR", "recovery_code=***"},
+           // Bare, in LiasonPay's own shape (Crockford base32, lower case, 4-4-4).
+           {"codes: 7h2k-x9qm-4vtr, a1b2-c3d4-e5f6.", "codes: ***, ***."},
+       }) {
+    ExpectRedacted(c);
+  }
+}
+
+TEST(Redact, MasksSessionCookies) {
+  for (
+      const Case& c : std::initializer_list<Case>{
+          {"Set-Cookie: __Host-lp_session=q8Xv2LJkR0b3mW9tZ1yN4cH7aE5gU6sD0fK2pQ3rT8o; Path=/; "
+           "Secure; HttpOnly; SameSite=Strict",
+           "Set-Cookie: ***"},
+          {"Cookie: __Host-lp_ops_session=q8Xv2LJkR0b3mW9tZ1yN4cH7aE5gU6sD0fK2pQ3rT8o\r\nHost: x",
+           "Cookie: ***\r\nHost: x"},
+          {"cookie __Host-lp_session=q8Xv2LJkR0b3mW9tZ1yN4cH7aE5gU6sD0fK2pQ3rT8o; theme=dark",
+           "cookie __Host-lp_session=***; theme=dark"},
+          {"__Host-lp_ops_session=q8Xv2LJkR0b3mW9tZ1yN4cH7aE5gU6sD0fK2pQ3rT8o",
+           "__Host-lp_ops_session=***"},
+          {R"({"cookie":"__Host-lp_session=q8Xv2LJkR0b3mW9tZ1yN4cH7aE5gU6sD0fK2pQ3rT8o","accept":"*/*"})",
+           R"({"cookie":"***","accept":"*/*"})"},
+          {"x-csrf-token: abc", "x-csrf-token: ***"},
+          {R"({"csrf_token":"Zm9vYmFy"})", R"({"csrf_token":"***"})"},
+      }) {
+    ExpectRedacted(c);
+  }
+}
+
+TEST(Redact, MasksPasswords) {
+  for (const Case& c : std::initializer_list<Case>{
+           {R"({"email":"owner@demo.example","password":"correct horse battery staple"})",
+            R"({"email":"owner@demo.example","password":"***"})"},
+           {R"({"current_password":"hunter2","new_password":"hunter3"})",
+            R"({"current_password":"***","new_password":"***"})"},
+           {R"({"password" : "with \"quotes\" inside"})", R"({"password" : "***"})"},
+           // A JSON body logged inside a JSON string, escaped once.
+           {R"(body={\"password\":\"hunter2\"})", R"(body={\"password\":\"***\"})"},
+           {"password=hunter2&email=a%40b.example", "password=***&email=a%40b.example"},
+           {"Password: hunter2", "Password: ***"},
+           {"PASSWD=hunter2 user=x", "PASSWD=*** user=x"},
+       }) {
+    ExpectRedacted(c);
+  }
+}
+
+TEST(Redact, MasksAuthorizationHeaderValues) {
+  for (const Case& c : std::initializer_list<Case>{
+           {"Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+            "Authorization: Bearer ***"},
+           {"authorization: Basic dXNlcjpwYXNzd29yZA==\r\naccept: */*",
+            "authorization: Basic ***\r\naccept: */*"},
+           {"Proxy-Authorization: Basic dXNlcjpwYXNz", "Proxy-Authorization: Basic ***"},
+           {R"({"authorization":"Bearer sk_test_51HxYz0AbCdEf"})", R"({"authorization":"***"})"},
+           {"Authorization: sk_test_51HxYz0AbCdEf", "Authorization: sk_test_***"},
+           {"Authorization: Digest username=\"u\", response=\"6629fae49393a05397450978507c4ef1\"",
+            "Authorization: Digest ***"},
+           // A bearer token without the header name, when long enough to be one.
+           {"sent bearer q8Xv2LJkR0b3mW9tZ1yN4cH7aE5gU6sD to the PSP",
+            "sent bearer *** to the PSP"},
+       }) {
+    ExpectRedacted(c);
+  }
+}
+
+TEST(Redact, MasksStripeCredentials) {
+  for (const Case& c : std::initializer_list<Case>{
+           {"sk_test_51MzQ2LKj8Xy9aBcDeFgHiJkLmNoPqRsTuVwXyZ012345", "sk_test_***"},
+           {"sk_live_51MzQ2LKj8Xy9aBcDeFgHiJkLmNoPqRsTuVwXyZ012345", "sk_live_***"},
+           {"rk_live_51MzQ2LKj8Xy9aBcDeFgHiJkLm", "rk_live_***"},
+           {"rk_test_51MzQ2LKj8Xy9aBcDeFgHiJkLm", "rk_test_***"},
+           {"Stripe-Signature secret whsec_7f3a9b2c1d4e5f60718293a4b5c6d7e8",
+            "Stripe-Signature secret whsec_***"},
+           {R"({"secret_key":"sk_live_abc","webhook_secret":"whsec_abc"})",
+            R"({"secret_key":"sk_live_***","webhook_secret":"whsec_***"})"},
+       }) {
+    ExpectRedacted(c);
+  }
+}
+
+TEST(Redact, MasksAdyenCredentials) {
+  for (const Case& c : std::initializer_list<Case>{
+           {"AQEyhmfxLI3MaBFLw0m/n3Q5qf3VaY9UCJ14XWZE03G/k2NFitRvbe4N1XqH1eHaH2AksaEQwV1bDb7kfNy1W"
+            "IxIIkxgBw==-y3qzswmlmALhxaVPNjYf5J1+EHHtKF+XKJRP2J7DgCU=-M6~T.6xF",
+            "AQE***"},
+           {"X-API-Key: AQEyhmfxLI3MaBFLw0m/n3Q5qf3VaY9UCJ14XWZE03G/k2NFitRvbe4N1XqH1eHaH2Aks"
+            "==-&Uj3%L@8WTh9{(5e\r\n",
+            "X-API-Key: AQE***\r\n"},
+           {R"({"apiKey":"AQEyhmfxLI3MaBFLw0m/n3Q5qf3VaY9UCJ14XWZE03G","merchantAccount":"Acme"})",
+            R"({"apiKey":"AQE***","merchantAccount":"Acme"})"},
+           // HMAC keys: 64 hex digits (32 bytes), bare or named.
+           {"hmac 44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056 set",
+            "hmac *** set"},
+           {R"({"hmacKey":"44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056"})",
+            R"({"hmacKey":"***"})"},
+           {"hmac_key=44782def547aaa06c910c43932b1eb0c", "hmac_key=***"},
+       }) {
+    ExpectRedacted(c);
+  }
+}
+
+// The names and shapes above must not eat ordinary log text.
+TEST(Redact, LeavesLookAlikesOfTheCorpusUntouched) {
+  for (std::string_view text : {
+           "password_policy=strong",
+           "the password is too short",
+           "reset your password",
+           "secrets rewrapped: 4",
+           "recovery_codes_remaining=8",
+           "session_id ses_01HV2XQ8Z5K8F4W6T3N9B7C2D1",
+           "route=/dashboard/api/sessions status=401",
+           "Bearer short",
+           "AQE short",
+           "a Bearer token is required",
+           "Authorization",
+           "read-only-mode",
+           "550e8400-e29b-41d4-a716-446655440000",
+           "7h2k-x9qm-4vtr-88aa",  // four groups: not a recovery code
+           "sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b8",  // 62 hex
+           "req_9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a",
+       }) {
+    EXPECT_EQ(Redact(text), text);
+    EXPECT_FALSE(ContainsSecret(text)) << text;
+  }
+}
+
+// Every rule looks ahead a bounded distance or jumps past what it masked: a megabyte of
+// near-misses stays fast (a quadratic rule would take minutes here).
+TEST(Redact, StaysLinearOnNearMisses) {
+  std::string line;
+  for (int i = 0; i < 20000; ++i) {
+    line += "password bearer AQEshort sk_test_ cookie ";
+  }
+  for (int i = 0; i < 1000; ++i) {
+    line += std::string(63, 'a') + "g 7h2k-x9qm-4vtr-x ";  // a hex run one short, a code too long
+  }
+  line += std::string(100000, 'q') + " password" + std::string(100000, ' ') + "x";
+  const auto start = std::chrono::steady_clock::now();
+  const std::string out = Redact(line);
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(out == line);
+  EXPECT_LT(took, std::chrono::seconds(2));
 }
 
 TEST(Redact, IsIdempotent) {

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
+#include <ctime>
 #include <future>
 #include <memory>
 #include <string>
@@ -259,6 +260,21 @@ TEST_F(ServerFraming, HeadCarriesTheGetsLengthWithoutItsBody) {
   // The second status line starts right after the HEAD answer's blank line.
   EXPECT_EQ(r.raw.compare(first_end + 4, 9, "HTTP/1.1 "), 0) << r.raw;
   EXPECT_EQ(r.raw.find(body), r.raw.size() - body.size()) << r.raw;  // only the GET's body
+}
+
+// The expiry gauge's source: the loaded certificate's notAfter (WriteSelfSignedCert: a year from
+// now), unchanged by a reload of the same files, and 0 for a server that never loaded one.
+TEST_F(ServerFraming, CertificateNotAfterIsTheLoadedCertificates) {
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  const int64_t not_after = server_->CertificateNotAfter();
+  EXPECT_GE(not_after, now + 365LL * 24 * 3600 - 120);
+  EXPECT_LE(not_after, now + 365LL * 24 * 3600 + 120);
+  ASSERT_TRUE(server_->ReloadTls());
+  EXPECT_EQ(server_->CertificateNotAfter(), not_after);
+  boost::asio::io_context other;
+  Server never_started(other, Limits{}, TlsFiles{dir_.File("cert.pem"), dir_.File("key.pem")},
+                       nullptr);
+  EXPECT_EQ(never_started.CertificateNotAfter(), 0);
 }
 
 // A body larger than the limit (413) and a malformed chunk (400) end the connection too.

@@ -68,6 +68,8 @@ class Server {
   void Shutdown(std::function<void()> done);
   // Reload certificate and key (SIGHUP); existing connections keep their session.
   Result<void> ReloadTls();
+  // notAfter of the serving certificate now loaded, in Unix seconds (0 before Start).
+  int64_t CertificateNotAfter() const;
   size_t ActiveConnections() const;
 
   struct Impl;
