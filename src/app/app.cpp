@@ -75,6 +75,8 @@ void AddServeFlags(CLI::App* cmd, Flags& f) {
       "Forward proxy for PSP calls, http://[user:pass@]host:port (CONNECT tunnels)");
   opt("--recovery-interval-ms", "recovery_interval_ms",
       "How often unclear PSP outcomes are synced (default 5000)");
+  opt("--audit-checkpoint-interval-s", "audit_checkpoint_interval_s",
+      "Sign an audit checkpoint at least this often (default 3600; and every 1,000 records)");
   opt("--audit-verify-interval-s", "audit_verify_interval_s",
       "How often the audit hash chain is verified for /metrics (default 600)");
   opt("--rate-limit-per-key", "rate_limit_per_key", "Requests/s per API key (0 = off)");

@@ -7,6 +7,7 @@
 #include "app/security_txt.hpp"
 #include "app/serve.hpp"
 #include "lp/audit/audit.hpp"
+#include "lp/crypto/keyring.hpp"
 #include "lp/store/store.hpp"
 
 namespace lp::app {
@@ -23,11 +24,20 @@ int Fail(const std::string& what) {
 }  // namespace
 
 int AuditVerifyCommand(const Config& c) {
+  // The checkpoint key comes from the key ring; the newest checkpoint also from the anchor file
+  // outside the database (docs/audit.md).
+  auto ring = crypto::KeyRing::Load(c.KeyringFile());
+  if (!ring) return Fail("key ring: " + ring.error().message);
+  audit::VerifyOptions opt;
+  opt.key = audit::CheckpointKey((*ring)->ApiKeyPepper().view());
+  auto anchor = audit::ReadAnchor(c.data_dir + "/audit-anchor.json");
+  if (!anchor) return Fail(anchor.error().detail);
+  opt.anchor = *anchor;
   auto store = OpenConfiguredStore(c);
   if (!store) return Fail(store.error().detail);
   audit::VerifyReport rep;
   auto r = (*store)->ReadSync([&](store::Tx& tx) -> Result<void> {
-    auto v = audit::Verify(tx);
+    auto v = audit::Verify(tx, opt);
     if (!v) return v.error();
     rep = *v;
     return {};
@@ -35,7 +45,13 @@ int AuditVerifyCommand(const Config& c) {
   (*store)->Close();
   if (!r) return Fail(r.error().detail);
   if (rep.ok) {
-    fmt::print("intact: {} records\n", rep.records);
+    if (rep.last_checkpoint) {
+      fmt::print("intact: {} records, last checkpoint at record {} ({}), {} checkpoints verified\n",
+                 rep.records, rep.last_checkpoint->seq,
+                 FormatRfc3339(rep.last_checkpoint->time_us / 1'000'000), rep.checkpoints);
+    } else {
+      fmt::print("intact: {} records, no checkpoint yet\n", rep.records);
+    }
     return 0;
   }
   fmt::print("TAMPERED: record {}: {} ({} records read)\n", rep.first_bad_seq, rep.problem,

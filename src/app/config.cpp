@@ -144,6 +144,10 @@ std::vector<Setter> Setters(Config& c) {
        [&c](const std::string& v) {
          return ParseInt("recovery_interval_ms", v, c.recovery_interval_ms, 100, 3600000);
        }},
+      {"audit_checkpoint_interval_s",
+       [&c](const std::string& v) {
+         return ParseInt("audit_checkpoint_interval_s", v, c.audit_checkpoint_interval_s, 1, 86400);
+       }},
       {"audit_verify_interval_s",
        [&c](const std::string& v) {
          return ParseInt("audit_verify_interval_s", v, c.audit_verify_interval_s, 1, 86400);

@@ -249,21 +249,42 @@ void DescribeMetrics(metrics::Registry& m) {
              "1 if the last audit chain verification found it intact, 0 if not or if it failed.");
 }
 
+// A transaction that signs the audit chain's head when a checkpoint is due (`made`: the new
+// one, if any; the caller also writes it to the anchor file).
+store::TxFn CheckpointTx(const std::string& key, const Clock& clock, int64_t every_records,
+                         int64_t every_us, std::optional<audit::Checkpoint>& made) {
+  return [&key, &clock, every_records, every_us, &made](store::Tx& tx) -> Result<void> {
+    auto cp = audit::WriteCheckpointIfDue(tx, key, clock.NowMicros(), every_records, every_us);
+    if (!cp) return cp.error();
+    made = *cp;
+    return {};
+  };
+}
+
 // The audit hash chain, verified on a reader thread (store::Read), then and every `interval`:
 // the gauges say whether it was intact when last checked (an edit, deletion or reordering since
 // start-up shows within one interval; the alert rules watch them).
 Task<void> VerifyAuditChainPeriodically(net::io_context& ioc, store::Store& store,
                                         metrics::Registry& reg, const Clock& clock,
-                                        std::chrono::seconds interval) {
+                                        std::chrono::seconds interval, std::string key,
+                                        std::string anchor_path) {
   net::steady_timer t(ioc);
   for (;;) {
     audit::VerifyReport rep;
-    auto r = co_await store::Read(store, [&rep](store::Tx& tx) -> Result<void> {
-      auto v = audit::Verify(tx);
-      if (!v) return v.error();
-      rep = *v;
-      return {};
-    });
+    audit::VerifyOptions vopt{key, std::nullopt};
+    Result<void> r;
+    auto anchor = audit::ReadAnchor(anchor_path);
+    if (!anchor) {
+      r = anchor.error();
+    } else {
+      vopt.anchor = *anchor;
+      r = co_await store::Read(store, [&rep, &vopt](store::Tx& tx) -> Result<void> {
+        auto v = audit::Verify(tx, vopt);
+        if (!v) return v.error();
+        rep = *v;
+        return {};
+      });
+    }
     if (!r) {
       reg.Set("liasonpay_audit_verification_ok", {}, 0);
       log::Error("audit_verification_failed", {{"error", r.error().detail}});
@@ -736,9 +757,32 @@ int Serve(const Config& c) {
       net::detached);
 
   net::co_spawn(ioc, dispatcher.Run(), net::detached);
+  // Signed audit checkpoints (docs/audit.md): at least every `audit_checkpoint_interval_s` and
+  // every 1,000 records, in the database and in the anchor file outside it; verified with them.
+  const std::string checkpoint_key = audit::CheckpointKey((*keyring)->ApiKeyPepper().view());
+  const std::string anchor_path = c.data_dir + "/audit-anchor.json";
+  net::co_spawn(
+      ioc,
+      [&ioc, &store, &clock, &c, checkpoint_key, anchor_path]() -> Task<void> {
+        net::steady_timer t(ioc);
+        const int64_t every_us = c.audit_checkpoint_interval_s * 1'000'000;
+        for (;;) {
+          std::optional<audit::Checkpoint> made;
+          auto w = co_await store::Write(**store,
+                                         CheckpointTx(checkpoint_key, clock, 1000, every_us, made));
+          if (w && made) w = audit::WriteAnchor(anchor_path, *made);
+          if (!w) log::Error("audit_checkpoint_failed", {{"detail", w.error().detail}});
+          t.expires_after(
+              std::chrono::seconds(std::min<int64_t>(60, c.audit_checkpoint_interval_s)));
+          auto [ec] = co_await t.async_wait(net::as_tuple(net::use_awaitable));
+          if (ec) co_return;
+        }
+      },
+      net::detached);
   net::co_spawn(ioc,
                 VerifyAuditChainPeriodically(ioc, **store, reg, clock,
-                                             std::chrono::seconds(c.audit_verify_interval_s)),
+                                             std::chrono::seconds(c.audit_verify_interval_s),
+                                             checkpoint_key, anchor_path),
                 net::detached);
 
   std::function<void()> wait_hup = [&] {
@@ -773,6 +817,11 @@ int Serve(const Config& c) {
   for (size_t i = 1; i < n_threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
   for (auto& t : threads) t.join();
+  // A clean stop seals the chain: a checkpoint over every record written.
+  std::optional<audit::Checkpoint> sealed;
+  auto sealing = (*store)->WriteSync(CheckpointTx(checkpoint_key, clock, 1, 0, sealed));
+  if (sealing && sealed) sealing = audit::WriteAnchor(anchor_path, *sealed);
+  if (!sealing) log::Error("audit_checkpoint_failed", {{"detail", sealing.error().detail}});
   (*store)->Close();
   log::Info("stopped", {});
   log::Flush();

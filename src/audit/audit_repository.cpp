@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <boost/json.hpp>
+#include <map>
 
 #include "lp/audit/audit.hpp"
 #include "lp/common/random.hpp"
@@ -45,8 +46,67 @@ Result<void> Append(store::Tx& tx, const Record& r, int64_t now_us) {
   return {};
 }
 
-Result<VerifyReport> Verify(store::Tx& tx) {
+std::string CheckpointKey(std::string_view pepper) {
+  return crypto::HmacSha256(pepper, "lp-audit-checkpoint-v1");
+}
+
+std::string SignCheckpoint(std::string_view key, int64_t seq, std::string_view hash,
+                           int64_t time_us) {
+  const std::string msg = "lp-audit-checkpoint-v1|" + std::to_string(seq) + "|" +
+                          std::string(hash) + "|" + std::to_string(time_us);
+  return crypto::Hex(crypto::HmacSha256(key, msg));
+}
+
+bool CheckpointValid(std::string_view key, const Checkpoint& c) {
+  return crypto::ConstantTimeEqual(SignCheckpoint(key, c.seq, c.hash, c.time_us), c.mac);
+}
+
+Result<std::optional<Checkpoint>> WriteCheckpointIfDue(store::Tx& tx, std::string_view key,
+                                                       int64_t now_us, int64_t every_records,
+                                                       int64_t every_us) {
+  int64_t head_seq = 0;
+  std::string head_hash;
+  auto h = tx.Query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", {},
+                    [&](const store::Row& r) {
+                      head_seq = r.Int(0);
+                      head_hash = r.Text(1);
+                      return false;
+                    });
+  if (!h) return h.error();
+  int64_t last_seq = 0, last_time = 0;
+  auto l = tx.Query("SELECT seq, time FROM audit_checkpoints ORDER BY seq DESC LIMIT 1", {},
+                    [&](const store::Row& r) {
+                      last_seq = r.Int(0);
+                      last_time = r.Int(1);
+                      return false;
+                    });
+  if (!l) return l.error();
+  if (head_seq <= last_seq) return std::optional<Checkpoint>();
+  if (head_seq - last_seq < every_records && now_us - last_time < every_us) {
+    return std::optional<Checkpoint>();
+  }
+  Checkpoint c{head_seq, head_hash, now_us, SignCheckpoint(key, head_seq, head_hash, now_us)};
+  auto ins = tx.Exec("INSERT INTO audit_checkpoints (seq, hash, time, mac) VALUES (?,?,?,?)",
+                     {c.seq, c.hash, c.time_us, c.mac});
+  if (!ins) return ins.error();
+  return std::optional<Checkpoint>(std::move(c));
+}
+
+Result<VerifyReport> Verify(store::Tx& tx, const VerifyOptions& options) {
   VerifyReport rep;
+  // The signed checkpoints (with a key): their records' hashes are collected during the walk.
+  std::vector<Checkpoint> checkpoints;
+  if (!options.key.empty()) {
+    auto c = tx.Query("SELECT seq, hash, time, mac FROM audit_checkpoints ORDER BY seq", {},
+                      [&](const store::Row& r) {
+                        checkpoints.push_back(Checkpoint{r.Int(0), r.Text(1), r.Int(2), r.Text(3)});
+                        return true;
+                      });
+    if (!c) return c.error();
+    if (options.anchor) checkpoints.push_back(*options.anchor);
+  }
+  std::map<int64_t, std::string> wanted;  // checkpoint seq → the record's hash, once walked
+  for (const auto& c : checkpoints) wanted[c.seq];
   std::string prev(kGenesis);
   int64_t expect_seq = 1;
   auto q = tx.Query(
@@ -68,11 +128,35 @@ Result<VerifyReport> Verify(store::Tx& tx) {
         const std::string hash =
             crypto::Hex(crypto::Sha256(prev + Canonical(seq, row.Text(1), row.Int(2), r)));
         if (hash != row.Text(13)) return fail("content hash mismatch: the record was edited");
+        if (auto it = wanted.find(seq); it != wanted.end()) it->second = hash;
         prev = hash;
         ++expect_seq;
         return true;
       });
   if (!q) return q.error();
+  if (!rep.ok) return rep;
+  for (const auto& c : checkpoints) {
+    auto fail = [&](std::string why) {
+      rep.ok = false;
+      rep.first_bad_seq = c.seq;
+      rep.problem = std::move(why);
+    };
+    if (!CheckpointValid(options.key, c)) {
+      fail("checkpoint signature invalid: the checkpoint was forged or altered");
+      return rep;
+    }
+    if (c.seq > rep.records) {
+      fail("truncated: a signed checkpoint covers record " + std::to_string(c.seq) +
+           " but the chain ends at record " + std::to_string(rep.records));
+      return rep;
+    }
+    if (wanted[c.seq] != c.hash) {
+      fail("rewritten: the record's hash differs from the signed checkpoint");
+      return rep;
+    }
+    ++rep.checkpoints;
+    if (!rep.last_checkpoint || c.seq >= rep.last_checkpoint->seq) rep.last_checkpoint = c;
+  }
   return rep;
 }
 
