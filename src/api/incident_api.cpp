@@ -20,11 +20,11 @@ namespace {
 constexpr std::string_view kPermission = "merchants:write";
 
 json::object OutcomeJson(const incident::Outcome& o, Action action) {
-  json::object out{{"object", "incident_action"},
-                   {"action", o.action},
-                   {"target", o.target},
-                   {"merchant", o.merchant_id.empty() ? json::value(nullptr)
-                                                      : json::value(o.merchant_id)}};
+  json::object out{
+      {"object", "incident_action"},
+      {"action", o.action},
+      {"target", o.target},
+      {"merchant", o.merchant_id.empty() ? json::value(nullptr) : json::value(o.merchant_id)}};
   switch (action) {
     case Action::kRevokeApiKeys:
     case Action::kRevokeMerchantSessions:

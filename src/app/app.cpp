@@ -178,9 +178,9 @@ int Main(int argc, char** argv) {
   };
   containment("revoke-keys", "Revoke every API key (test and live) of a merchant",
               "The merchant's id (mer_…)");
-  auto* irsessions = containment(
-      "revoke-sessions", "Revoke the dashboard sessions of a merchant's users, or of one user",
-      nullptr);
+  auto* irsessions =
+      containment("revoke-sessions",
+                  "Revoke the dashboard sessions of a merchant's users, or of one user", nullptr);
   auto* rs_m = irsessions->add_option("--merchant", c_merchant, "Every member of this merchant");
   auto* rs_u = irsessions->add_option("--user", c_user, "One dashboard user (usr_…)");
   rs_m->excludes(rs_u);
@@ -274,9 +274,9 @@ int Main(int argc, char** argv) {
       fmt::print(stderr, "liasonpay: revoke-sessions needs --merchant or --user (one of them)\n");
       rc = 2;
     } else if (sub == irsessions) {
-      rc = IncidentContainCommand(*config, c_user.empty() ? "revoke-sessions-merchant"
-                                                          : "revoke-sessions-user",
-                                  c_user.empty() ? c_merchant : c_user, c_reason);
+      rc = IncidentContainCommand(
+          *config, c_user.empty() ? "revoke-sessions-merchant" : "revoke-sessions-user",
+          c_user.empty() ? c_merchant : c_user, c_reason);
     } else {
       rc = IncidentContainCommand(*config, name, c_target, c_reason);
     }

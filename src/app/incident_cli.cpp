@@ -193,11 +193,11 @@ int IncidentContainCommand(const Config& c, const std::string& command, const st
   auto o = incident::ApplySync(**store, keyring.get(), clock, action, target, reason, actor);
   (*store)->Close();
   if (!o) return Fail(o.error().detail.empty() ? o.error().message : o.error().detail);
-  json::object out{{"object", "incident_action"},
-                   {"action", o->action},
-                   {"target", o->target},
-                   {"merchant", o->merchant_id.empty() ? json::value(nullptr)
-                                                       : json::value(o->merchant_id)}};
+  json::object out{
+      {"object", "incident_action"},
+      {"action", o->action},
+      {"target", o->target},
+      {"merchant", o->merchant_id.empty() ? json::value(nullptr) : json::value(o->merchant_id)}};
   if (o->status) {
     out["status"] = *o->status;
   } else if (action == Action::kRotateWebhookSecrets) {

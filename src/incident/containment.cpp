@@ -29,11 +29,11 @@ Result<void> Record(store::Tx& tx, Action action, const std::string& target, con
   json::object details = a.details;
   details["reason"] = reason;
   details["via"] = actor.via;
-  return audit::Append(tx,
-                       audit::Record{"operator", actor.id, std::string(AuditAction(action)), target,
-                                     a.merchant_id, "success", actor.source_ip, actor.request_id,
-                                     json::serialize(details)},
-                       now);
+  return audit::Append(
+      tx,
+      audit::Record{"operator", actor.id, std::string(AuditAction(action)), target, a.merchant_id,
+                    "success", actor.source_ip, actor.request_id, json::serialize(details)},
+      now);
 }
 
 json::array Array(const std::vector<std::string>& ids) {
@@ -139,9 +139,9 @@ Result<Outcome> Apply(store::Tx& tx, const crypto::KeyRing* keyring, Action acti
       if (!*acc) return people::NotFound("connector account");
       const bool suspend = action == Action::kSuspendConnectorAccount;
       if (!suspend && (*acc)->status != "suspended") {
-        return Error::Conflict("account_not_suspended",
-                               "This connector account is not suspended (status '" +
-                                   (*acc)->status + "').");
+        return Error::Conflict(
+            "account_not_suspended",
+            "This connector account is not suspended (status '" + (*acc)->status + "').");
       }
       const std::string status = suspend ? "suspended" : "active";
       if (auto s = repo::SetAccountStatus(tx, target, status, now); !s) return s.error();

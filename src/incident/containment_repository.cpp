@@ -29,8 +29,9 @@ Result<std::vector<std::string>> RevokeMerchantKeys(store::Tx& tx, std::string_v
                  "ORDER BY created, id",
                  merchant_id);
   if (!ids) return ids.error();
-  auto u = tx.Exec("UPDATE api_keys SET revoked_at = ? WHERE merchant_id = ? AND revoked_at IS NULL",
-                   {now_us, merchant_id});
+  auto u =
+      tx.Exec("UPDATE api_keys SET revoked_at = ? WHERE merchant_id = ? AND revoked_at IS NULL",
+              {now_us, merchant_id});
   if (!u) return u.error();
   return ids;
 }

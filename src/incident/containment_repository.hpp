@@ -17,8 +17,7 @@ Result<bool> MerchantExists(store::Tx& tx, std::string_view merchant_id);
 Result<std::vector<std::string>> RevokeMerchantKeys(store::Tx& tx, std::string_view merchant_id,
                                                     int64_t now_us);
 // Revokes every live session of every member of the merchant; returns how many.
-Result<int64_t> RevokeMerchantSessions(store::Tx& tx, std::string_view merchant_id,
-                                       int64_t now_us);
+Result<int64_t> RevokeMerchantSessions(store::Tx& tx, std::string_view merchant_id, int64_t now_us);
 // Whether `user_id` is a dashboard user (kind 'user').
 Result<bool> UserExists(store::Tx& tx, std::string_view user_id);
 Result<int64_t> RevokeUserSessions(store::Tx& tx, std::string_view user_id, int64_t now_us);

@@ -53,8 +53,8 @@ TEST_F(ContainmentTest, OnlyAPlatformAdminWithARecentStepUpActsAndAReasonIsRequi
   Caller support = SignedInOperator("support@example.com", "support");
   Caller auditor = SignedInOperator("audit@example.com", "security_auditor");
   for (const Caller* c : {&support, &auditor}) {
-    for (Action a : {Action::kRevokeApiKeys, Action::kRevokeMerchantSessions,
-                     Action::kRotateWebhookSecrets}) {
+    for (Action a :
+         {Action::kRevokeApiKeys, Action::kRevokeMerchantSessions, Action::kRotateWebhookSecrets}) {
       auto r = Run(*c, a, m);
       ASSERT_FALSE(r);
       EXPECT_EQ(r.error().code, "permission_denied");

@@ -14,7 +14,7 @@ namespace lp::api {
 
 struct IncidentApiDeps {
   incident::ContainmentService& containment;
-  merchants::ApiKeyService& keys;  // this node's key cache is dropped after a revocation
+  merchants::ApiKeyService& keys;         // this node's key cache is dropped after a revocation
   const auth::SessionPipeline& pipeline;  // the ops listener's
 };
 

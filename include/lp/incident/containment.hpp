@@ -21,12 +21,12 @@
 namespace lp::incident {
 
 enum class Action {
-  kRevokeApiKeys,           // target: mer_…; every unrevoked key, test and live
-  kRevokeMerchantSessions,  // target: mer_…; every live session of every member
-  kRevokeUserSessions,      // target: usr_… (a dashboard user, not an operator)
-  kSuspendConnectorAccount, // target: an account id; status `suspended`, routing skips it
-  kEnableConnectorAccount,  // target: a suspended account; status back to `active`
-  kRotateWebhookSecrets,    // target: mer_…; new secrets nobody is shown, no grace period
+  kRevokeApiKeys,            // target: mer_…; every unrevoked key, test and live
+  kRevokeMerchantSessions,   // target: mer_…; every live session of every member
+  kRevokeUserSessions,       // target: usr_… (a dashboard user, not an operator)
+  kSuspendConnectorAccount,  // target: an account id; status `suspended`, routing skips it
+  kEnableConnectorAccount,   // target: a suspended account; status back to `active`
+  kRotateWebhookSecrets,     // target: mer_…; new secrets nobody is shown, no grace period
 };
 
 // The audit action of each: incident.api_keys_revoke, incident.sessions_revoke (both session
@@ -43,11 +43,11 @@ struct Actor {
 };
 
 struct Outcome {
-  std::string action;       // AuditAction
-  std::string target;       // what the action named
-  std::string merchant_id;  // the merchant concerned (empty: a user's sessions)
-  int64_t count = 0;        // keys revoked, sessions revoked, secrets rotated; accounts: 1
-  std::vector<std::string> ids;   // the keys revoked, the endpoints rotated
+  std::string action;            // AuditAction
+  std::string target;            // what the action named
+  std::string merchant_id;       // the merchant concerned (empty: a user's sessions)
+  int64_t count = 0;             // keys revoked, sessions revoked, secrets rotated; accounts: 1
+  std::vector<std::string> ids;  // the keys revoked, the endpoints rotated
   std::optional<std::string> status;  // connector accounts: the status after the action
 };
 
