@@ -187,6 +187,23 @@ TEST_F(ContainmentTest, ASuspendedAccountLeavesRoutingUntilAnOperatorEnablesIt) 
   EXPECT_EQ(s->status, "suspended");
   EXPECT_EQ(s->merchant_id, m);
   EXPECT_EQ(active(), 0u);
+  // The merchant sees it and cannot lift it; other fields still change.
+  merchants::ConnectorAccountService svc(*store_, *keyring_, clock_, true);
+  Principal p;
+  p.merchant_id = m;
+  p.key_type = "secret";
+  const lp::Actor actor{"api_key", "key_test", kIp, "req_1"};
+  merchants::AccountParams lift;
+  lift.status = "active";
+  auto refused = RunTask(svc.Update(p, account, lift, actor));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "account_suspended");
+  merchants::AccountParams relabel;
+  relabel.label = "under review";
+  auto relabelled = RunTask(svc.Update(p, account, relabel, actor));
+  ASSERT_TRUE(relabelled) << relabelled.error().code;
+  EXPECT_EQ(relabelled->status, "suspended");
+  EXPECT_EQ(active(), 0u);
   auto e = Run(admin, Action::kEnableConnectorAccount, account);
   ASSERT_TRUE(e) << e.error().code;
   EXPECT_EQ(e->status, "active");
