@@ -166,6 +166,35 @@ int Main(int argc, char** argv) {
   iexport->add_option("--from", i_from, "Window start, RFC 3339")->required();
   iexport->add_option("--to", i_to, "Window end (exclusive), RFC 3339")->required();
   iexport->add_option("--merchant", i_merchant, "One merchant's timeline (its id)");
+  // Containment (audited as operator cli:<$USER>; docs/security-monitoring.md "Incident tools").
+  std::string c_target, c_reason, c_merchant, c_user;
+  std::vector<std::pair<CLI::App*, std::string>> contain;
+  auto containment = [&](const char* name, const char* help, const char* target_help) {
+    auto* sub = incident->add_subcommand(name, help);
+    AddStoreFlags(sub, f);
+    if (target_help) sub->add_option("target", c_target, target_help)->required();
+    sub->add_option("--reason", c_reason, "Why (1–500 characters; kept in the audit log)")
+        ->required();
+    contain.emplace_back(sub, name);
+    return sub;
+  };
+  containment("revoke-keys", "Revoke every API key (test and live) of a merchant",
+              "The merchant's id (mer_…)");
+  auto* irsessions =
+      containment("revoke-sessions",
+                  "Revoke the dashboard sessions of a merchant's users, or of one user", nullptr);
+  auto* rs_m = irsessions->add_option("--merchant", c_merchant, "Every member of this merchant");
+  auto* rs_u = irsessions->add_option("--user", c_user, "One dashboard user (usr_…)");
+  rs_m->excludes(rs_u);
+  containment("disable-connector",
+              "Suspend a connector account: routing skips it; only an operator re-enables it",
+              "The connector account's id");
+  containment("enable-connector", "Re-enable a suspended connector account",
+              "The connector account's id");
+  containment("rotate-webhook-secrets",
+              "Replace every webhook secret of a merchant at once (no grace period; nothing "
+              "secret is printed: the merchant rolls its endpoints' secrets itself)",
+              "The merchant's id (mer_…)");
 
   auto* op = app.add_subcommand("operator", "Manage operators (platform staff, ops listener)");
   op->require_subcommand(1);
@@ -241,6 +270,19 @@ int Main(int argc, char** argv) {
   if (mfreeze->parsed()) rc = MerchantFreezeCommand(*config, freeze_id, freeze_reason, true);
   if (munfreeze->parsed()) rc = MerchantFreezeCommand(*config, freeze_id, freeze_reason, false);
   if (iexport->parsed()) rc = IncidentExportCommand(*config, i_from, i_to, i_merchant);
+  for (const auto& [sub, name] : contain) {
+    if (!sub->parsed()) continue;
+    if (sub == irsessions && c_merchant.empty() == c_user.empty()) {
+      fmt::print(stderr, "liasonpay: revoke-sessions needs --merchant or --user (one of them)\n");
+      rc = 2;
+    } else if (sub == irsessions) {
+      rc = IncidentContainCommand(
+          *config, c_user.empty() ? "revoke-sessions-merchant" : "revoke-sessions-user",
+          c_user.empty() ? c_merchant : c_user, c_reason);
+    } else {
+      rc = IncidentContainCommand(*config, name, c_target, c_reason);
+    }
+  }
   if (averify->parsed()) rc = AuditVerifyCommand(*config);
   if (aexport->parsed()) rc = AuditExportCommand(*config, a_from, a_to, a_merchant);
   return rc;

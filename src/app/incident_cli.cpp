@@ -9,6 +9,8 @@
 #include "app/serve.hpp"
 #include "lp/audit/audit.hpp"
 #include "lp/common/clock.hpp"
+#include "lp/crypto/keyring.hpp"
+#include "lp/incident/containment.hpp"
 #include "lp/payments/incident.hpp"
 #include "lp/people/operator_service.hpp"
 #include "lp/security/events.hpp"
@@ -156,6 +158,60 @@ int IncidentExportCommand(const Config& c, const std::string& from, const std::s
   (*store)->Close();
   if (!w) return Fail(w.error().detail);
   return chain.ok ? 0 : 1;
+}
+
+int IncidentContainCommand(const Config& c, const std::string& command, const std::string& target,
+                           const std::string& reason) {
+  using incident::Action;
+  Action action;
+  if (command == "revoke-keys") {
+    action = Action::kRevokeApiKeys;
+  } else if (command == "revoke-sessions-merchant") {
+    action = Action::kRevokeMerchantSessions;
+  } else if (command == "revoke-sessions-user") {
+    action = Action::kRevokeUserSessions;
+  } else if (command == "disable-connector") {
+    action = Action::kSuspendConnectorAccount;
+  } else if (command == "enable-connector") {
+    action = Action::kEnableConnectorAccount;
+  } else if (command == "rotate-webhook-secrets") {
+    action = Action::kRotateWebhookSecrets;
+  } else {
+    return Fail("unknown incident command " + command);
+  }
+  if (auto r = incident::CheckReason(reason); !r) return Fail(r.error().message);
+  std::unique_ptr<crypto::KeyRing> keyring;
+  if (action == Action::kRotateWebhookSecrets) {
+    auto k = crypto::KeyRing::Load(c.KeyringFile());
+    if (!k) return Fail(k.error().detail.empty() ? k.error().message : k.error().detail);
+    keyring = std::move(*k);
+  }
+  auto store = OpenConfiguredStore(c);
+  if (!store) return Fail(store.error().detail);
+  SystemClock clock;
+  const incident::Actor actor{CliActor(), "local", "", "cli"};
+  auto o = incident::ApplySync(**store, keyring.get(), clock, action, target, reason, actor);
+  (*store)->Close();
+  if (!o) return Fail(o.error().detail.empty() ? o.error().message : o.error().detail);
+  json::object out{
+      {"object", "incident_action"},
+      {"action", o->action},
+      {"target", o->target},
+      {"merchant", o->merchant_id.empty() ? json::value(nullptr) : json::value(o->merchant_id)}};
+  if (o->status) {
+    out["status"] = *o->status;
+  } else if (action == Action::kRotateWebhookSecrets) {
+    out["rotated"] = o->count;
+  } else {
+    out["revoked"] = o->count;
+  }
+  if (!o->ids.empty()) {
+    json::array ids;
+    for (const auto& id : o->ids) ids.emplace_back(id);
+    out[action == Action::kRevokeApiKeys ? "api_keys" : "webhook_endpoints"] = std::move(ids);
+  }
+  fmt::print("{}\n", json::serialize(out));
+  return 0;
 }
 
 }  // namespace lp::app

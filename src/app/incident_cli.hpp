@@ -18,5 +18,11 @@ int MerchantFreezeCommand(const Config& config, const std::string& merchant_id,
 // (`incident.export`).
 int IncidentExportCommand(const Config& config, const std::string& from, const std::string& to,
                           const std::string& merchant);
+// Containment (docs/security-monitoring.md "Incident tools"): `liasonpay incident revoke-keys |
+// revoke-sessions | disable-connector | enable-connector | rotate-webhook-secrets`. `command` is
+// the subcommand's name, `target` the merchant, user or account id. Audited as operator
+// `cli:<$USER>`; prints the outcome as JSON (never a secret).
+int IncidentContainCommand(const Config& config, const std::string& command,
+                           const std::string& target, const std::string& reason);
 
 }  // namespace lp::app

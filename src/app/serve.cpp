@@ -19,6 +19,7 @@
 #include "app/security_txt.hpp"
 #include "lp/api/audit_stats_api.hpp"
 #include "lp/api/dashboard_merchant_api.hpp"
+#include "lp/api/incident_api.hpp"
 #include "lp/api/merchant_api.hpp"
 #include "lp/api/people_api.hpp"
 #include "lp/audit/audit.hpp"
@@ -614,6 +615,9 @@ int Serve(const Config& c) {
   api::RegisterOpsApi(ops_router, ops_deps);
   const api::AuditStatsApiDeps ops_audit_deps{people_audit_log, **store, ops_pipeline, clock};
   api::RegisterOpsAudit(ops_router, ops_audit_deps);
+  incident::ContainmentService containment(**store, **keyring, clock);
+  const api::IncidentApiDeps ops_incident_deps{containment, keys, ops_pipeline};
+  api::RegisterIncidentApi(ops_router, ops_incident_deps);
   // RFC 9116 on the public listeners only (not ops).
   const auto security_txt = BuildSecurityTxt(c, clock.NowSeconds());
   for (const auto& w : security_txt.warnings) {

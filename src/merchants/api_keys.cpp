@@ -192,6 +192,13 @@ Task<Result<std::optional<ApiKeyService::StaleKey>>> ApiKeyService::FindStale(
   co_return out;
 }
 
+void ApiKeyService::ForgetMerchant(const std::string& merchant_id) {
+  std::unique_lock lk(mu_);
+  for (auto it = cache_.begin(); it != cache_.end();) {
+    it = it->second.principal.merchant_id == merchant_id ? cache_.erase(it) : std::next(it);
+  }
+}
+
 void ApiKeyService::Forget(const std::string& key_id) {
   std::unique_lock lk(mu_);
   for (auto it = cache_.begin(); it != cache_.end();) {

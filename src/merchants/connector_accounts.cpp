@@ -196,6 +196,12 @@ Task<Result<ConnectorAccount>> ConnectorAccountService::Update(const Principal& 
     auto a = accounts_repo::Load(tx, p, id);
     if (!a) return a.error();
     if (!*a) return NoSuchAccount(id);
+    // An operator suspended it (incident containment): only an operator re-enables it.
+    if ((*a)->status == "suspended" && changes.status) {
+      return Error::Conflict("account_suspended",
+                             "This connector account was suspended by LiasonPay; contact support "
+                             "to re-enable it.");
+    }
     if (auto r = accounts_repo::Update(tx, id, changes, now); !r) return r;
     a = accounts_repo::Load(tx, p, id);
     if (!a) return a.error();

@@ -116,6 +116,13 @@ OPS_ROUTES = [
     ("GET", "/merchants/{m}", "merchants:read", None),
     ("POST", "/merchants/{m}/freeze", "merchants:write", {}),
     ("POST", "/merchants/{m}/unfreeze", "merchants:write", {}),
+    # Incident containment (an empty body: 400 reason, nothing changes).
+    ("POST", "/merchants/{m}/api_keys/revoke", "merchants:write", {}),
+    ("POST", "/merchants/{m}/sessions/revoke", "merchants:write", {}),
+    ("POST", "/users/usr_nosuchuser/sessions/revoke", "merchants:write", {}),
+    ("POST", "/connector_accounts/mca_nosuchaccount/suspend", "merchants:write", {}),
+    ("POST", "/connector_accounts/mca_nosuchaccount/enable", "merchants:write", {}),
+    ("POST", "/merchants/{m}/webhook_endpoints/rotate_secrets", "merchants:write", {}),
 ]
 
 

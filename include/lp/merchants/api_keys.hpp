@@ -115,6 +115,10 @@ class ApiKeyService {
   // without delaying the request).
   void Touch(const Principal& p, const std::string& ip);
 
+  // Drops this node's cached authentications of the merchant's keys (after an operator revoked
+  // them all: the revocation applies from the next request here, within kCacheTtlUs elsewhere).
+  void ForgetMerchant(const std::string& merchant_id);
+
  private:
   struct Cached {
     Principal principal;

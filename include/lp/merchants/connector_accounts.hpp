@@ -41,7 +41,7 @@ Result<std::optional<connectors::Account>> LoadAccount(store::Tx& tx, std::strin
 struct OwnedAccount {
   connectors::Account account;
   std::string merchant_id;
-  std::string status;  // active | disabled | deleted
+  std::string status;  // active | disabled | suspended (by an operator) | deleted
 };
 Result<std::optional<OwnedAccount>> LoadOwnedAccount(store::Tx& tx, std::string_view id);
 
@@ -68,7 +68,7 @@ struct ConnectorAccount {
   std::optional<std::string> base_url;
   std::optional<int64_t> latency_ms;
   std::optional<std::string> simulate;  // sandbox: unavailable | soft_decline | timeout
-  std::string status;                   // active | disabled | deleted
+  std::string status;                   // active | disabled | suspended (by an operator) | deleted
   Mode mode = Mode::kTest;
   std::optional<std::string> credentials_fingerprint, credentials_last4;
   std::optional<std::string> return_url;  // options.return_url
