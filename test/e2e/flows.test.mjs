@@ -280,7 +280,8 @@ describe('what a custom role can neither see nor do', () => {
     const vctx = await browser.newContext();
     const { page: v } = await watchedPage(vctx);
     await v.goto(inviteUrl.replace(/^https:\/\/[^/]+/, server.origin));
-    await v.getByLabel('Choose a password').fill('correct horse battery staple viewer');
+    // Not "…viewer": a password may not contain parts of the user's e-mail address.
+    await v.getByLabel('Choose a password').fill('correct horse battery staple lantern');
     await v.getByRole('button', { name: 'Accept invitation' }).click();
     await v.waitForURL((u) => u.pathname === '/test');
     const nav = v.getByRole('navigation', { name: 'Main' });
@@ -341,12 +342,25 @@ describe('audit log viewer and security policy', () => {
     const { context, page, problems } = await ownerPage();
     const me = await page.evaluate(async () => (await fetch('/dashboard/api/me')).json());
     const ownerId = me.user.id;
+    // Enough records for three pages of 10 whatever ran before: 20 renames of the merchant
+    // (merchant.update), the last one back to its own name.
+    await page.evaluate(async ({ m, csrf }) => {
+      const name = m.name;
+      for (let i = 1; i <= 20; i++) {
+        const r = await fetch(`/dashboard/api/merchants/${m.id}`, {
+          method: 'PATCH',
+          headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+          body: JSON.stringify({ name: i % 2 ? `${name} ${i}` : name }),
+        });
+        if (r.status !== 200) throw new Error(`PATCH merchant: ${r.status} ${await r.text()}`);
+      }
+    }, { m: me.memberships[0].merchant, csrf: me.csrf_token });
     const nav = page.getByRole('navigation', { name: 'Main' });
     await nav.getByRole('link', { name: 'Audit log' }).click();
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();
     const filters = page.getByRole('search', { name: 'Audit log filters' });
 
-    // Cursor paging, 10 a page: the earlier flows left far more than 20 records.
+    // Cursor paging, 10 a page.
     const first = await auditAnswer(page, () => filters.getByLabel('Per page').selectOption('10'));
     assert.equal(first.data.length, 10);
     assert.equal(first.has_more, true);
@@ -360,7 +374,7 @@ describe('audit log viewer and security policy', () => {
 
     // Action prefix filter (the key created and rolled earlier); it resets the cursor.
     await filters.getByLabel('Action', { exact: true }).fill('api_key.*');
-    const keys = await auditAnswer(page, () => filters.getByRole('button', { name: 'Filter' }).click());
+    const keys = await auditAnswer(page, () => filters.getByRole('button', { name: 'Filter', exact: true }).click());
     assert.equal(new URL(page.url()).searchParams.get('ending_before'), null);
     assert.ok(keys.data.length >= 2, 'api_key.create and api_key.roll');
     assert.ok(keys.data.every((a) => a.action.startsWith('api_key.')));
@@ -387,7 +401,7 @@ describe('audit log viewer and security policy', () => {
     // The exports are audited themselves; actor filter: the owner's own records only.
     await filters.getByLabel('Action', { exact: true }).fill('audit.export');
     await filters.getByLabel('Actor', { exact: true }).fill(ownerId);
-    const exports = await auditAnswer(page, () => filters.getByRole('button', { name: 'Filter' }).click());
+    const exports = await auditAnswer(page, () => filters.getByRole('button', { name: 'Filter', exact: true }).click());
     assert.ok(exports.data.length >= 2);
     assert.ok(exports.data.every((a) => a.action === 'audit.export' && a.actor.id === ownerId));
     assert.deepEqual(new Set(exports.data.slice(0, 2).map((a) => a.details.format)), new Set(['csv', 'jsonl']));
@@ -395,7 +409,7 @@ describe('audit log viewer and security policy', () => {
     // Outcome: the custom role's refused refund is a `denied` record, not the owner's.
     await filters.getByLabel('Action', { exact: true }).fill('');
     await filters.getByLabel('Actor', { exact: true }).fill('');
-    await auditAnswer(page, () => filters.getByRole('button', { name: 'Filter' }).click());
+    await auditAnswer(page, () => filters.getByRole('button', { name: 'Filter', exact: true }).click());
     const denied = await auditAnswer(page, () => filters.getByLabel('Outcome').selectOption('denied'));
     assert.ok(denied.data.length >= 1, 'at least one denied record');
     assert.ok(denied.data.every((a) => a.outcome === 'denied'));
