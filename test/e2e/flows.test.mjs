@@ -168,6 +168,11 @@ describe('a new merchant from first sign-in to a refunded payment, a rolled key 
   test('refund a payment from its page; the attempt timeline shows routing', async () => {
     const payment = await createPayment({ amount: 2500, description: 'refund me' });
     const { context, page, problems } = await ownerPage();
+    // Every refund POST's Idempotency-Key, in order.
+    const keys = [];
+    page.on('request', (req) => {
+      if (req.method() === 'POST' && new URL(req.url()).pathname.endsWith('/refunds')) keys.push(req.headers()['idempotency-key']);
+    });
     await page.goto(server.origin + '/test/payments');
     await page.getByRole('link', { name: '$25.00' }).first().click();
     await page.getByText('default_order').first().waitFor();
@@ -177,12 +182,50 @@ describe('a new merchant from first sign-in to a refunded payment, a rolled key 
     await page.getByRole('button', { name: 'Refund', exact: true }).last().click();
     await page.getByText('$10.00').first().waitFor();
     await page.screenshot({ path: screenshotPath('payment-refunded.png'), fullPage: true });
-    // Too much: the API's error appears next to the amount field.
+
+    // A second refund whose answer is lost: the server refunds, the browser sees a network
+    // error. Retrying the same submission sends the same key, so it is replayed, not repeated.
+    // (The test sends the browser's request itself, with its cookie and headers, and drops
+    // the answer.)
+    let lost = null;
+    await page.route((url) => url.pathname.endsWith('/refunds'), async (route) => {
+      const req = route.request();
+      if (req.method() !== 'POST' || lost) return route.fallback();
+      const u = new URL(req.url());
+      const headers = { ...Object.fromEntries(Object.entries(await req.allHeaders()).filter(([k]) => !k.startsWith(':'))), host: u.host };
+      lost = await server.fetch(u.pathname + u.search, { method: 'POST', headers, body: req.postData() });
+      await route.abort('connectionreset');
+    });
+    await page.getByRole('button', { name: 'Refund' }).first().click();
+    await page.getByLabel('Amount (USD)').fill('5.00');
+    await page.getByRole('button', { name: 'Refund', exact: true }).last().click();
+    await page.getByText('could not reach the server').waitFor();
+    assert.equal(lost.status, 200, `the server made the refund: ${lost.body}`);
+    await page.getByRole('button', { name: 'Refund', exact: true }).last().click();
+    await page.getByRole('dialog', { name: 'Refund payment' }).waitFor({ state: 'hidden' });
+    await page.getByRole('cell', { name: '$5.00', exact: true }).waitFor();
+    assert.equal(await page.getByRole('cell', { name: '$5.00', exact: true }).count(), 1, 'one refund of $5.00, not two');
+    // The one console error this caused on purpose.
+    const reset = problems.console.filter((m) => /ERR_CONNECTION_RESET/.test(m) && m.includes('/refunds'));
+    assert.equal(reset.length, 1);
+    problems.console = problems.console.filter((m) => !reset.includes(m));
+    assert.equal(keys.length, 3);
+    assert.notEqual(keys[1], keys[0], 'a new submission, a new key');
+    assert.equal(keys[2], keys[1], 'the retry of a lost answer keeps its key');
+    // Too much: a new submission with a new key, and the API's error next to the amount field
+    // (not 400 idempotency_error).
     await page.getByRole('button', { name: 'Refund' }).first().click();
     await page.getByLabel('Amount (USD)').fill('99.00');
     await page.getByRole('button', { name: 'Refund', exact: true }).last().click();
     await page.locator('.field-error[data-param="amount"]').waitFor();
-    assert.ok(payment.id);
+    assert.equal(keys.length, 4);
+    assert.ok(!keys.slice(0, 3).includes(keys[3]));
+    const refunds = await page.evaluate(async (pid) => {
+      const me = await (await fetch('/dashboard/api/me')).json();
+      const r = await fetch(`/dashboard/api/merchants/${me.memberships[0].merchant.id}/refunds?mode=test&payment=${pid}`);
+      return (await r.json()).data.map((x) => x.amount).sort((a, b) => a - b);
+    }, payment.id);
+    assert.deepEqual(refunds, [500, 1000]);
     await noProblems(problems);
     await context.close();
   });
