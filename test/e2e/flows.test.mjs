@@ -523,11 +523,45 @@ describe('audit log viewer and security policy', () => {
     assert.equal(details.before.auto_block_ip, false);
     assert.equal(details.after.auto_block_ip, true);
 
-    // And off again.
+    // And off again, through the step-up dialog. This session signed in less than five minutes
+    // ago, which counts as a re-authentication, so the server's `401 reauthentication_required`
+    // is simulated for the first PATCH only; the password and code check and the repeated
+    // PATCH are real.
     await page.goto(server.origin + '/settings/security');
+    let stepUp = true;
+    await page.route(
+      (url) => url.pathname.endsWith('/security_policy'),
+      (route) => {
+        if (route.request().method() !== 'PATCH' || !stepUp) return route.fallback();
+        stepUp = false;
+        return route.fulfill({
+          status: 401,
+          contentType: 'application/json',
+          body: JSON.stringify({ error: { type: 'authentication_error', code: 'reauthentication_required', message: 'Confirm your password.' } }),
+        });
+      },
+    );
     await block.uncheck();
     await page.getByRole('button', { name: 'Save policy' }).click();
+    const confirm = page.getByRole('dialog', { name: "Confirm it's you" });
+    // A wrong password first: refused inside the dialog, nothing saved.
+    await confirm.getByLabel('Password', { exact: true }).fill('not my password at all');
+    await confirm.getByLabel('Authentication code').fill('000000');
+    await confirm.getByRole('button', { name: 'Confirm' }).click();
+    await confirm.locator('.field-error, .error-note').first().waitFor();
+    assert.equal(await block.isChecked(), false);
+    await confirm.getByLabel('Password', { exact: true }).fill(creds.dashboard_user.password);
+    owner.lastCode = await totp(owner.secret, owner.lastCode);
+    await confirm.getByLabel('Authentication code').fill(owner.lastCode);
+    const [reauth, patched] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/sessions/current/reauthenticate')),
+      page.waitForResponse((r) => new URL(r.url()).pathname.endsWith('/security_policy') && r.request().method() === 'PATCH'),
+      confirm.getByRole('button', { name: 'Confirm' }).click(),
+    ]);
+    assert.equal(reauth.status(), 200);
+    assert.equal(patched.status(), 200);
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    await confirm.waitFor({ state: 'hidden' });
     await page.reload();
     await block.waitFor();
     assert.equal(await block.isChecked(), false);
