@@ -134,6 +134,10 @@ describe('a new merchant from first sign-in to a refunded payment, a rolled key 
     await page.getByRole('heading', { name: 'Payments by connector account' }).waitFor();
     assert.ok(await page.getByText('Test mode').first().isVisible(), 'test-mode banner');
     await page.locator('.chart canvas').first().waitFor();
+    // The two payments just made are counted (§8 stats): one succeeded, one declined.
+    const sandbox = page.getByRole('table', { name: 'Totals by connector account' }).getByRole('row').filter({ hasText: 'sandbox' });
+    assert.deepEqual((await sandbox.getByRole('cell').allTextContents()).slice(1, 4), ['1', '1', '50.0%']);
+    await page.getByRole('list', { name: 'Decline reasons' }).getByText('insufficient_funds').waitFor();
     await page.screenshot({ path: screenshotPath('home.png'), fullPage: true });
     await noProblems(problems);
     await context.close();
@@ -348,6 +352,9 @@ describe('what a custom role can neither see nor do', () => {
       return [r.status, (await r.json()).error.code, k.status];
     }, payment.id);
     assert.deepEqual(status, [403, 'permission_denied', 403]);
+    await v.goto(server.origin + '/settings/audit');
+    await v.getByRole('heading', { name: 'Not available for your role' }).waitFor();
+    assert.equal(await v.getByRole('link', { name: /Export/ }).count(), 0, 'no export links without audit:read');
     await v.goto(server.origin + '/test/api-keys');
     await v.getByRole('heading', { name: 'Not available for your role' }).waitFor();
     await v.screenshot({ path: screenshotPath('custom-role-forbidden.png'), fullPage: true });

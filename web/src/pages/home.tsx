@@ -113,7 +113,7 @@ function PaymentCharts(props: { stats: PaymentStats }) {
         <Chart title="Success rate of authorizations" data={rate} series={series} yLabel="success" percent />
       </div>
       <div class="table-wrap">
-      <table class="table">
+      <table class="table" aria-label="Totals by connector account">
         <thead>
           <tr>
             <th scope="col">Connector account</th>
