@@ -1,8 +1,8 @@
 // Phase-1 end-to-end tests of the web dashboard (run by ctest as `e2e`): the SPA as the
 // dashboard listener serves it, in Debian's Chromium, against a real `liasonpay serve --dev`.
 // They need no dashboard back end. The flows that do (sign-in with MFA, keys, webhooks,
-// refunds, team, XSS, session expiry, CSRF) are in flows.test.mjs, which ctest does not run
-// until /dashboard/api (issue 15) exists.
+// refunds, team, audit log, security policy, XSS, session expiry, CSRF) are in
+// flows.test.mjs (ctest `e2e_flows`).
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';

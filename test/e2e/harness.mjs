@@ -31,6 +31,9 @@ export class Server {
   async start() {
     this.dir = mkdtempSync(join(tmpdir(), 'lp-e2e-'));
     const args = ['serve', '--dev', '--data-dir', this.dir, '--api-addr', '127.0.0.1:0', '--dashboard-addr', '127.0.0.1:0', '--ops-addr', '127.0.0.1:0', ...this.extraArgs];
+    // LP_WEB_DIR: a dashboard build other than the one beside the binary (e.g. a fresh
+    // `vite build` while the C++ build is still running).
+    if (process.env.LP_WEB_DIR) args.push('--web-dir', resolve(process.env.LP_WEB_DIR));
     this.stderr = [];
     this.proc = spawn(binaryPath(), args, { cwd: this.dir, stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc.stderr.on('data', (d) => this.stderr.push(d.toString()));

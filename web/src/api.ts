@@ -32,9 +32,9 @@ export type Query = Record<string, string | number | undefined | null>;
 export interface RequestOptions {
   query?: Query;
   body?: unknown;
-  // A key for POSTs that must not run twice (refund, capture, key creation): one per form
-  // submission, so a double click or a retry after a lost answer is replayed, not repeated.
-  idempotencyKey?: string;
+  // Keys for POSTs that must not run twice (refund, capture, key creation): a form keeps one
+  // IdempotencyKeys for its life and passes it with every submission (see the class).
+  idempotency?: IdempotencyKeys;
   // Sign-in and MFA routes handle their own 401s.
   noSessionHooks?: boolean;
 }
@@ -67,6 +67,32 @@ export function newIdempotencyKey(): string {
   return 'dash_' + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+// One Idempotency-Key per form submission (docs/dashboard-api.md §1, Requests). A submission
+// reuses the previous key only when it sends exactly the same request as the previous one AND
+// that one's outcome is unknown: the network failed (no answer), the server answered 5xx, or it
+// was still running it (409 idempotency_in_progress). Retrying it is then replayed by the
+// server, never done twice. Any other submission gets a new key: a second refund after a first
+// one succeeded, or a corrected amount after an error (reusing the key there would be
+// 400 idempotency_error). A double click cannot send twice: forms disable their button while
+// busy, and the step-up and CSRF retries inside request() keep the same key.
+export class IdempotencyKeys {
+  private open: { fingerprint: string; key: string } | null = null;
+
+  keyFor(fingerprint: string): string {
+    if (!this.open || this.open.fingerprint !== fingerprint) this.open = { fingerprint, key: newIdempotencyKey() };
+    return this.open.key;
+  }
+
+  // Called once a submission is over; `unknown` keeps its key for a retry of the same request.
+  settle(fingerprint: string, unknown: boolean): void {
+    if (!unknown && this.open && this.open.fingerprint === fingerprint) this.open = null;
+  }
+
+  static outcomeUnknown(e: unknown): boolean {
+    return !(e instanceof ApiError) || e.status === 0 || e.status >= 500 || e.code === 'idempotency_in_progress';
+  }
+}
+
 export function buildQuery(query?: Query): string {
   if (!query) return '';
   const params = new URLSearchParams();
@@ -93,7 +119,7 @@ async function parseError(res: Response): Promise<ApiError> {
   });
 }
 
-async function send(method: string, path: string, opts: RequestOptions): Promise<Response> {
+async function send(method: string, path: string, opts: RequestOptions, idempotencyKey?: string): Promise<Response> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   let body: string | undefined;
   if (opts.body !== undefined) {
@@ -101,7 +127,7 @@ async function send(method: string, path: string, opts: RequestOptions): Promise
     body = JSON.stringify(opts.body);
   }
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
-  if (opts.idempotencyKey) headers['Idempotency-Key'] = opts.idempotencyKey;
+  if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
   const res = await fetch(API_BASE + path + buildQuery(opts.query), {
     method,
     headers,
@@ -115,12 +141,27 @@ async function send(method: string, path: string, opts: RequestOptions): Promise
 }
 
 export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  const keys = opts.idempotency;
+  if (!keys) return requestOnce<T>(method, path, opts);
+  const fingerprint = JSON.stringify([method, path, buildQuery(opts.query), opts.body ?? null]);
+  const key = keys.keyFor(fingerprint);
+  try {
+    const out = await requestOnce<T>(method, path, opts, key);
+    keys.settle(fingerprint, false);
+    return out;
+  } catch (e) {
+    keys.settle(fingerprint, IdempotencyKeys.outcomeUnknown(e));
+    throw e;
+  }
+}
+
+async function requestOnce<T>(method: string, path: string, opts: RequestOptions, idempotencyKey?: string): Promise<T> {
   let retriedCsrf = false;
   let retriedReauth = false;
   for (;;) {
     let res: Response;
     try {
-      res = await send(method, path, opts);
+      res = await send(method, path, opts, idempotencyKey);
     } catch {
       throw new ApiError(0, {
         type: 'api_error',

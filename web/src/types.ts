@@ -199,11 +199,17 @@ export interface SecurityPolicy {
   mfa_required_for_all: boolean;
   idle_timeout_minutes: number;
   absolute_timeout_hours: number;
-  updated?: number;
+  // Automatic containment (docs/security-monitoring.md); absent in /me's copy of the policy.
+  auto_block_ip?: boolean;
+  auto_revoke_key?: boolean;
+  updated?: number | null;
+  updated_by?: string | null;
 }
 
 export interface AuditEvent {
   id: string;
+  seq?: number;
+  merchant?: string | null;
   created: number;
   actor: { type: string; id: string; email?: string | null };
   action: string;

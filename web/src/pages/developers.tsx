@@ -1,7 +1,7 @@
 // API keys, webhook endpoints and connector accounts. Secrets appear once (creation, roll,
 // rotation) and are never fetched again; PSP credentials are write-only.
 import { useState } from 'preact/hooks';
-import { del, get, newIdempotencyKey, patch, post } from '../api';
+import { del, get, IdempotencyKeys, patch, post } from '../api';
 import { navigate, useLocation } from '../router';
 import { can, merchantPath } from '../session';
 import type { ApiKey, ConnectorAccount, List, WebhookDelivery, WebhookEndpoint } from '../types';
@@ -59,7 +59,7 @@ function Checkboxes(props: { name: string; options: string[]; value: string[]; o
 
 function CreateKey(props: { mode: string; onCreated: (k: ApiKey) => void }) {
   const form = useForm();
-  const [idem] = useState(newIdempotencyKey);
+  const [idem] = useState(() => new IdempotencyKeys());
   const [type, setType] = useState<'secret' | 'restricted' | 'publishable'>('secret');
   const [scopes, setScopes] = useState<string[]>([]);
   const [cidrs, setCidrs] = useState('');
@@ -71,7 +71,7 @@ function CreateKey(props: { mode: string; onCreated: (k: ApiKey) => void }) {
       if (type === 'restricted') body.scopes = scopes;
       if (cidrs.trim()) body.allowed_cidrs = lines(cidrs);
       if (expires) body.expires_at = dateToUnix(expires, true);
-      props.onCreated(await post<ApiKey>(merchantPath('/api_keys'), body, { query: { mode: props.mode }, idempotencyKey: idem }));
+      props.onCreated(await post<ApiKey>(merchantPath('/api_keys'), body, { query: { mode: props.mode }, idempotency: idem }));
     });
   };
   return (
@@ -111,7 +111,7 @@ function CreateKey(props: { mode: string; onCreated: (k: ApiKey) => void }) {
 
 function RollKey(props: { mode: string; apiKey: ApiKey; onRolled: (k: ApiKey) => void }) {
   const form = useForm();
-  const [idem] = useState(newIdempotencyKey);
+  const [idem] = useState(() => new IdempotencyKeys());
   const [hours, setHours] = useState('24');
   const submit = (e: Event) => {
     e.preventDefault();
@@ -121,7 +121,7 @@ function RollKey(props: { mode: string; apiKey: ApiKey; onRolled: (k: ApiKey) =>
         await post<ApiKey>(
           merchantPath(`/api_keys/${encodeURIComponent(props.apiKey.id)}/roll`),
           { grace_period_hours: Number.isInteger(h) ? h : hours },
-          { query: { mode: props.mode }, idempotencyKey: idem },
+          { query: { mode: props.mode }, idempotency: idem },
         ),
       );
     });
@@ -333,7 +333,7 @@ export function ApiKeys(props: { mode: string }) {
 
 function EndpointForm(props: { mode: string; endpoint?: WebhookEndpoint; onSaved: (e: WebhookEndpoint) => void }) {
   const form = useForm();
-  const [idem] = useState(newIdempotencyKey);
+  const [idem] = useState(() => new IdempotencyKeys());
   const [url, setUrl] = useState(props.endpoint?.url ?? '');
   const [description, setDescription] = useState(props.endpoint?.description ?? '');
   const initial = props.endpoint?.enabled_events ?? ['*'];
@@ -347,7 +347,7 @@ function EndpointForm(props: { mode: string; endpoint?: WebhookEndpoint; onSaved
       props.onSaved(
         props.endpoint
           ? await patch<WebhookEndpoint>(merchantPath(`/webhook_endpoints/${encodeURIComponent(props.endpoint.id)}`), body, q)
-          : await post<WebhookEndpoint>(merchantPath('/webhook_endpoints'), body, { ...q, idempotencyKey: idem }),
+          : await post<WebhookEndpoint>(merchantPath('/webhook_endpoints'), body, { ...q, idempotency: idem }),
       );
     });
   };
@@ -612,7 +612,7 @@ const CREDENTIAL_FIELDS: Record<string, { name: string; label: string; optional?
 
 function ConnectorForm(props: { mode: string; account?: ConnectorAccount; onSaved: () => void }) {
   const form = useForm();
-  const [idem] = useState(newIdempotencyKey);
+  const [idem] = useState(() => new IdempotencyKeys());
   const [connector, setConnector] = useState<string>(props.account?.connector ?? 'stripe');
   const [label, setLabel] = useState(props.account?.label ?? '');
   const [creds, setCreds] = useState<Record<string, string>>({});
@@ -630,7 +630,7 @@ function ConnectorForm(props: { mode: string; account?: ConnectorAccount; onSave
       } else {
         const body: Record<string, unknown> = { connector, label: label || null };
         if (hasCreds || connector !== 'sandbox') body.credentials = credentials;
-        await post(merchantPath('/connector_accounts'), body, { ...q, idempotencyKey: idem });
+        await post(merchantPath('/connector_accounts'), body, { ...q, idempotency: idem });
       }
       setCreds({});
       props.onSaved();

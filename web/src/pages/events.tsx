@@ -1,5 +1,6 @@
 // Events and their webhook deliveries, with redelivery.
-import { get, newIdempotencyKey, post } from '../api';
+import { useState } from 'preact/hooks';
+import { get, IdempotencyKeys, post } from '../api';
 import { setQuery, useLocation } from '../router';
 import { can, merchantPath } from '../session';
 import type { ApiEvent, List, WebhookDelivery } from '../types';
@@ -145,9 +146,10 @@ export function EventDetail(props: { mode: string; id: string }) {
   const ev = useResource(() => get<ApiEvent>(merchantPath(path), { mode: props.mode }), [props.mode, props.id]);
   const deliveries = useResource(() => get<List<WebhookDelivery>>(merchantPath(path + '/deliveries'), { mode: props.mode }), [props.mode, props.id]);
   const form = useForm();
+  const [idem] = useState(() => new IdempotencyKeys());
   const redeliver = () =>
     form.run(async () => {
-      await post(merchantPath(path + '/redeliver'), {}, { query: { mode: props.mode }, idempotencyKey: newIdempotencyKey() });
+      await post(merchantPath(path + '/redeliver'), {}, { query: { mode: props.mode }, idempotency: idem });
       deliveries.reload();
     });
   return (

@@ -113,7 +113,7 @@ function PaymentCharts(props: { stats: PaymentStats }) {
         <Chart title="Success rate of authorizations" data={rate} series={series} yLabel="success" percent />
       </div>
       <div class="table-wrap">
-      <table class="table">
+      <table class="table" aria-label="Totals by connector account">
         <thead>
           <tr>
             <th scope="col">Connector account</th>
@@ -200,7 +200,8 @@ const RANGES: Record<string, number> = { '24h': 86400, '7d': 7 * 86400, '30d': 3
 
 export function Home(props: { mode: string }) {
   const [range, setRange] = useState('7d');
-  const to = Math.floor(Date.now() / 1000 / 60) * 60;
+  // The range ends at the next whole minute, so payments made a moment ago are counted ([from, to)).
+  const to = Math.ceil(Date.now() / 1000 / 60) * 60;
   const q = { mode: props.mode, from: to - RANGES[range], to, interval: range === '24h' ? 'hour' : 'day' };
   const payments = useResource(
     () => (can('payments:read') ? get<PaymentStats>(merchantPath('/stats/payments'), q) : Promise.resolve(null)),

@@ -2,7 +2,7 @@
 // reason and the actions the role allows) and refunds.
 import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
-import { ApiError, get, newIdempotencyKey, post } from '../api';
+import { ApiError, get, IdempotencyKeys, post } from '../api';
 import { setQuery, useLocation } from '../router';
 import { can, merchantPath } from '../session';
 import type { Attempt, List, Payment, Refund } from '../types';
@@ -193,7 +193,7 @@ type Action = 'capture' | 'cancel' | 'refund' | null;
 function ActionDialog(props: { action: Action; payment: Payment; mode: string; onClose: () => void; onDone: () => void }) {
   const p = props.payment;
   const form = useForm();
-  const [idem] = useState(newIdempotencyKey);
+  const [idem] = useState(() => new IdempotencyKeys());
   const refundable = p.amount_received - p.amount_refunded;
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState('');
@@ -213,15 +213,15 @@ function ActionDialog(props: { action: Action; payment: Payment; mode: string; o
       if (props.action === 'capture') {
         await post(merchantPath(`/payments/${encodeURIComponent(p.id)}/capture`), minor ? { amount_to_capture: minor } : {}, {
           query: q,
-          idempotencyKey: idem,
+          idempotency: idem,
         });
       } else if (props.action === 'cancel') {
-        await post(merchantPath(`/payments/${encodeURIComponent(p.id)}/cancel`), {}, { query: q, idempotencyKey: idem });
+        await post(merchantPath(`/payments/${encodeURIComponent(p.id)}/cancel`), {}, { query: q, idempotency: idem });
       } else {
         const body: Record<string, unknown> = { payment: p.id };
         if (minor) body.amount = minor;
         if (reason) body.reason = reason;
-        await post(merchantPath('/refunds'), body, { query: q, idempotencyKey: idem });
+        await post(merchantPath('/refunds'), body, { query: q, idempotency: idem });
       }
       props.onDone();
     });

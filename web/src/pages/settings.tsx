@@ -1,7 +1,7 @@
 // Team (users, invitations, roles), security policy, audit log and the user's own account
 // (sessions, password, two-step verification).
-import { useState } from 'preact/hooks';
-import { API_BASE, buildQuery, del, get, newIdempotencyKey, patch, post } from '../api';
+import { useRef, useState } from 'preact/hooks';
+import { API_BASE, buildQuery, del, get, IdempotencyKeys, patch, post } from '../api';
 import { navigate, setQuery, useLocation } from '../router';
 import { can, currentMe, loadMe, membership, merchantPath, setMe } from '../session';
 import type { AuditEvent, Invitation, List, MerchantUser, Role, SecurityPolicy, SessionInfo } from '../types';
@@ -41,12 +41,12 @@ function RoleSelect(props: { roles: Role[]; value: string; onChange: (v: string)
 
 function InviteForm(props: { roles: Role[]; onInvited: (i: Invitation) => void }) {
   const form = useForm();
-  const [idem] = useState(newIdempotencyKey);
+  const [idem] = useState(() => new IdempotencyKeys());
   const [email, setEmail] = useState('');
   const [role, setRole] = useState('analyst');
   const submit = (e: Event) => {
     e.preventDefault();
-    form.run(async () => props.onInvited(await post<Invitation>(merchantPath('/invitations'), { email, role }, { idempotencyKey: idem })));
+    form.run(async () => props.onInvited(await post<Invitation>(merchantPath('/invitations'), { email, role }, { idempotency: idem })));
   };
   return (
     <form onSubmit={submit} noValidate>
@@ -70,6 +70,7 @@ function RoleForm(props: { role?: Role; onSaved: () => void }) {
   const [description, setDescription] = useState(props.role?.description ?? '');
   const [perms, setPerms] = useState<string[]>(props.role?.permissions ?? []);
   const mine = membership()?.permissions ?? [];
+  const [idem] = useState(() => new IdempotencyKeys());
   const submit = (e: Event) => {
     e.preventDefault();
     form.run(async () => {
@@ -77,7 +78,7 @@ function RoleForm(props: { role?: Role; onSaved: () => void }) {
       if (props.role) {
         await patch(merchantPath(`/roles/${encodeURIComponent(props.role.id)}`), body);
       } else {
-        await post(merchantPath('/roles'), body, { idempotencyKey: newIdempotencyKey() });
+        await post(merchantPath('/roles'), body, { idempotency: idem });
       }
       props.onSaved();
     });
@@ -383,69 +384,141 @@ export function Security() {
   );
 }
 
+// An on/off setting: a checkbox exposed as a switch, with its one-line explanation as the
+// accessible description.
+function Switch(props: { name: string; label: string; hint: string; checked: boolean; onChange: (v: boolean) => void }) {
+  const id = useRef('sw' + ++switchSeq).current;
+  return (
+    <div class="switch-field">
+      <label class="check" for={id}>
+        <input
+          id={id}
+          type="checkbox"
+          role="switch"
+          name={props.name}
+          checked={props.checked}
+          aria-describedby={id + '-hint'}
+          onChange={(e) => props.onChange((e.currentTarget as HTMLInputElement).checked)}
+        />{' '}
+        {props.label}
+      </label>
+      <small id={id + '-hint'} class="muted">
+        {props.hint}
+      </small>
+    </div>
+  );
+}
+let switchSeq = 0;
+
 function PolicyForm(props: { policy: SecurityPolicy; onSaved: () => void }) {
   const form = useForm();
   const [mfa, setMfa] = useState(props.policy.mfa_required_for_all);
   const [idle, setIdle] = useState(String(props.policy.idle_timeout_minutes));
   const [absolute, setAbsolute] = useState(String(props.policy.absolute_timeout_hours));
+  const [blockIp, setBlockIp] = useState(!!props.policy.auto_block_ip);
+  const [revokeKey, setRevokeKey] = useState(!!props.policy.auto_revoke_key);
   const [saved, setSaved] = useState(false);
   const writable = can('settings:write');
+  const number = (v: string) => (/^\d+$/.test(v.trim()) ? Number(v) : v);
   const submit = (e: Event) => {
     e.preventDefault();
     setSaved(false);
+    // Changing the policy needs a recent password (and code): a 401 reauthentication_required
+    // opens the step-up dialog and the request is repeated (api.ts).
     form.run(async () => {
       await patch(merchantPath('/security_policy'), {
         mfa_required_for_all: mfa,
-        idle_timeout_minutes: Number(idle),
-        absolute_timeout_hours: Number(absolute),
+        idle_timeout_minutes: number(idle),
+        absolute_timeout_hours: number(absolute),
+        auto_block_ip: blockIp,
+        auto_revoke_key: revokeKey,
       });
       setSaved(true);
       props.onSaved();
     });
   };
   return (
-    <form onSubmit={submit} noValidate>
-      <fieldset disabled={!writable}>
-        <label class="check">
-          <input type="checkbox" checked={mfa} onChange={(e) => setMfa((e.currentTarget as HTMLInputElement).checked)} /> Require two-step
-          verification for every member (owners and admins always need it)
-        </label>
+    <form onSubmit={submit} noValidate onInput={() => setSaved(false)}>
+      {!writable && <p class="muted">Your role can see this policy but not change it.</p>}
+      <fieldset class="policy" disabled={!writable}>
+        <legend>Sign-in and sessions</legend>
+        <Switch
+          name="mfa_required_for_all"
+          label="Require two-step verification for every member"
+          hint="Owners and admins always need it; with this on, every member must set it up at their next request."
+          checked={mfa}
+          onChange={setMfa}
+        />
         <Field form={form} name="idle_timeout_minutes" label="Sign out after inactivity (minutes)" hint="1 to 15.">
           {(a) => <input {...a} type="number" min={1} max={15} value={idle} onInput={(e) => setIdle(inputValue(e))} />}
         </Field>
         <Field form={form} name="absolute_timeout_hours" label="Maximum session length (hours)" hint="1 to 12.">
           {(a) => <input {...a} type="number" min={1} max={12} value={absolute} onInput={(e) => setAbsolute(inputValue(e))} />}
         </Field>
-        <FormError form={form} />
-        {writable && (
-          <button type="submit" class="primary" disabled={form.busy}>
-            Save policy
-          </button>
-        )}
-        {saved && (
-          <span class="ok-note" role="status">
-            {' '}
-            Saved.
-          </span>
-        )}
       </fieldset>
+      <fieldset class="policy" disabled={!writable}>
+        <legend>Automatic containment</legend>
+        <p class="muted small">
+          What LiasonPay does on its own when it detects an attack on your account (card testing, a burst of failed sign-ins, a key used from
+          outside its allowed addresses). Every detection is also sent to you as a <code>security.alert</code> event; both are off by default.
+        </p>
+        <Switch
+          name="auto_block_ip"
+          label="Block the attacking IP address"
+          hint="Refuses that address's requests to this merchant for a while (an hour by default) with 403 ip_blocked."
+          checked={blockIp}
+          onChange={setBlockIp}
+        />
+        <Switch
+          name="auto_revoke_key"
+          label="Revoke the API key involved"
+          hint="Revokes the key at once (audited as api_key.revoke); the integration using it needs a new key."
+          checked={revokeKey}
+          onChange={setRevokeKey}
+        />
+      </fieldset>
+      <FormError form={form} />
+      {writable && (
+        <button type="submit" class="primary" disabled={form.busy}>
+          Save policy
+        </button>
+      )}
+      {saved && (
+        <span class="ok-note" role="status">
+          {' '}
+          Saved.
+        </span>
+      )}
+      {props.policy.updated ? (
+        <p class="muted small">
+          Last changed <Time unix={props.policy.updated} />
+          {props.policy.updated_by ? <> by <code>{props.policy.updated_by}</code></> : null}.
+        </p>
+      ) : null}
     </form>
   );
 }
 
+const AUDIT_FILTERS = ['action', 'actor', 'outcome', 'created[gte]', 'created[lte]'];
+const PAGE_SIZES = ['10', '25', '50', '100'];
+const NO_CURSOR = { starting_after: undefined, ending_before: undefined };
+
+// The merchant's audit log (docs/dashboard-api.md §8): filters and the page size live in the
+// query string, so a filtered view can be bookmarked; the export links carry the same filters.
 export function AuditLog() {
   const { query } = useLocation();
   const key = query.toString();
   const filters: Record<string, string> = {};
-  for (const k of ['action', 'actor', 'outcome', 'created[gte]', 'created[lte]']) {
+  for (const k of AUDIT_FILTERS) {
     const v = query.get(k);
     if (v) filters[k] = v;
   }
+  const limit = PAGE_SIZES.includes(query.get('limit') ?? '') ? query.get('limit')! : '25';
   const r = useResource(
     () =>
       get<List<AuditEvent>>(merchantPath('/audit_events'), {
         ...filters,
-        limit: 50,
+        limit,
         starting_after: query.get('starting_after'),
         ending_before: query.get('ending_before'),
       }),
@@ -454,6 +527,7 @@ export function AuditLog() {
   const [action, setAction] = useState(query.get('action') ?? '');
   const [actor, setActor] = useState(query.get('actor') ?? '');
   const exportHref = (format: string) => API_BASE + merchantPath('/audit_events/export') + buildQuery({ ...filters, format });
+  const filtered = Object.keys(filters).length > 0;
   return (
     <section>
       <PageHead title="Audit log">
@@ -464,23 +538,32 @@ export function AuditLog() {
           Export JSON lines
         </a>
       </PageHead>
+      <p class="muted small">
+        Every privileged action on this merchant, newest first. The log is append-only and hash-chained. Exports contain at most 100,000
+        records{filtered ? ' and use the filters below' : ''}, and are audited themselves.
+      </p>
       <form
         class="filters"
         role="search"
+        aria-label="Audit log filters"
         onSubmit={(e) => {
           e.preventDefault();
-          setQuery({ action, actor, starting_after: undefined, ending_before: undefined });
+          setQuery({ action: action.trim(), actor: actor.trim(), ...NO_CURSOR });
         }}
       >
         <label class="inline">
-          Action <input value={action} placeholder="api_key.*" onInput={(e) => setAction(inputValue(e))} />
+          Action <input name="action" value={action} placeholder="api_key.*" onInput={(e) => setAction(inputValue(e))} />
         </label>
         <label class="inline">
-          Actor <input value={actor} placeholder="usr_… or key_…" onInput={(e) => setActor(inputValue(e))} />
+          Actor <input name="actor" value={actor} placeholder="usr_… or key_…" onInput={(e) => setActor(inputValue(e))} />
         </label>
         <label class="inline">
           Outcome{' '}
-          <select value={query.get('outcome') ?? ''} onChange={(e) => setQuery({ outcome: (e.currentTarget as HTMLSelectElement).value })}>
+          <select
+            name="outcome"
+            value={query.get('outcome') ?? ''}
+            onChange={(e) => setQuery({ outcome: (e.currentTarget as HTMLSelectElement).value, ...NO_CURSOR })}
+          >
             <option value="">Any</option>
             <option value="success">success</option>
             <option value="denied">denied</option>
@@ -491,21 +574,46 @@ export function AuditLog() {
           From{' '}
           <input
             type="date"
+            name="from"
             value={unixToDate(query.get('created[gte]'))}
-            onChange={(e) => setQuery({ 'created[gte]': String(dateToUnix(inputValue(e)) ?? '') })}
+            onChange={(e) => setQuery({ 'created[gte]': String(dateToUnix(inputValue(e)) ?? ''), ...NO_CURSOR })}
           />
         </label>
         <label class="inline">
           To{' '}
           <input
             type="date"
+            name="to"
             value={unixToDate(query.get('created[lte]'))}
-            onChange={(e) => setQuery({ 'created[lte]': String(dateToUnix(inputValue(e), true) ?? '') })}
+            onChange={(e) => setQuery({ 'created[lte]': String(dateToUnix(inputValue(e), true) ?? ''), ...NO_CURSOR })}
           />
+        </label>
+        <label class="inline">
+          Per page{' '}
+          <select name="limit" value={limit} onChange={(e) => setQuery({ limit: (e.currentTarget as HTMLSelectElement).value, ...NO_CURSOR })}>
+            {PAGE_SIZES.map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
         </label>
         <button type="submit" class="secondary">
           Filter
         </button>
+        {filtered && (
+          <button
+            type="button"
+            class="ghost"
+            onClick={() => {
+              setAction('');
+              setActor('');
+              setQuery({ action: undefined, actor: undefined, outcome: undefined, 'created[gte]': undefined, 'created[lte]': undefined, ...NO_CURSOR });
+            }}
+          >
+            Clear filters
+          </button>
+        )}
       </form>
       <Loading r={r}>
         {(l) =>
@@ -514,7 +622,7 @@ export function AuditLog() {
           ) : (
             <>
               <div class="table-wrap">
-                <table class="table">
+                <table class="table" aria-label="Audit records">
                   <thead>
                     <tr>
                       <th scope="col">Time</th>
@@ -523,22 +631,26 @@ export function AuditLog() {
                       <th scope="col">Target</th>
                       <th scope="col">Outcome</th>
                       <th scope="col">Source</th>
+                      <th scope="col">Details</th>
                     </tr>
                   </thead>
                   <tbody>
                     {l.data.map((a) => (
-                      <tr key={a.id}>
+                      <tr key={a.id} data-id={a.id}>
                         <td>
                           <Time unix={a.created} />
                         </td>
                         <td class="wrap">
                           {a.actor.email ?? a.actor.id}
-                          <div class="muted small">{a.actor.type}</div>
+                          <div class="muted small">
+                            {a.actor.type}
+                            {a.actor.email ? <> · {a.actor.id}</> : null}
+                          </div>
                         </td>
                         <td>
                           <code>{a.action}</code>
                         </td>
-                        <td>
+                        <td class="wrap">
                           <code>{a.target}</code>
                         </td>
                         <td>
@@ -547,6 +659,16 @@ export function AuditLog() {
                         <td>
                           {a.source_ip ?? '—'}
                           <div class="muted small">{a.request_id}</div>
+                        </td>
+                        <td>
+                          {a.details && Object.keys(a.details).length > 0 ? (
+                            <details>
+                              <summary>Show</summary>
+                              <pre class="json small">{JSON.stringify(a.details, null, 2)}</pre>
+                            </details>
+                          ) : (
+                            <span class="muted">—</span>
+                          )}
                         </td>
                       </tr>
                     ))}
