@@ -62,8 +62,11 @@ routing::PaymentFacts FactsOf(const Payment& p,
 
 namespace {
 
+// Versions stored before max_attempts existed lack it: shown re-rendered, with the default.
 PaymentService::RoutingVersion ToVersion(const routing_repo::Version& v) {
-  return {v.version, v.config, v.active, v.created_us, v.created_by};
+  auto parsed = routing::ParseConfig(v.config);
+  return {v.version, parsed ? routing::RenderConfig(*parsed) : v.config, v.active, v.created_us,
+          v.created_by};
 }
 
 // Where a configuration names `id` first, as a parameter path.
@@ -186,10 +189,12 @@ Task<Result<PaymentService::RoutingVersion>> PaymentService::ActivateRouting(con
 Task<Result<std::string>> PaymentService::SimulateRouting(const Principal& p, SimulateInput input) {
   routing::Decision d;
   int64_t version = 0;
+  int max_attempts = routing::kDefaultMaxAttempts;
   auto r = co_await store::Read(store_, [&](Tx& tx) -> Result<void> {
     auto active = routing_flow::LoadActive(tx, *routing_cache_, p.merchant_id, p.mode);
     if (!active) return active.error();
     version = active->version;
+    if (active->config) max_attempts = active->config->max_attempts;
     auto accounts = merchants::ActiveAccounts(tx, p.merchant_id, p.mode);
     if (!accounts) return accounts.error();
     std::vector<routing::AccountView> views;
@@ -217,11 +222,18 @@ Task<Result<std::string>> PaymentService::SimulateRouting(const Principal& p, Si
     }
     return a;
   };
+  // Accounts cut by max_attempts are listed in `skipped` too, after the others.
+  json::array skipped = list(d.skipped);
+  for (const auto& c : d.beyond_max_attempts) {
+    skipped.push_back(
+        json::object{{"connector_account", c.connector_account}, {"reason", "beyond_max_attempts"}});
+  }
   json::object o{{"object", "routing_simulation"},
                  {"version", version == 0 ? json::value(nullptr) : json::value(version)},
                  {"rule", d.rule.empty() ? json::value(nullptr) : json::value(d.rule)},
+                 {"max_attempts", max_attempts},
                  {"candidates", list(d.candidates)},
-                 {"skipped", list(d.skipped)}};
+                 {"skipped", std::move(skipped)}};
   co_return json::serialize(o);
 }
 
