@@ -225,8 +225,8 @@ Task<Result<std::string>> PaymentService::SimulateRouting(const Principal& p, Si
   // Accounts cut by max_attempts are listed in `skipped` too, after the others.
   json::array skipped = list(d.skipped);
   for (const auto& c : d.beyond_max_attempts) {
-    skipped.push_back(
-        json::object{{"connector_account", c.connector_account}, {"reason", "beyond_max_attempts"}});
+    skipped.push_back(json::object{{"connector_account", c.connector_account},
+                                   {"reason", "beyond_max_attempts"}});
   }
   json::object o{{"object", "routing_simulation"},
                  {"version", version == 0 ? json::value(nullptr) : json::value(version)},

@@ -140,8 +140,8 @@ TEST(RoutingDecide, VolumeSplitIsDeterministicPerDrawAndWithinTwoPercentOverTenT
 // max_attempts cuts the candidate list (open-breaker accounts count too); what was cut is kept
 // in beyond_max_attempts, in order, for simulate.
 TEST(RoutingDecide, MaxAttemptsCutsTheCandidateList) {
-  const std::vector<AccountView> six = {{"ca_a"}, {"ca_b"}, {"ca_c"},
-                                        {"ca_d"}, {"ca_e", true, true, true}, {"ca_f"}};
+  const std::vector<AccountView> six = {
+      {"ca_a"}, {"ca_b"}, {"ca_c"}, {"ca_d"}, {"ca_e", true, true, true}, {"ca_f"}};
   // Default (absent): 3.
   auto d = Decide(Parse(R"({"rules":[]})"), Payment{}.Facts(), six, 0);
   EXPECT_EQ(Ids(d), (std::vector<std::string>{"ca_a", "ca_b", "ca_c"}));
@@ -174,10 +174,10 @@ TEST(RoutingConfig, MaxAttemptsIsAnIntegerFromOneToFive) {
   EXPECT_EQ(kDefaultMaxAttempts, 3);
   EXPECT_EQ(Parse(R"({"max_attempts":1})").max_attempts, 1);
   EXPECT_EQ(Parse(R"({"max_attempts":5})").max_attempts, 5);
-  for (const char* bad : {R"({"max_attempts":0})", R"({"max_attempts":6})",
-                          R"({"max_attempts":-1})", R"({"max_attempts":2.5})",
-                          R"({"max_attempts":"2"})", R"({"max_attempts":null})",
-                          R"({"max_attempts":true})", R"({"max_attempts":18446744073709551615})"}) {
+  for (const char* bad :
+       {R"({"max_attempts":0})", R"({"max_attempts":6})", R"({"max_attempts":-1})",
+        R"({"max_attempts":2.5})", R"({"max_attempts":"2"})", R"({"max_attempts":null})",
+        R"({"max_attempts":true})", R"({"max_attempts":18446744073709551615})"}) {
     auto c = ParseConfig(bad);
     ASSERT_FALSE(c) << bad;
     EXPECT_EQ(c.error().param, "max_attempts") << bad;

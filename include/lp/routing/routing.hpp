@@ -83,9 +83,9 @@ inline constexpr std::string_view kCardBrands[] = {"visa", "mastercard", "amex",
                                                    "jcb",  "unionpay",   "diners"};
 
 // Parses and validates `{"rules":[…], "fallback":[…], "max_attempts": n}` (each optional;
-// max_attempts an integer 1..kMaxAttemptsCap, absent = kDefaultMaxAttempts). Errors are Error::Invalid whose `param`
-// is the offending path (`rules[0].conditions.currency`, `fallback[2]`); unknown keys are
-// refused by name. Linear in the input.
+// max_attempts an integer 1..kMaxAttemptsCap, absent = kDefaultMaxAttempts). Errors are
+// Error::Invalid whose `param` is the offending path (`rules[0].conditions.currency`,
+// `fallback[2]`); unknown keys are refused by name. Linear in the input.
 Result<Config> ParseConfig(std::string_view json);
 // The same on a parsed request body (the API's strict parser has already run its checks).
 Result<Config> ParseConfig(const boost::json::object& body);
@@ -131,7 +131,7 @@ struct Decision {
   std::vector<Candidate> candidates;
   // Candidates that were left out because max_attempts was reached (in order, for `simulate`).
   std::vector<Candidate> beyond_max_attempts;
-  std::string rule;                   // the name of the rule that matched, empty if none
+  std::string rule;  // the name of the rule that matched, empty if none
   // Accounts the configuration named that cannot take this payment (inactive, another
   // connector's payment method, unknown): with their reason, for `simulate`.
   std::vector<Candidate> skipped;
