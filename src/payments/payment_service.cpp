@@ -81,7 +81,7 @@ Result<Routed> Route(Tx& tx, const connectors::ConnectorRegistry& registry, cons
     std::vector<std::pair<std::string, std::string>> metadata;
     const auto facts = routing_flow::FactsOf(payment, metadata);
     const routing::Decision d =
-        routing::Decide(*active->config, facts, views, SystemRandom().NextU64());
+        routing::Decide(*active->config, facts, views, routing_flow::SplitDraw());
     Routed out{{}, ""};
     for (const auto& c : d.candidates) {  // at most max_attempts (Decide cuts)
       for (auto& a : *accounts) {

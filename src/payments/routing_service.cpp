@@ -17,23 +17,37 @@ namespace routing_flow {
 
 Result<ActiveConfig> LoadActive(Tx& tx, PaymentService::RoutingCache& cache,
                                 const std::string& merchant_id, Mode mode) {
-  auto row = routing_repo::Active(tx, merchant_id, ToString(mode));
-  if (!row) return row.error();
-  if (!*row) return ActiveConfig{};
+  // Every payment asks the store which version is active (so a PUT or an activate on any node
+  // is seen by the next payment); only the version number is read. The configuration text
+  // (~30 KB with 100 rules) is read and parsed once per version (bench/RESULTS.md).
+  auto version = routing_repo::ActiveVersion(tx, merchant_id, ToString(mode));
+  if (!version) return version.error();
+  if (!*version) return ActiveConfig{};
   const std::string key = merchant_id + "/" + std::string(ToString(mode));
   {
     std::lock_guard lock(cache.mu);
     auto it = cache.by_key.find(key);
-    if (it != cache.by_key.end() && it->second.first == (*row)->version) {
+    if (it != cache.by_key.end() && it->second.first == **version) {
       return ActiveConfig{it->second.first, it->second.second};
     }
   }
+  auto row = routing_repo::Get(tx, merchant_id, ToString(mode), **version);
+  if (!row) return row.error();
+  if (!*row) return Error::Internal("active routing version vanished: " + key);
   auto parsed = routing::ParseConfig((*row)->config);
   if (!parsed) return Error::Internal("stored routing configuration invalid: " + key);
   auto shared = std::make_shared<const routing::Config>(std::move(*parsed));
   std::lock_guard lock(cache.mu);
   cache.by_key[key] = {(*row)->version, shared};
   return ActiveConfig{(*row)->version, shared};
+}
+
+uint64_t SplitDraw() {
+  thread_local uint64_t state = SystemRandom().NextU64();
+  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
 }
 
 routing::PaymentFacts FactsOf(const Payment& p,
@@ -211,7 +225,7 @@ Task<Result<std::string>> PaymentService::SimulateRouting(const Principal& p, Si
     f.metadata = input.metadata;
     static const routing::Config kNone;
     d = routing::Decide(active->config ? *active->config : kNone, f, views,
-                        SystemRandom().NextU64());
+                        routing_flow::SplitDraw());
     return {};
   });
   if (!r) co_return r.error();
