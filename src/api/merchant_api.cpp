@@ -43,11 +43,13 @@ void RegisterMerchantApi(http::Router& r, const MerchantApiDeps& deps) {
   add("GET", "/v1/api_keys", "api_keys:write", ListApiKeys);
   add("POST", "/v1/api_keys/{id}/roll", "api_keys:write", RollApiKey);
   add("DELETE", "/v1/api_keys/{id}", "api_keys:write", RevokeApiKey);
-  add("GET", "/v1/routing", "connectors:read", GetRouting);
-  add("PUT", "/v1/routing", "connectors:write", PutRouting);
-  add("GET", "/v1/routing/versions", "connectors:read", ListRoutingVersions);
-  add("POST", "/v1/routing/versions/{n}/activate", "connectors:write", ActivateRoutingVersion);
-  add("POST", "/v1/routing/simulate", "connectors:read", SimulateRouting);
+  // routing:* (not connectors:*): where money goes is its own privilege (docs/routing.md);
+  // keys made before it existed were given it by migration 14.
+  add("GET", "/v1/routing", "routing:read", GetRouting);
+  add("PUT", "/v1/routing", "routing:write", PutRouting);
+  add("GET", "/v1/routing/versions", "routing:read", ListRoutingVersions);
+  add("POST", "/v1/routing/versions/{n}/activate", "routing:write", ActivateRoutingVersion);
+  add("POST", "/v1/routing/simulate", "routing:read", SimulateRouting);
 
   // Inbound PSP webhooks: no API key. The PSP's signature over the raw body, checked with the
   // named connector account's own signing secret, authenticates the request

@@ -5,6 +5,7 @@
 
 #include "api/handlers.hpp"
 #include "api/input.hpp"
+#include "lp/routing/routing.hpp"
 
 namespace lp::api::handlers {
 
@@ -38,13 +39,14 @@ Task<Result<Answer>> GetRouting(const MerchantApiDeps& d, Request& req, const Pr
                                                   {"version", nullptr},
                                                   {"active", true},
                                                   {"rules", json::array{}},
-                                                  {"fallback", json::array{}}})};
+                                                  {"fallback", json::array{}},
+                                                  {"max_attempts", routing::kDefaultMaxAttempts}})};
   }
   co_return Answer{json::serialize(VersionObject(**v))};
 }
 
 Task<Result<Answer>> PutRouting(const MerchantApiDeps& d, Request& req, const Principal& p) {
-  auto body = ParseBody(req, {"rules", "fallback"});
+  auto body = ParseBody(req, {"rules", "fallback", "max_attempts"});
   if (!body) co_return body.error();
   auto v = co_await d.payments.PutRouting(p, json::serialize(*body), d.pipeline.ActorOf(req, p));
   if (!v) co_return v.error();

@@ -31,9 +31,10 @@ Error NoSuch(std::string_view what, std::string_view id, std::string param = "id
                          std::move(param));
 }
 
-// At most this many authorization attempts per payment confirmation (the first and the
-// cascaded ones).
-constexpr size_t kMaxAuthorizeAttempts = 3;
+// Authorization attempts per payment confirmation (the first and the cascaded ones): the active
+// routing configuration's max_attempts (routing::Decide cuts its candidates to it); without a
+// configuration the default (3).
+constexpr auto kDefaultAuthorizeAttempts = static_cast<size_t>(routing::kDefaultMaxAttempts);
 
 // Where an authorization goes: the first candidate, then (cascade) the next ones in order.
 struct Routed {
@@ -80,10 +81,9 @@ Result<Routed> Route(Tx& tx, const connectors::ConnectorRegistry& registry, cons
     std::vector<std::pair<std::string, std::string>> metadata;
     const auto facts = routing_flow::FactsOf(payment, metadata);
     const routing::Decision d =
-        routing::Decide(*active->config, facts, views, SystemRandom().NextU64());
+        routing::Decide(*active->config, facts, views, routing_flow::SplitDraw());
     Routed out{{}, ""};
-    for (const auto& c : d.candidates) {
-      if (out.candidates.size() >= kMaxAuthorizeAttempts) break;
+    for (const auto& c : d.candidates) {  // at most max_attempts (Decide cuts)
       for (auto& a : *accounts) {
         if (a.id == c.connector_account) out.candidates.push_back(a);
       }
@@ -108,7 +108,9 @@ Result<Routed> Route(Tx& tx, const connectors::ConnectorRegistry& registry, cons
         out.candidates.begin(), out.candidates.end(),
         [&](const connectors::Account& a) { return !breakers->IsOpen(a.id, now); });
   }
-  if (out.candidates.size() > kMaxAuthorizeAttempts) out.candidates.resize(kMaxAuthorizeAttempts);
+  if (out.candidates.size() > kDefaultAuthorizeAttempts) {
+    out.candidates.resize(kDefaultAuthorizeAttempts);
+  }
   if (!out.candidates.empty()) return out;
   return Error::Invalid("no_connector_available",
                         "No active connector account takes this payment method.", "payment_method");

@@ -25,6 +25,32 @@ Result<std::optional<Version>> Active(store::Tx& tx, const std::string& merchant
   return out;
 }
 
+Result<std::optional<int64_t>> ActiveVersion(store::Tx& tx, const std::string& merchant_id,
+                                             std::string_view mode) {
+  static const std::string sql =
+      "SELECT version FROM routing_configs WHERE merchant_id = ? AND mode = ? AND active = 1";
+  std::optional<int64_t> out;
+  auto r = tx.Query(sql, {merchant_id, mode}, [&](const store::Row& row) {
+    out = row.Int(0);
+    return false;
+  });
+  if (!r) return r.error();
+  return out;
+}
+
+Result<std::optional<Version>> Get(store::Tx& tx, const std::string& merchant_id,
+                                   std::string_view mode, int64_t version) {
+  std::optional<Version> out;
+  auto r = tx.Query("SELECT " + std::string(kCols) +
+                        " FROM routing_configs WHERE merchant_id = ? AND mode = ? AND version = ?",
+                    {merchant_id, mode, version}, [&](const store::Row& row) {
+                      out = Read(row);
+                      return false;
+                    });
+  if (!r) return r.error();
+  return out;
+}
+
 Result<std::vector<Version>> List(store::Tx& tx, const std::string& merchant_id,
                                   std::string_view mode) {
   std::vector<Version> out;

@@ -21,6 +21,14 @@ struct Version {
 // The active version, if the merchant ever configured routing in this mode.
 Result<std::optional<Version>> Active(store::Tx& tx, const std::string& merchant_id,
                                       std::string_view mode);
+// Only the active version's number (the payment path's per-payment question: the configuration
+// itself is read with Get when the parsed cache does not hold that version). Index-only with
+// migration 14's routing_configs_active_version.
+Result<std::optional<int64_t>> ActiveVersion(store::Tx& tx, const std::string& merchant_id,
+                                             std::string_view mode);
+// One version.
+Result<std::optional<Version>> Get(store::Tx& tx, const std::string& merchant_id,
+                                   std::string_view mode, int64_t version);
 // Every version, newest first.
 Result<std::vector<Version>> List(store::Tx& tx, const std::string& merchant_id,
                                   std::string_view mode);

@@ -17,23 +17,37 @@ namespace routing_flow {
 
 Result<ActiveConfig> LoadActive(Tx& tx, PaymentService::RoutingCache& cache,
                                 const std::string& merchant_id, Mode mode) {
-  auto row = routing_repo::Active(tx, merchant_id, ToString(mode));
-  if (!row) return row.error();
-  if (!*row) return ActiveConfig{};
+  // Every payment asks the store which version is active (so a PUT or an activate on any node
+  // is seen by the next payment); only the version number is read. The configuration text
+  // (~30 KB with 100 rules) is read and parsed once per version (bench/RESULTS.md).
+  auto version = routing_repo::ActiveVersion(tx, merchant_id, ToString(mode));
+  if (!version) return version.error();
+  if (!*version) return ActiveConfig{};
   const std::string key = merchant_id + "/" + std::string(ToString(mode));
   {
     std::lock_guard lock(cache.mu);
     auto it = cache.by_key.find(key);
-    if (it != cache.by_key.end() && it->second.first == (*row)->version) {
+    if (it != cache.by_key.end() && it->second.first == **version) {
       return ActiveConfig{it->second.first, it->second.second};
     }
   }
+  auto row = routing_repo::Get(tx, merchant_id, ToString(mode), **version);
+  if (!row) return row.error();
+  if (!*row) return Error::Internal("active routing version vanished: " + key);
   auto parsed = routing::ParseConfig((*row)->config);
   if (!parsed) return Error::Internal("stored routing configuration invalid: " + key);
   auto shared = std::make_shared<const routing::Config>(std::move(*parsed));
   std::lock_guard lock(cache.mu);
   cache.by_key[key] = {(*row)->version, shared};
   return ActiveConfig{(*row)->version, shared};
+}
+
+uint64_t SplitDraw() {
+  thread_local uint64_t state = SystemRandom().NextU64();
+  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
 }
 
 routing::PaymentFacts FactsOf(const Payment& p,
@@ -62,8 +76,11 @@ routing::PaymentFacts FactsOf(const Payment& p,
 
 namespace {
 
+// Versions stored before max_attempts existed lack it: shown re-rendered, with the default.
 PaymentService::RoutingVersion ToVersion(const routing_repo::Version& v) {
-  return {v.version, v.config, v.active, v.created_us, v.created_by};
+  auto parsed = routing::ParseConfig(v.config);
+  return {v.version, parsed ? routing::RenderConfig(*parsed) : v.config, v.active, v.created_us,
+          v.created_by};
 }
 
 // Where a configuration names `id` first, as a parameter path.
@@ -186,10 +203,12 @@ Task<Result<PaymentService::RoutingVersion>> PaymentService::ActivateRouting(con
 Task<Result<std::string>> PaymentService::SimulateRouting(const Principal& p, SimulateInput input) {
   routing::Decision d;
   int64_t version = 0;
+  int max_attempts = routing::kDefaultMaxAttempts;
   auto r = co_await store::Read(store_, [&](Tx& tx) -> Result<void> {
     auto active = routing_flow::LoadActive(tx, *routing_cache_, p.merchant_id, p.mode);
     if (!active) return active.error();
     version = active->version;
+    if (active->config) max_attempts = active->config->max_attempts;
     auto accounts = merchants::ActiveAccounts(tx, p.merchant_id, p.mode);
     if (!accounts) return accounts.error();
     std::vector<routing::AccountView> views;
@@ -206,7 +225,7 @@ Task<Result<std::string>> PaymentService::SimulateRouting(const Principal& p, Si
     f.metadata = input.metadata;
     static const routing::Config kNone;
     d = routing::Decide(active->config ? *active->config : kNone, f, views,
-                        SystemRandom().NextU64());
+                        routing_flow::SplitDraw());
     return {};
   });
   if (!r) co_return r.error();
@@ -217,11 +236,18 @@ Task<Result<std::string>> PaymentService::SimulateRouting(const Principal& p, Si
     }
     return a;
   };
+  // Accounts cut by max_attempts are listed in `skipped` too, after the others.
+  json::array skipped = list(d.skipped);
+  for (const auto& c : d.beyond_max_attempts) {
+    skipped.push_back(json::object{{"connector_account", c.connector_account},
+                                   {"reason", "beyond_max_attempts"}});
+  }
   json::object o{{"object", "routing_simulation"},
                  {"version", version == 0 ? json::value(nullptr) : json::value(version)},
                  {"rule", d.rule.empty() ? json::value(nullptr) : json::value(d.rule)},
+                 {"max_attempts", max_attempts},
                  {"candidates", list(d.candidates)},
-                 {"skipped", list(d.skipped)}};
+                 {"skipped", std::move(skipped)}};
   co_return json::serialize(o);
 }
 

@@ -263,8 +263,15 @@ Result<Config> ParseConfig(std::string_view text) {
 }
 
 Result<Config> ParseConfig(const json::object& o) {
-  if (auto k = OnlyKeys(o, "", {"rules", "fallback"}); !k) return k.error();
+  if (auto k = OnlyKeys(o, "", {"rules", "fallback", "max_attempts"}); !k) return k.error();
   Config c;
+  if (const auto* m = o.if_contains("max_attempts")) {
+    if (!m->is_int64() || m->as_int64() < 1 || m->as_int64() > kMaxAttemptsCap) {
+      return Bad("max_attempts", "max_attempts must be an integer from 1 to " +
+                                     std::to_string(kMaxAttemptsCap) + ".");
+    }
+    c.max_attempts = static_cast<int>(m->as_int64());
+  }
   if (const auto* r = o.if_contains("rules")) {
     if (!r->is_array()) return Bad("rules", "rules must be an array.");
     if (r->as_array().size() > kMaxRules) {
@@ -362,8 +369,9 @@ std::string RenderConfig(const Config& c) {
   }
   json::array fallback;
   for (const auto& f : c.fallback) fallback.emplace_back(f);
-  return json::serialize(
-      json::object{{"rules", std::move(rules)}, {"fallback", std::move(fallback)}});
+  return json::serialize(json::object{{"rules", std::move(rules)},
+                                      {"fallback", std::move(fallback)},
+                                      {"max_attempts", c.max_attempts}});
 }
 
 std::vector<std::string> ReferencedAccounts(const Config& c) {

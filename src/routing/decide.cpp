@@ -1,5 +1,6 @@
 // The routing decision: pure, linear in (rules × conditions + accounts).
 #include <algorithm>
+#include <iterator>
 #include <string>
 
 #include "lp/routing/routing.hpp"
@@ -173,6 +174,12 @@ Decision Decide(const Config& config, const PaymentFacts& payment,
     }
   }
   b.Finish();
+  const auto cap = static_cast<size_t>(std::max(config.max_attempts, 1));
+  if (d.candidates.size() > cap) {
+    d.beyond_max_attempts.assign(std::make_move_iterator(d.candidates.begin() + cap),
+                                 std::make_move_iterator(d.candidates.end()));
+    d.candidates.resize(cap);
+  }
   return d;
 }
 

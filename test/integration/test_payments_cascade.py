@@ -8,7 +8,9 @@ created in the order routing tries them, the first ones with `options: {"simulat
   ledger;
 - a hard decline stops at once; a timeout never cascades (the first PSP may have charged: the
   payment goes `processing` and recovery settles it, one attempt); a named account is never left;
-- at most three attempts per confirmation;
+- at most three attempts per confirmation by default; the routing configuration's
+  `max_attempts` (1-5) changes it: 1 never cascades after a soft decline, 2 stops after two, 5
+  reaches a fourth account;
 - kill -9 while the cascaded attempt is in flight: after restart the payment is final and has at
   most one successful charge;
 - circuit breakers: an account that keeps failing (20 calls, all refused) is opened, shown open on
@@ -146,6 +148,52 @@ class CascadeTest(unittest.TestCase):
         self.assertEqual(p["status"], "failed", p)
         self.assertEqual([x["connector_account"] for x in p["attempts"]], ids[:3], p)
         self.assertEqual(p["last_error"]["decline_code"], "do_not_honor", p)
+
+    def put_routing(self, m, cfg):
+        r = m.call("PUT", "/v1/routing", body=cfg)
+        self.assertEqual(r.status, 200, r)
+        return r.json
+
+    def test_max_attempts_one_never_cascades_after_a_soft_decline(self):
+        m, (a, b) = self.merchant("soft_decline", None)
+        self.assertEqual(self.put_routing(m, {"max_attempts": 1})["max_attempts"], 1)
+        p = self.pay(m)
+        self.assertEqual(p["status"], "failed", p)
+        self.assertEqual([x["connector_account"] for x in p["attempts"]], [a], p)
+        self.assertEqual(p["attempts"][0]["routing_reason"], "default_order@v1", p)
+        self.assertEqual(p["last_error"]["decline_code"], "do_not_honor", p)
+        self.assertEqual(authorize_count(self.srv, p["id"]), 1)
+        types = [e["type"] for e in m.events_for(p["id"])]
+        self.assertEqual(types.count("payment.failed"), 1, types)
+
+    def test_max_attempts_two_stops_after_two_attempts(self):
+        m, ids = self.merchant("soft_decline", "soft_decline", None)
+        self.put_routing(m, {"fallback": ids, "max_attempts": 2})
+        p = self.pay(m)
+        self.assertEqual(p["status"], "failed", p)
+        att = p["attempts"]
+        self.assertEqual([x["connector_account"] for x in att], ids[:2], p)
+        self.assertEqual([x["routing_reason"] for x in att],
+                         ["fallback[0]@v1", "cascade_after_soft_decline"], att)
+        self.assertEqual(authorize_count(self.srv, p["id"]), 2)
+        self.assertEqual(successful_charges(self.srv, p["id"]), [])
+
+    def test_a_configuration_without_max_attempts_keeps_three(self):
+        m, ids = self.merchant("soft_decline", "soft_decline", "soft_decline", None)
+        self.assertEqual(self.put_routing(m, {"fallback": ids})["max_attempts"], 3)
+        p = self.pay(m)
+        self.assertEqual(p["status"], "failed", p)
+        self.assertEqual([x["connector_account"] for x in p["attempts"]], ids[:3], p)
+
+    def test_max_attempts_five_reaches_a_fourth_account_with_one_charge(self):
+        m, ids = self.merchant("soft_decline", "unavailable", "soft_decline", None)
+        self.put_routing(m, {"max_attempts": 5})
+        p = self.pay(m)
+        self.assertEqual(p["status"], "succeeded", p)
+        self.assertEqual([x["connector_account"] for x in p["attempts"]], ids, p)
+        self.assertEqual([x["status"] for x in p["attempts"]],
+                         ["failed", "failed", "failed", "succeeded"], p)
+        self.assertEqual(len(successful_charges(self.srv, p["id"])), 1)
 
     def test_a_failing_account_is_opened_and_then_tried_last(self):
         m, (a, b) = self.merchant("unavailable", None)

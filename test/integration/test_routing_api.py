@@ -9,11 +9,16 @@ and three sandbox accounts A, B, C (B soft-declines everything in one test):
 - a soft decline on the rule's account cascades to the next candidate of the decision;
 - every PUT is a new version; activating an earlier one rolls back; changes are audited;
 - `customer_country` (a new optional payment parameter, ISO alpha-2) is matched by rules;
-- a key with only `connectors:read` cannot change routing.
+- `max_attempts` (1-5, default 3) is validated, versioned, shown by GET and the versions list,
+  and cuts simulate's candidates (the rest listed in `skipped` as `beyond_max_attempts`);
+- scopes: `routing:read` reads and simulates, `routing:write` changes; `connectors:*` alone no
+  longer reaches routing; keys made before the routing scopes existed were given them by
+  migration `routing_scopes` (re-applied here on a key made without them).
 """
 
 from __future__ import annotations
 
+import sqlite3
 import unittest
 
 from harness import Server, run_cli
@@ -155,14 +160,101 @@ class RoutingApiTest(unittest.TestCase):
         self.assertEqual(out.stdout.count('"action":"routing.update"'), 2, out.stdout)
         self.assertEqual(out.stdout.count('"action":"routing.activate"'), 1, out.stdout)
 
-    def test_a_read_only_key_cannot_change_routing(self):
-        r = self.m.post("/v1/api_keys", {"type": "restricted", "scopes": ["connectors:read"]})
+    def test_max_attempts_is_validated_versioned_and_cuts_simulate(self):
+        a, b, c = self.ids
+        self.assertEqual(self.m.get("/v1/routing").json["max_attempts"], 3)
+        for bad in (0, 6, -1, "2", 2.5, None, True):
+            with self.subTest(max_attempts=bad):
+                r = self.put({"fallback": [a], "max_attempts": bad})
+                self.assertEqual(r.status, 400, r)
+                self.assertEqual(r.error["param"], "max_attempts", r)
+        self.assertEqual(self.m.get("/v1/routing/versions").json["data"], [])
+        r = self.put({"fallback": [a, b, c], "max_attempts": 2})
         self.assertEqual(r.status, 200, r)
-        ro = Merchant(self.srv, r.json["secret"], self.m.merchant_id)
+        self.assertEqual((r.json["version"], r.json["max_attempts"]), (1, 2), r.json)
+        self.assertEqual(self.m.get("/v1/routing").json["max_attempts"], 2)
+        sim = {"amount": 2000, "currency": "eur", "payment_method": "tok_visa"}
+        s = self.m.post("/v1/routing/simulate", sim)
+        self.assertEqual(s.status, 200, s)
+        self.assertEqual(s.json["max_attempts"], 2, s.json)
+        self.assertEqual([x["connector_account"] for x in s.json["candidates"]], [a, b], s.json)
+        self.assertEqual(s.json["skipped"],
+                         [{"connector_account": c, "reason": "beyond_max_attempts"}], s.json)
+        # Absent: the default, rendered in the stored version.
+        r = self.put({"fallback": [a, b, c]})
+        self.assertEqual((r.json["version"], r.json["max_attempts"]), (2, 3), r.json)
+        s = self.m.post("/v1/routing/simulate", sim)
+        self.assertEqual(len(s.json["candidates"]), 3, s.json)
+        self.assertEqual(s.json["skipped"], [], s.json)
+        vs = self.m.get("/v1/routing/versions").json["data"]
+        self.assertEqual([(v["version"], v["max_attempts"]) for v in vs], [(2, 3), (1, 2)])
+        # Rolling back brings its max_attempts back.
+        self.assertEqual(self.m.post("/v1/routing/versions/1/activate", {}).status, 200)
+        s = self.m.post("/v1/routing/simulate", sim)
+        self.assertEqual((s.json["version"], s.json["max_attempts"]), (1, 2), s.json)
+        self.assertEqual(len(s.json["candidates"]), 2, s.json)
+
+    def key(self, scopes):
+        r = self.m.post("/v1/api_keys", {"type": "restricted", "scopes": scopes})
+        self.assertEqual(r.status, 200, r)
+        return Merchant(self.srv, r.json["secret"], self.m.merchant_id)
+
+    def test_routing_scopes_guard_the_routing_api(self):
+        sim = {"amount": 2000, "currency": "eur", "payment_method": "tok_visa"}
+        ro = self.key(["routing:read"])
         self.assertEqual(ro.get("/v1/routing").status, 200)
+        self.assertEqual(ro.get("/v1/routing/versions").status, 200)
+        self.assertEqual(ro.post("/v1/routing/simulate", sim).status, 200)
         self.assertEqual(self.put(self.eur_rule(self.ids[1]), m=ro).status, 403)
         self.assertEqual(ro.post("/v1/routing/versions/1/activate", {}).status, 403)
+        rw = self.key(["routing:write"])
+        r = self.put(self.eur_rule(self.ids[1]), m=rw)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(rw.post("/v1/routing/versions/1/activate", {}).status, 200)
+        self.assertEqual(rw.get("/v1/routing").status, 200)  # write includes read
+        # routing:write does not reach the connector accounts, nor connectors:* routing.
+        self.assertEqual(rw.get(ACCOUNTS).status, 403)
+        cw = self.key(["connectors:write"])
+        self.assertEqual(cw.get(ACCOUNTS).status, 200)
+        self.assertEqual(cw.get("/v1/routing").status, 403)
+        self.assertEqual(self.put(self.eur_rule(self.ids[0]), m=cw).status, 403)
+        self.assertEqual(self.key(["connectors:read"]).post("/v1/routing/simulate", sim).status,
+                         403)
 
+
+class RoutingScopeMigrationTest(unittest.TestCase):
+    def test_keys_made_before_the_routing_scopes_keep_their_routing_access(self):
+        srv = Server()
+        try:
+            m = new_merchant(srv, name="Routing scope migration")
+            made = {}
+            for name, scopes in (("write", ["connectors:write"]), ("read", ["connectors:read"]),
+                                 ("other", ["payments:read"])):
+                r = m.post("/v1/api_keys", {"type": "restricted", "scopes": scopes})
+                self.assertEqual(r.status, 200, r)
+                made[name] = Merchant(srv, r.json["secret"], m.merchant_id)
+            self.assertEqual(made["write"].get("/v1/routing").status, 403)
+            # As if they were made before the migration: it runs again at the next start.
+            srv.stop()
+            conn = sqlite3.connect(srv.db_path)
+            with conn:
+                n = conn.execute("DELETE FROM schema_migrations WHERE name LIKE "
+                                 "'%routing_scopes%'").rowcount
+            conn.close()
+            self.assertEqual(n, 1)
+            srv.start()
+            w, r, o = made["write"], made["read"], made["other"]
+            self.assertEqual(w.call("PUT", "/v1/routing", body={"fallback": []}).status, 200)
+            self.assertEqual(w.get("/v1/connector_accounts").status, 200)
+            self.assertEqual(r.get("/v1/routing").status, 200)
+            self.assertEqual(r.call("PUT", "/v1/routing", body={"fallback": []}).status, 403)
+            self.assertEqual(o.get("/v1/routing").status, 403)
+            keys = {k["id"]: k["scopes"] for k in m.get("/v1/api_keys?limit=100").json["data"]
+                    if k.get("scopes")}
+            self.assertIn(["connectors:write", "routing:write"], list(keys.values()), keys)
+            self.assertIn(["connectors:read", "routing:read"], list(keys.values()), keys)
+        finally:
+            srv.cleanup()
 
 if __name__ == "__main__":
     unittest.main()

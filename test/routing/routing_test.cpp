@@ -137,6 +137,59 @@ TEST(RoutingDecide, VolumeSplitIsDeterministicPerDrawAndWithinTwoPercentOverTenT
   EXPECT_EQ(first.count("ca_c"), 0u);
 }
 
+// max_attempts cuts the candidate list (open-breaker accounts count too); what was cut is kept
+// in beyond_max_attempts, in order, for simulate.
+TEST(RoutingDecide, MaxAttemptsCutsTheCandidateList) {
+  const std::vector<AccountView> six = {
+      {"ca_a"}, {"ca_b"}, {"ca_c"}, {"ca_d"}, {"ca_e", true, true, true}, {"ca_f"}};
+  // Default (absent): 3.
+  auto d = Decide(Parse(R"({"rules":[]})"), Payment{}.Facts(), six, 0);
+  EXPECT_EQ(Ids(d), (std::vector<std::string>{"ca_a", "ca_b", "ca_c"}));
+  ASSERT_EQ(d.beyond_max_attempts.size(), 3u);
+  EXPECT_EQ(d.beyond_max_attempts[0].connector_account, "ca_d");
+  EXPECT_EQ(d.beyond_max_attempts[1].connector_account, "ca_f");
+  EXPECT_EQ(d.beyond_max_attempts[2].reason, "default_order;circuit_open");
+  EXPECT_EQ(Ids(Decide(Config{}, Payment{}.Facts(), six, 0)).size(), 3u);
+  // 1: only the rule's account, no cascade target.
+  const Config one = Parse(R"({"rules":[{"name":"r","action":{"priority":["ca_b","ca_a"]}}],
+      "fallback":["ca_c"],"max_attempts":1})");
+  d = Decide(one, Payment{}.Facts(), six, 0);
+  EXPECT_EQ(Ids(d), (std::vector<std::string>{"ca_b"}));
+  EXPECT_EQ(d.rule, "r");
+  ASSERT_EQ(d.beyond_max_attempts.size(), 2u);
+  EXPECT_EQ(d.beyond_max_attempts[0].reason, "rule:r:priority[1]");
+  EXPECT_EQ(d.beyond_max_attempts[1].reason, "fallback[0]");
+  // 5: every closed account first, the open one last, within the cap.
+  d = Decide(Parse(R"({"max_attempts":5})"), Payment{}.Facts(), six, 0);
+  EXPECT_EQ(Ids(d), (std::vector<std::string>{"ca_a", "ca_b", "ca_c", "ca_d", "ca_f"}));
+  EXPECT_EQ(d.beyond_max_attempts.size(), 1u);
+  // Fewer candidates than the cap: nothing cut.
+  d = Decide(Parse(R"({"max_attempts":5})"), Payment{}.Facts(), kThree, 0);
+  EXPECT_EQ(Ids(d).size(), 3u);
+  EXPECT_TRUE(d.beyond_max_attempts.empty());
+}
+
+TEST(RoutingConfig, MaxAttemptsIsAnIntegerFromOneToFive) {
+  EXPECT_EQ(Parse("{}").max_attempts, kDefaultMaxAttempts);
+  EXPECT_EQ(kDefaultMaxAttempts, 3);
+  EXPECT_EQ(Parse(R"({"max_attempts":1})").max_attempts, 1);
+  EXPECT_EQ(Parse(R"({"max_attempts":5})").max_attempts, 5);
+  for (const char* bad :
+       {R"({"max_attempts":0})", R"({"max_attempts":6})", R"({"max_attempts":-1})",
+        R"({"max_attempts":2.5})", R"({"max_attempts":"2"})", R"({"max_attempts":null})",
+        R"({"max_attempts":true})", R"({"max_attempts":18446744073709551615})"}) {
+    auto c = ParseConfig(bad);
+    ASSERT_FALSE(c) << bad;
+    EXPECT_EQ(c.error().param, "max_attempts") << bad;
+    EXPECT_EQ(c.error().code, "parameter_invalid") << bad;
+  }
+  // Rendered always (canonical form), and round-trips.
+  const std::string text = RenderConfig(Parse(R"({"fallback":["ca_a"],"max_attempts":2})"));
+  EXPECT_NE(text.find(R"("max_attempts":2)"), std::string::npos) << text;
+  EXPECT_EQ(ParseConfig(text)->max_attempts, 2);
+  EXPECT_NE(RenderConfig(Config{}).find(R"("max_attempts":3)"), std::string::npos);
+}
+
 // Invalid configurations are refused with the offending path as `param`.
 TEST(RoutingConfig, InvalidConfigurationsNameTheOffendingPath) {
   struct Row {

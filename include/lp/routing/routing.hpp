@@ -29,6 +29,14 @@ inline constexpr size_t kMaxRules = 100;
 inline constexpr size_t kMaxListItems = 50;  // currencies, countries, brands, accounts, metadata
 inline constexpr size_t kMaxNameChars = 100;
 inline constexpr int kMaxWeight = 10000;
+// Authorization attempts per payment confirmation (the first and the cascaded ones): the
+// configuration's `max_attempts`, 1 to kMaxAttemptsCap, default kDefaultMaxAttempts. The cap:
+// every attempt is one more PSP round trip (up to the PSP timeout) inside the client's confirm
+// request, and one more authorization of the same card at another acquirer; card schemes treat
+// repeated re-attempts of one transaction as retry abuse (and issuers' fraud models as card
+// testing), and five accounts already cover a merchant's realistic acquirer set.
+inline constexpr int kDefaultMaxAttempts = 3;
+inline constexpr int kMaxAttemptsCap = 5;
 
 struct AmountRange {
   std::optional<int64_t> gte;  // minor units, inclusive
@@ -66,6 +74,7 @@ struct Rule {
 struct Config {
   std::vector<Rule> rules;
   std::vector<std::string> fallback;
+  int max_attempts = kDefaultMaxAttempts;  // candidates Decide returns at most (1..5)
   bool empty() const { return rules.empty() && fallback.empty(); }
 };
 
@@ -73,9 +82,10 @@ struct Config {
 inline constexpr std::string_view kCardBrands[] = {"visa", "mastercard", "amex",  "discover",
                                                    "jcb",  "unionpay",   "diners"};
 
-// Parses and validates `{"rules":[…], "fallback":[…]}`. Errors are Error::Invalid whose `param`
-// is the offending path (`rules[0].conditions.currency`, `fallback[2]`); unknown keys are
-// refused by name. Linear in the input.
+// Parses and validates `{"rules":[…], "fallback":[…], "max_attempts": n}` (each optional;
+// max_attempts an integer 1..kMaxAttemptsCap, absent = kDefaultMaxAttempts). Errors are
+// Error::Invalid whose `param` is the offending path (`rules[0].conditions.currency`,
+// `fallback[2]`); unknown keys are refused by name. Linear in the input.
 Result<Config> ParseConfig(std::string_view json);
 // The same on a parsed request body (the API's strict parser has already run its checks).
 Result<Config> ParseConfig(const boost::json::object& body);
@@ -117,8 +127,11 @@ struct Candidate {
 };
 
 struct Decision {
-  std::vector<Candidate> candidates;  // in the order to try; empty = no account can take it
-  std::string rule;                   // the name of the rule that matched, empty if none
+  // In the order to try, at most config.max_attempts; empty = no account can take it.
+  std::vector<Candidate> candidates;
+  // Candidates that were left out because max_attempts was reached (in order, for `simulate`).
+  std::vector<Candidate> beyond_max_attempts;
+  std::string rule;  // the name of the rule that matched, empty if none
   // Accounts the configuration named that cannot take this payment (inactive, another
   // connector's payment method, unknown): with their reason, for `simulate`.
   std::vector<Candidate> skipped;
@@ -128,7 +141,8 @@ struct Decision {
 // candidates; then the fallback list; with an empty fallback, the remaining accounts in creation
 // order (routing without rules is `default_order`). Each account appears once; accounts that are
 // inactive or do not accept the payment method are skipped; accounts whose breaker is open go
-// last. `draw` picks in a volume split (weight-proportional on draw % total weight).
+// last. `draw` picks in a volume split (weight-proportional on draw % total weight). The list is
+// cut to config.max_attempts (open-breaker accounts included in the count).
 Decision Decide(const Config& config, const PaymentFacts& payment,
                 std::span<const AccountView> accounts, uint64_t draw);
 
