@@ -1,4 +1,4 @@
--- Migration 14: routing scopes; the active routing version from an index. Shipped: never edit,
+-- Migration 15: routing scopes; the active routing version from an index. Shipped: never edit,
 -- add a new file.
 -- The routing API (GET/PUT /v1/routing, versions, activate, simulate) now needs routing:read /
 -- routing:write (PRODUCT.md §2) instead of connectors:read / connectors:write. Restricted keys
