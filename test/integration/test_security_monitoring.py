@@ -16,7 +16,9 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import string
+import subprocess
 import tempfile
 import time
 import unittest
@@ -40,6 +42,30 @@ contain_block_s = 600
 
 def letters(n: int = 10) -> str:
     return "".join(random.SystemRandom().choice(string.ascii_lowercase) for _ in range(n))
+
+
+def alert_rules(path: str) -> dict:
+    """{alert name: {"labels": {...}, "annotations": {...}}} from alerts.yml, whose label and
+    annotation values are one-line double-quoted strings or bare words (no YAML library)."""
+    rules, current, section = {}, None, None
+    with open(path) as f:
+        for line in f:
+            text = line.strip()
+            if text.startswith("- alert:"):
+                current = rules.setdefault(text.split(":", 1)[1].strip(),
+                                           {"labels": {}, "annotations": {}})
+                section = None
+            elif current is not None and text in ("labels:", "annotations:"):
+                section = text[:-1]
+            elif current is not None and section and ":" in text and not text.startswith("#"):
+                key, value = (x.strip() for x in text.split(":", 1))
+                if not value or key in ("expr", "for"):
+                    section = None
+                    continue
+                current[section][key] = json.loads(value) if value.startswith('"') else value
+            elif text.startswith(("expr:", "for:")):
+                section = None
+    return rules
 
 
 def rfc3339(dt: datetime) -> str:
@@ -75,6 +101,7 @@ class SecurityMonitoringTest(unittest.TestCase):
         if b["mfa"] == "enroll":
             cls.op.enroll()
         cls.creds = creds
+        cls.scrape_before = cls.security_counters()
 
     @classmethod
     def tearDownClass(cls):
@@ -82,6 +109,18 @@ class SecurityMonitoringTest(unittest.TestCase):
         os.unlink(cls.config_path)
 
     # ---- helpers ----
+
+    @classmethod
+    def security_counters(cls) -> dict:
+        """liasonpay_security_events_total by event, from one /metrics scrape."""
+        _, _, body = cls.srv.request("ops", "GET", "/metrics")
+        out = {}
+        prefix = 'liasonpay_security_events_total{event="'
+        for line in body.decode().splitlines():
+            if line.startswith(prefix):
+                event = line[len(prefix):line.index('"', len(prefix))]
+                out[event] = float(line.split()[-1])
+        return out
 
     def events(self, **filters) -> list[dict]:
         q = "&".join(f"{k}={v}" for k, v in filters.items())
@@ -273,6 +312,45 @@ class SecurityMonitoringTest(unittest.TestCase):
         s, _, b = self.op.call("GET", "/security_events?kind=bad%20kind")
         self.assertEqual(s, 400, b)
         self.assertEqual(b["error"]["param"], "kind")
+
+    def test_7_the_alerts_fire_from_the_scraped_metrics(self):
+        # The shipped rules, evaluated by promtool over the two scrapes (before the runs, now)
+        # taken one minute apart: card testing, sign-in burst and revoked-key alerts fire; the
+        # allowlist alert (no such event here) does not.
+        rules_path = os.path.join(harness.HERE, "..", "..", "deploy", "prometheus", "alerts.yml")
+        rules = alert_rules(rules_path)
+        before, after = self.scrape_before, self.security_counters()
+        instance = "lp:9443"
+        series = []
+        for event in ("card_testing", "signin_failure_burst", "revoked_key_used",
+                      "ip_not_allowed"):
+            series.append({
+                "series": f'liasonpay_security_events_total{{job="liasonpay",'
+                          f'instance="{instance}",event="{event}"}}',
+                "values": f"{before.get(event, 0):g} {after.get(event, 0):g}"})
+        self.assertGreater(after.get("card_testing", 0), before.get("card_testing", 0))
+
+        def expected(name):
+            r = rules[name]
+            ann = {k: v.replace("{{ $labels.instance }}", instance)
+                   for k, v in r["annotations"].items()}
+            return {"exp_labels": {"severity": r["labels"]["severity"], "instance": instance},
+                    "exp_annotations": ann}
+        tests = [{"interval": "1m", "input_series": series, "alert_rule_test": [
+            {"eval_time": "1m", "alertname": n, "exp_alerts": [expected(n)]}
+            for n in ("LiasonPayCardTesting", "LiasonPaySignInFailureBurst",
+                      "LiasonPayRevokedKeyUsed")] + [
+            {"eval_time": "1m", "alertname": "LiasonPayIpNotAllowed", "exp_alerts": []}]}]
+        d = tempfile.mkdtemp(prefix="lp-promtool-")
+        self.addCleanup(shutil.rmtree, d, True)
+        shutil.copy(rules_path, os.path.join(d, "alerts.yml"))
+        with open(os.path.join(d, "scrape_test.yml"), "w") as f:
+            # JSON is YAML: promtool reads it as is.
+            json.dump({"rule_files": ["alerts.yml"], "evaluation_interval": "1m",
+                       "tests": tests}, f)
+        r = subprocess.run(["promtool", "test", "rules", os.path.join(d, "scrape_test.yml")],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
 
 if __name__ == "__main__":
