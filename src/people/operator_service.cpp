@@ -67,6 +67,36 @@ Task<Result<MerchantSummary>> OperatorService::Unfreeze(const Caller& caller,
   return SetFrozen(caller, std::move(merchant_id), std::move(reason), false, std::move(context));
 }
 
+namespace {
+
+// Freezes or unfreezes `merchant_id` and audits it (`entry`), in the caller's transaction;
+// `out`: the merchant after the change. 404 for an unknown merchant.
+Result<void> SetFrozenTx(store::Tx& tx, const std::string& merchant_id, const std::string& reason,
+                         bool frozen, const std::string& by, const AuditEntry& entry,
+                         const RequestContext& context, int64_t now, MerchantSummary& out) {
+  auto m = repo::FindMerchant(tx, merchant_id);
+  if (!m) {
+    return m.error();
+  }
+  if (!*m) {
+    return NotFound("merchant");
+  }
+  if (auto f = repo::SetMerchantFrozen(tx, merchant_id, frozen, reason, by, now); !f) {
+    return f.error();
+  }
+  if (auto a = internal::Audit(tx, entry, context, now); !a) {
+    return a.error();
+  }
+  auto after = repo::FindMerchant(tx, merchant_id);
+  if (!after) {
+    return after.error();
+  }
+  out = **after;
+  return {};
+}
+
+}  // namespace
+
 Task<Result<MerchantSummary>> OperatorService::SetFrozen(const Caller& caller,
                                                          std::string merchant_id,
                                                          std::string reason, bool frozen,
@@ -87,30 +117,11 @@ Task<Result<MerchantSummary>> OperatorService::SetFrozen(const Caller& caller,
     co_return InvalidParameter("reason", "The reason must be 1 to 500 characters.");
   }
   MerchantSummary out;
+  AuditEntry e = internal::ByCaller(caller, frozen ? "merchant.freeze" : "merchant.unfreeze",
+                                    merchant_id, merchant_id);
+  e.details = internal::DetailsJson({{"reason", reason}});
   auto w = co_await store::Write(deps_.store, [&](store::Tx& tx) -> Result<void> {
-    auto m = repo::FindMerchant(tx, merchant_id);
-    if (!m) {
-      return m.error();
-    }
-    if (!*m) {
-      return NotFound("merchant");
-    }
-    if (auto f = repo::SetMerchantFrozen(tx, merchant_id, frozen, reason, caller.user_id, now);
-        !f) {
-      return f.error();
-    }
-    AuditEntry e = internal::ByCaller(caller, frozen ? "merchant.freeze" : "merchant.unfreeze",
-                                      merchant_id, merchant_id);
-    e.details = internal::DetailsJson({{"reason", reason}});
-    if (auto a = internal::Audit(tx, e, context, now); !a) {
-      return a.error();
-    }
-    auto after = repo::FindMerchant(tx, merchant_id);
-    if (!after) {
-      return after.error();
-    }
-    out = **after;
-    return {};
+    return SetFrozenTx(tx, merchant_id, reason, frozen, caller.user_id, e, context, now, out);
   });
   if (!w) {
     co_return w.error();
@@ -353,34 +364,17 @@ Result<MerchantSummary> SetMerchantFrozenSync(store::Store& store, const Clock& 
     return InvalidParameter("reason", "The reason must be 1 to 500 characters.");
   }
   const int64_t now = clock.NowMicros();
+  AuditEntry e;
+  e.actor_type = "operator";
+  e.actor_id = actor_id;
+  e.action = frozen ? "merchant.freeze" : "merchant.unfreeze";
+  e.target = merchant_id;
+  e.merchant_id = merchant_id;
+  e.details = internal::DetailsJson({{"reason", reason}, {"via", "cli"}});
   MerchantSummary out;
   auto w = store.WriteSync([&](store::Tx& tx) -> Result<void> {
-    auto m = repo::FindMerchant(tx, merchant_id);
-    if (!m) {
-      return m.error();
-    }
-    if (!*m) {
-      return NotFound("merchant");
-    }
-    if (auto f = repo::SetMerchantFrozen(tx, merchant_id, frozen, reason, actor_id, now); !f) {
-      return f.error();
-    }
-    AuditEntry e;
-    e.actor_type = "operator";
-    e.actor_id = actor_id;
-    e.action = frozen ? "merchant.freeze" : "merchant.unfreeze";
-    e.target = merchant_id;
-    e.merchant_id = merchant_id;
-    e.details = internal::DetailsJson({{"reason", reason}, {"via", "cli"}});
-    if (auto a = internal::Audit(tx, e, RequestContext{"local", "", ""}, now); !a) {
-      return a.error();
-    }
-    auto after = repo::FindMerchant(tx, merchant_id);
-    if (!after) {
-      return after.error();
-    }
-    out = **after;
-    return {};
+    return SetFrozenTx(tx, merchant_id, reason, frozen, actor_id, e,
+                       RequestContext{"local", "", ""}, now, out);
   });
   if (!w) {
     return w.error();
