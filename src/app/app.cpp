@@ -6,11 +6,15 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/accounts_cli.hpp"
 #include "app/audit_cli.hpp"
 #include "app/config.hpp"
 #include "app/incident_cli.hpp"
+#include "app/keys_cli.hpp"
 #include "app/serve.hpp"
+#include "app/setup_cli.hpp"
 #include "app/version.hpp"
+#include "app/webhooks_cli.hpp"
 
 #ifndef LP_VERSION
 #define LP_VERSION "0.1.0"

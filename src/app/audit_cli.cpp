@@ -4,8 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "app/cli_common.hpp"
 #include "app/security_txt.hpp"
-#include "app/serve.hpp"
 #include "lp/audit/audit.hpp"
 #include "lp/crypto/keyring.hpp"
 #include "lp/store/store.hpp"
@@ -14,27 +14,18 @@ namespace lp::app {
 
 namespace json = boost::json;
 
-namespace {
-
-int Fail(const std::string& what) {
-  fmt::print(stderr, "liasonpay: {}\n", what);
-  return 2;
-}
-
-}  // namespace
-
 int AuditVerifyCommand(const Config& c) {
   // The checkpoint key comes from the key ring; the newest checkpoint also from the anchor file
   // outside the database (docs/audit.md).
   auto ring = crypto::KeyRing::Load(c.KeyringFile());
-  if (!ring) return Fail("key ring: " + ring.error().message);
+  if (!ring) return Fail("key ring: " + ring.error().message, FailKind::kCommand);
   audit::VerifyOptions opt;
   opt.key = audit::CheckpointKey((*ring)->ApiKeyPepper().view());
   auto anchor = audit::ReadAnchor(c.data_dir + "/audit-anchor.json");
-  if (!anchor) return Fail(anchor.error().detail);
+  if (!anchor) return Fail(anchor.error().detail, FailKind::kCommand);
   opt.anchor = *anchor;
   auto store = OpenConfiguredStore(c);
-  if (!store) return Fail(store.error().detail);
+  if (!store) return Fail(store.error().detail, FailKind::kCommand);
   audit::VerifyReport rep;
   auto r = (*store)->ReadSync([&](store::Tx& tx) -> Result<void> {
     auto v = audit::Verify(tx, opt);
@@ -43,7 +34,7 @@ int AuditVerifyCommand(const Config& c) {
     return {};
   });
   (*store)->Close();
-  if (!r) return Fail(r.error().detail);
+  if (!r) return Fail(r.error().detail, FailKind::kCommand);
   if (rep.ok) {
     if (rep.last_checkpoint) {
       fmt::print("intact: {} records, last checkpoint at record {} ({}), {} checkpoints verified\n",
@@ -64,17 +55,21 @@ int AuditExportCommand(const Config& c, const std::string& from, const std::stri
   audit::ExportFilter f;
   if (!from.empty()) {
     auto t = ParseRfc3339(from);
-    if (!t) return Fail("--from must be an RFC 3339 date-time, e.g. 2026-12-01T00:00:00Z");
+    if (!t)
+      return Fail("--from must be an RFC 3339 date-time, e.g. 2026-12-01T00:00:00Z",
+                  FailKind::kCommand);
     f.from_us = *t * 1'000'000;
   }
   if (!to.empty()) {
     auto t = ParseRfc3339(to);
-    if (!t) return Fail("--to must be an RFC 3339 date-time, e.g. 2026-12-31T00:00:00Z");
+    if (!t)
+      return Fail("--to must be an RFC 3339 date-time, e.g. 2026-12-31T00:00:00Z",
+                  FailKind::kCommand);
     f.to_us = *t * 1'000'000;
   }
   if (!merchant.empty()) f.merchant_id = merchant;
   auto store = OpenConfiguredStore(c);
-  if (!store) return Fail(store.error().detail);
+  if (!store) return Fail(store.error().detail, FailKind::kCommand);
   auto r = (*store)->ReadSync([&](store::Tx& tx) -> Result<void> {
     return audit::Export(tx, f, [](const audit::StoredRecord& s) {
       json::object o{{"seq", s.seq},
@@ -98,7 +93,7 @@ int AuditExportCommand(const Config& c, const std::string& from, const std::stri
     });
   });
   (*store)->Close();
-  if (!r) return Fail(r.error().detail);
+  if (!r) return Fail(r.error().detail, FailKind::kCommand);
   return 0;
 }
 

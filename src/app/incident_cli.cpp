@@ -5,8 +5,8 @@
 #include <boost/json.hpp>
 #include <cstdlib>
 
+#include "app/cli_common.hpp"
 #include "app/security_txt.hpp"
-#include "app/serve.hpp"
 #include "lp/audit/audit.hpp"
 #include "lp/common/clock.hpp"
 #include "lp/crypto/keyring.hpp"
@@ -21,11 +21,6 @@ namespace lp::app {
 namespace json = boost::json;
 
 namespace {
-
-int Fail(const std::string& what) {
-  fmt::print(stderr, "liasonpay: {}\n", what);
-  return 2;
-}
 
 // Who ran the command, for the audit record: the host account.
 std::string CliActor() {
@@ -44,11 +39,13 @@ json::value ParsedOr(const std::string& text) {
 int MerchantFreezeCommand(const Config& c, const std::string& merchant_id,
                           const std::string& reason, bool frozen) {
   auto store = OpenConfiguredStore(c);
-  if (!store) return Fail(store.error().detail);
+  if (!store) return Fail(store.error().detail, FailKind::kCommand);
   SystemClock clock;
   auto m = people::SetMerchantFrozenSync(**store, clock, merchant_id, reason, frozen, CliActor());
   (*store)->Close();
-  if (!m) return Fail(m.error().detail.empty() ? m.error().message : m.error().detail);
+  if (!m)
+    return Fail(m.error().detail.empty() ? m.error().message : m.error().detail,
+                FailKind::kCommand);
   fmt::print("{}\n",
              json::serialize(json::object{
                  {"object", "merchant"}, {"id", m->id}, {"name", m->name}, {"frozen", m->frozen}}));
@@ -58,16 +55,20 @@ int MerchantFreezeCommand(const Config& c, const std::string& merchant_id,
 int IncidentExportCommand(const Config& c, const std::string& from, const std::string& to,
                           const std::string& merchant) {
   auto f = ParseRfc3339(from);
-  if (!f) return Fail("--from must be an RFC 3339 date-time, e.g. 2026-12-01T00:00:00Z");
+  if (!f)
+    return Fail("--from must be an RFC 3339 date-time, e.g. 2026-12-01T00:00:00Z",
+                FailKind::kCommand);
   auto t = ParseRfc3339(to);
-  if (!t) return Fail("--to must be an RFC 3339 date-time, e.g. 2026-12-02T00:00:00Z");
-  if (*t <= *f) return Fail("--to must be after --from");
+  if (!t)
+    return Fail("--to must be an RFC 3339 date-time, e.g. 2026-12-02T00:00:00Z",
+                FailKind::kCommand);
+  if (*t <= *f) return Fail("--to must be after --from", FailKind::kCommand);
   const int64_t from_us = *f * 1'000'000, to_us = *t * 1'000'000;
   std::optional<std::string> merchant_id;
   if (!merchant.empty()) merchant_id = merchant;
 
   auto store = OpenConfiguredStore(c);
-  if (!store) return Fail(store.error().detail);
+  if (!store) return Fail(store.error().detail, FailKind::kCommand);
   int64_t n_audit = 0, n_events = 0, n_payments = 0;
   audit::VerifyReport chain;
   auto r = (*store)->ReadSync([&](store::Tx& tx) -> Result<void> {
@@ -128,7 +129,7 @@ int IncidentExportCommand(const Config& c, const std::string& from, const std::s
   });
   if (!r) {
     (*store)->Close();
-    return Fail(r.error().detail);
+    return Fail(r.error().detail, FailKind::kCommand);
   }
   json::object summary{{"type", "summary"},
                        {"from", FormatRfc3339(*f)},
@@ -156,7 +157,7 @@ int IncidentExportCommand(const Config& c, const std::string& from, const std::s
         clock.NowMicros());
   });
   (*store)->Close();
-  if (!w) return Fail(w.error().detail);
+  if (!w) return Fail(w.error().detail, FailKind::kCommand);
   return chain.ok ? 0 : 1;
 }
 
@@ -177,22 +178,27 @@ int IncidentContainCommand(const Config& c, const std::string& command, const st
   } else if (command == "rotate-webhook-secrets") {
     action = Action::kRotateWebhookSecrets;
   } else {
-    return Fail("unknown incident command " + command);
+    return Fail("unknown incident command " + command, FailKind::kCommand);
   }
-  if (auto r = incident::CheckReason(reason); !r) return Fail(r.error().message);
+  if (auto r = incident::CheckReason(reason); !r)
+    return Fail(r.error().message, FailKind::kCommand);
   std::unique_ptr<crypto::KeyRing> keyring;
   if (action == Action::kRotateWebhookSecrets) {
     auto k = crypto::KeyRing::Load(c.KeyringFile());
-    if (!k) return Fail(k.error().detail.empty() ? k.error().message : k.error().detail);
+    if (!k)
+      return Fail(k.error().detail.empty() ? k.error().message : k.error().detail,
+                  FailKind::kCommand);
     keyring = std::move(*k);
   }
   auto store = OpenConfiguredStore(c);
-  if (!store) return Fail(store.error().detail);
+  if (!store) return Fail(store.error().detail, FailKind::kCommand);
   SystemClock clock;
   const incident::Actor actor{CliActor(), "local", "", "cli"};
   auto o = incident::ApplySync(**store, keyring.get(), clock, action, target, reason, actor);
   (*store)->Close();
-  if (!o) return Fail(o.error().detail.empty() ? o.error().message : o.error().detail);
+  if (!o)
+    return Fail(o.error().detail.empty() ? o.error().message : o.error().detail,
+                FailKind::kCommand);
   json::object out{
       {"object", "incident_action"},
       {"action", o->action},
