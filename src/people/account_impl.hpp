@@ -1,4 +1,5 @@
-// AccountService's shared internals (account_service.cpp, account_mfa.cpp).
+// AccountService's shared internals (account_service.cpp, account_mfa.cpp, account_password.cpp,
+// account_invitation.cpp).
 #pragma once
 
 #include <string>
@@ -14,13 +15,17 @@ namespace lp::people {
 std::string MfaSecretAad(std::string_view user_id);
 std::string MfaPendingAad(std::string_view user_id);
 
+namespace internal {
+// An audit entry with the account `user` as actor and target.
+AuditEntry ByUser(const repo::UserRow& user, std::string action);
+}  // namespace internal
+
 struct AccountService::Impl {
   // A new session row for `user` (inside `tx`) with cookie value `token`.
   static Result<SessionGrant> OpenSession(AccountService& s, store::Tx& tx,
-                                          const repo::UserRow& user,
-                                          const internal::Access& access, const std::string& token,
-                                          bool mfa_verified, const RequestContext& context,
-                                          int64_t now);
+                                          const repo::UserRow& user, const internal::Access& access,
+                                          const std::string& token, bool mfa_verified,
+                                          const RequestContext& context, int64_t now);
   // A new cookie value for a live session; 401 authentication_required if it ended meanwhile.
   static Result<SessionGrant> RotateSession(AccountService& s, store::Tx& tx,
                                             const repo::UserRow& user,
