@@ -406,7 +406,9 @@ describe('audit log viewer and security policy', () => {
       }
     }, { m: me.memberships[0].merchant, csrf: me.csrf_token });
     const nav = page.getByRole('navigation', { name: 'Main' });
-    await nav.getByRole('link', { name: 'Audit log' }).click();
+    // The page's own first load, shown before anything else happens (otherwise its answer, of
+    // the default page size, could be the response auditAnswer catches for the next action).
+    await auditAnswer(page, () => nav.getByRole('link', { name: 'Audit log' }).click());
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();
     const filters = page.getByRole('search', { name: 'Audit log filters' });
 
