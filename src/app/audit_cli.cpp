@@ -14,6 +14,26 @@ namespace lp::app {
 
 namespace json = boost::json;
 
+json::object AuditRecordJson(const audit::StoredRecord& s) {
+  json::object o{{"seq", s.seq},
+                 {"id", s.id},
+                 {"time", FormatRfc3339(s.time_us / 1'000'000)},
+                 {"time_us", s.time_us},
+                 {"actor_type", s.record.actor_type},
+                 {"actor_id", s.record.actor_id},
+                 {"action", s.record.action},
+                 {"target", s.record.target},
+                 {"merchant_id", s.record.merchant_id},
+                 {"outcome", s.record.outcome},
+                 {"source_ip", s.record.source_ip},
+                 {"request_id", s.record.request_id},
+                 {"hash", s.hash}};
+  boost::system::error_code ec;
+  auto details = json::parse(s.record.details, ec);
+  o["details"] = ec ? json::value(s.record.details) : details;
+  return o;
+}
+
 int AuditVerifyCommand(const Config& c) {
   // The checkpoint key comes from the key ring; the newest checkpoint also from the anchor file
   // outside the database (docs/audit.md).
@@ -72,22 +92,7 @@ int AuditExportCommand(const Config& c, const std::string& from, const std::stri
   if (!store) return Fail(store.error().detail, FailKind::kCommand);
   auto r = (*store)->ReadSync([&](store::Tx& tx) -> Result<void> {
     return audit::Export(tx, f, [](const audit::StoredRecord& s) {
-      json::object o{{"seq", s.seq},
-                     {"id", s.id},
-                     {"time", FormatRfc3339(s.time_us / 1'000'000)},
-                     {"time_us", s.time_us},
-                     {"actor_type", s.record.actor_type},
-                     {"actor_id", s.record.actor_id},
-                     {"action", s.record.action},
-                     {"target", s.record.target},
-                     {"merchant_id", s.record.merchant_id},
-                     {"outcome", s.record.outcome},
-                     {"source_ip", s.record.source_ip},
-                     {"request_id", s.record.request_id},
-                     {"hash", s.hash}};
-      boost::system::error_code ec;
-      auto details = json::parse(s.record.details, ec);
-      o["details"] = ec ? json::value(s.record.details) : details;
+      const json::object o = AuditRecordJson(s);
       fmt::print("{}\n", json::serialize(o));
       return true;
     });

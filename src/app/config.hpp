@@ -30,7 +30,7 @@ struct Config {
   std::string psp_proxy_url;  // forward proxy for PSP calls
   int64_t recovery_interval_ms = 5000;
   int64_t audit_checkpoint_interval_s = 3600;  // signed checkpoint at least this often (and
-                                              // every 1,000 records), docs/audit.md
+                                               // every 1,000 records), docs/audit.md
   int64_t audit_verify_interval_s = 600;  // the audit chain is verified at start-up and this often
   double rate_limit_per_key = 100;
   double webhook_retry_scale = 1.0;    // tests shrink the retry schedule

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <cstdlib>
 
+#include "app/audit_cli.hpp"
 #include "app/cli_common.hpp"
 #include "app/security_txt.hpp"
 #include "lp/audit/audit.hpp"
@@ -26,12 +27,6 @@ namespace {
 std::string CliActor() {
   const char* user = std::getenv("USER");
   return std::string("cli:") + (user && *user ? user : "unknown");
-}
-
-json::value ParsedOr(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  return ec ? json::value(text) : v;
 }
 
 }  // namespace
@@ -75,21 +70,9 @@ int IncidentExportCommand(const Config& c, const std::string& from, const std::s
     audit::ExportFilter af{from_us, to_us, merchant_id};
     auto a = audit::Export(tx, af, [&](const audit::StoredRecord& s) {
       ++n_audit;
-      fmt::print("{}\n",
-                 json::serialize(json::object{{"type", "audit_record"},
-                                              {"seq", s.seq},
-                                              {"id", s.id},
-                                              {"time", FormatRfc3339(s.time_us / 1'000'000)},
-                                              {"actor_type", s.record.actor_type},
-                                              {"actor_id", s.record.actor_id},
-                                              {"action", s.record.action},
-                                              {"target", s.record.target},
-                                              {"merchant_id", s.record.merchant_id},
-                                              {"outcome", s.record.outcome},
-                                              {"source_ip", s.record.source_ip},
-                                              {"request_id", s.record.request_id},
-                                              {"details", ParsedOr(s.record.details)},
-                                              {"hash", s.hash}}));
+      json::object o = AuditRecordJson(s);
+      o["type"] = "audit_record";
+      fmt::print("{}\n", json::serialize(o));
       return true;
     });
     if (!a) return a;
