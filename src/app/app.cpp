@@ -57,8 +57,8 @@ void AddStoreFlags(CLI::App* cmd, Flags& f) {
       "debug|info|warn|error");
 }
 
+// The serve-only flags (the store flags come with the command).
 void AddServeFlags(CLI::App* cmd, Flags& f) {
-  AddStoreFlags(cmd, f);
   auto opt = [&](const char* flag, const char* key, const char* help) {
     cmd->add_option_function<std::string>(
         flag, [&f, key](const std::string& v) { f.values[key] = v; }, help);
@@ -108,20 +108,186 @@ void AddServeFlags(CLI::App* cmd, Flags& f) {
       "Development mode: create ./var, a self-signed certificate, a demo merchant");
 }
 
+// The subcommands declared so far and what each runs once parsed, with the loaded configuration.
+// A command's option values live in a shared struct held by both its CLI11 bindings and its
+// action, so each group below declares and runs its commands in one place.
+class Commands {
+ public:
+  explicit Commands(Flags& f) : flags_(f) {}
+
+  // A subcommand of `parent` that opens the store (the store flags), running `run` when parsed.
+  CLI::App* Add(CLI::App* parent, const std::string& name, const std::string& help,
+                std::function<int(const Config&)> run) {
+    auto* sub = parent->add_subcommand(name, help);
+    AddStoreFlags(sub, flags_);
+    actions_.emplace_back(sub, std::move(run));
+    return sub;
+  }
+  Flags& flags() { return flags_; }
+
+  // The exit code of the parsed command (0 when none of these was parsed).
+  int Run(const Config& config) const {
+    int rc = 0;
+    for (const auto& [sub, run] : actions_) {
+      if (sub->parsed()) rc = run(config);
+    }
+    return rc;
+  }
+
+ private:
+  Flags& flags_;
+  std::vector<std::pair<CLI::App*, std::function<int(const Config&)>>> actions_;
+};
+
+void AddMerchantCommands(CLI::App& app, Commands& cmds) {
+  auto* merchant = app.add_subcommand("merchant", "Manage merchants");
+  merchant->require_subcommand(1);
+  struct Options {
+    std::string name, mode = "test", owner_email, id, reason;
+  };
+  auto o = std::make_shared<Options>();
+  auto* create = cmds.Add(
+      merchant, "create", "Create a merchant and a secret API key",
+      [o](const Config& c) { return CreateMerchantCommand(c, o->name, o->mode, o->owner_email); });
+  create->add_option("--name", o->name, "Merchant name (required)")
+      ->required()
+      ->check([](const std::string& v) {
+        return v.find_first_not_of(" \t") == std::string::npos ? "the name must not be blank"
+                                                               : std::string();
+      });
+  create->add_option("--mode", o->mode, "Mode of the first key: test|live")
+      ->check(CLI::IsMember({"test", "live"}));
+  create->add_option("--owner-email", o->owner_email,
+                     "Create the merchant's owner (a dashboard user) with this e-mail address; "
+                     "its initial password is printed once");
+  for (const bool freeze : {true, false}) {
+    auto* sub = cmds.Add(
+        merchant, freeze ? "freeze" : "unfreeze",
+        freeze ? "Freeze a merchant: its API keys and dashboard sessions are refused (audited)"
+               : "Unfreeze a merchant (audited)",
+        [o, freeze](const Config& c) {
+          return MerchantFreezeCommand(c, o->id, o->reason, freeze);
+        });
+    sub->add_option("merchant", o->id, "The merchant's id (mer_…)")->required();
+    sub->add_option("--reason", o->reason, "Why (1–500 characters; kept in the audit log)")
+        ->required();
+  }
+}
+
+// Containment (audited as operator cli:<$USER>; docs/security-monitoring.md "Incident tools").
+void AddIncidentCommands(CLI::App& app, Commands& cmds) {
+  auto* incident = app.add_subcommand("incident", "Incident response tools");
+  incident->require_subcommand(1);
+  struct Options {
+    std::string from, to, merchant, target, reason, user;
+  };
+  auto o = std::make_shared<Options>();
+  auto* exp = cmds.Add(
+      incident, "export",
+      "Print the incident timeline of a window as JSON lines: audit records, security events, "
+      "payments changed, and a summary with the audit chain's verification (audited)",
+      [o](const Config& c) { return IncidentExportCommand(c, o->from, o->to, o->merchant); });
+  exp->add_option("--from", o->from, "Window start, RFC 3339")->required();
+  exp->add_option("--to", o->to, "Window end (exclusive), RFC 3339")->required();
+  exp->add_option("--merchant", o->merchant, "One merchant's timeline (its id)");
+  auto contain = [&](const std::string& name, const char* help, const char* target_help) {
+    auto* sub = cmds.Add(incident, name, help, [o, name](const Config& c) {
+      return IncidentContainCommand(c, name, o->target, o->reason);
+    });
+    if (target_help) sub->add_option("target", o->target, target_help)->required();
+    sub->add_option("--reason", o->reason, "Why (1–500 characters; kept in the audit log)")
+        ->required();
+  };
+  contain("revoke-keys", "Revoke every API key (test and live) of a merchant",
+          "The merchant's id (mer_…)");
+  auto* sessions = cmds.Add(
+      incident, "revoke-sessions",
+      "Revoke the dashboard sessions of a merchant's users, or of one user", [o](const Config& c) {
+        if (o->merchant.empty() == o->user.empty()) {
+          fmt::print(stderr,
+                     "liasonpay: revoke-sessions needs --merchant or --user (one of them)\n");
+          return 2;
+        }
+        return IncidentContainCommand(
+            c, o->user.empty() ? "revoke-sessions-merchant" : "revoke-sessions-user",
+            o->user.empty() ? o->merchant : o->user, o->reason);
+      });
+  sessions->add_option("--reason", o->reason, "Why (1–500 characters; kept in the audit log)")
+      ->required();
+  auto* by_merchant =
+      sessions->add_option("--merchant", o->merchant, "Every member of this merchant");
+  by_merchant->excludes(sessions->add_option("--user", o->user, "One dashboard user (usr_…)"));
+  contain("disable-connector",
+          "Suspend a connector account: routing skips it; only an operator re-enables it",
+          "The connector account's id");
+  contain("enable-connector", "Re-enable a suspended connector account",
+          "The connector account's id");
+  contain("rotate-webhook-secrets",
+          "Replace every webhook secret of a merchant at once (no grace period; nothing "
+          "secret is printed: the merchant rolls its endpoints' secrets itself)",
+          "The merchant's id (mer_…)");
+}
+
+void AddOperatorCommands(CLI::App& app, Commands& cmds) {
+  auto* op = app.add_subcommand("operator", "Manage operators (platform staff, ops listener)");
+  op->require_subcommand(1);
+  struct Options {
+    std::string email, role = "platform_admin";
+  };
+  auto o = std::make_shared<Options>();
+  auto* create =
+      cmds.Add(op, "create", "Create an operator; prints a generated initial password once",
+               [o](const Config& c) { return CreateOperatorCommand(c, o->email, o->role); });
+  create->add_option("--email", o->email, "The operator's e-mail address (required)")->required();
+  create->add_option("--role", o->role, "platform_admin|support|security_auditor")
+      ->check(CLI::IsMember({"platform_admin", "support", "security_auditor"}));
+}
+
+void AddKeysCommands(CLI::App& app, Commands& cmds) {
+  auto* keys = app.add_subcommand("keys", "Key ring: status, rotation, retirement");
+  keys->require_subcommand(1);
+  cmds.Add(keys, "status", "Key versions and how many secrets each protects (opens every secret)",
+           KeysStatus);
+  cmds.Add(keys, "rotate",
+           "Add a key version, make it active, re-wrap every secret (online, re-runnable)",
+           KeysRotate);
+  auto version = std::make_shared<uint32_t>(0);
+  auto* retire = cmds.Add(keys, "retire", "Remove a key version that nothing uses",
+                          [version](const Config& c) { return KeysRetire(c, *version); });
+  retire->add_option("version", *version, "The key version to remove")->required();
+}
+
+void AddAuditCommands(CLI::App& app, Commands& cmds) {
+  auto* audit = app.add_subcommand("audit", "The audit log: verify its hash chain, export it");
+  audit->require_subcommand(1);
+  cmds.Add(audit, "verify",
+           "Walk the hash chain: 'intact: N records' (exit 0) or the first bad record (exit 1)",
+           AuditVerifyCommand);
+  struct Options {
+    std::string from, to, merchant;
+  };
+  auto o = std::make_shared<Options>();
+  auto* exp =
+      cmds.Add(audit, "export", "Print audit records as JSON lines, oldest first",
+               [o](const Config& c) { return AuditExportCommand(c, o->from, o->to, o->merchant); });
+  exp->add_option("--from", o->from, "Records at or after this RFC 3339 time");
+  exp->add_option("--to", o->to, "Records before this RFC 3339 time");
+  exp->add_option("--merchant", o->merchant, "One merchant's records (its id)");
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
   CLI::App app{"LiasonPay: one API between merchants and payment providers.", "liasonpay"};
   app.require_subcommand(1);
   Flags f;
-  int rc = 0;
+  Commands cmds(f);
 
-  auto* serve = app.add_subcommand("serve", "Run the HTTPS server (api, dashboard, ops listeners)");
+  auto* serve =
+      cmds.Add(&app, "serve", "Run the HTTPS server (api, dashboard, ops listeners)", Serve);
   AddServeFlags(serve, f);
-  auto* migrate = app.add_subcommand("migrate", "Apply pending database migrations");
-  AddStoreFlags(migrate, f);
-  auto* init = app.add_subcommand("init", "Create the data dir, key ring and database");
-  AddStoreFlags(init, f);
+  cmds.Add(&app, "migrate", "Apply pending database migrations", Migrate);
+  cmds.Add(&app, "init", "Create the data dir, key ring and database", Init);
   app.add_flag_callback(
       "--version", [] { throw CLI::CallForVersion(); },
       "Print the version and the library versions (same as `version`)");
@@ -129,115 +295,12 @@ int Main(int argc, char** argv) {
       "version",
       "Print the version, and the OpenSSL, SQLite, libsodium, ICU and Boost versions "
       "liasonpay was built with and runs with");
-  auto* merchant = app.add_subcommand("merchant", "Manage merchants");
-  merchant->require_subcommand(1);
-  auto* mcreate = merchant->add_subcommand("create", "Create a merchant and a secret API key");
-  AddStoreFlags(mcreate, f);
-  std::string name;
-  std::string mode = "test";
-  mcreate->add_option("--name", name, "Merchant name (required)")
-      ->required()
-      ->check([](const std::string& v) {
-        return v.find_first_not_of(" \t") == std::string::npos ? "the name must not be blank"
-                                                               : std::string();
-      });
-  mcreate->add_option("--mode", mode, "Mode of the first key: test|live")
-      ->check(CLI::IsMember({"test", "live"}));
-  std::string owner_email;
-  mcreate->add_option("--owner-email", owner_email,
-                      "Create the merchant's owner (a dashboard user) with this e-mail address; "
-                      "its initial password is printed once");
-
-  auto* mfreeze = merchant->add_subcommand(
-      "freeze", "Freeze a merchant: its API keys and dashboard sessions are refused (audited)");
-  auto* munfreeze = merchant->add_subcommand("unfreeze", "Unfreeze a merchant (audited)");
-  std::string freeze_id, freeze_reason;
-  for (auto* sub : {mfreeze, munfreeze}) {
-    AddStoreFlags(sub, f);
-    sub->add_option("merchant", freeze_id, "The merchant's id (mer_…)")->required();
-    sub->add_option("--reason", freeze_reason, "Why (1–500 characters; kept in the audit log)")
-        ->required();
-  }
-
-  auto* incident = app.add_subcommand("incident", "Incident response tools");
-  incident->require_subcommand(1);
-  auto* iexport = incident->add_subcommand(
-      "export",
-      "Print the incident timeline of a window as JSON lines: audit records, security events, "
-      "payments changed, and a summary with the audit chain's verification (audited)");
-  AddStoreFlags(iexport, f);
-  std::string i_from, i_to, i_merchant;
-  iexport->add_option("--from", i_from, "Window start, RFC 3339")->required();
-  iexport->add_option("--to", i_to, "Window end (exclusive), RFC 3339")->required();
-  iexport->add_option("--merchant", i_merchant, "One merchant's timeline (its id)");
-  // Containment (audited as operator cli:<$USER>; docs/security-monitoring.md "Incident tools").
-  std::string c_target, c_reason, c_merchant, c_user;
-  std::vector<std::pair<CLI::App*, std::string>> contain;
-  auto containment = [&](const char* name, const char* help, const char* target_help) {
-    auto* sub = incident->add_subcommand(name, help);
-    AddStoreFlags(sub, f);
-    if (target_help) sub->add_option("target", c_target, target_help)->required();
-    sub->add_option("--reason", c_reason, "Why (1–500 characters; kept in the audit log)")
-        ->required();
-    contain.emplace_back(sub, name);
-    return sub;
-  };
-  containment("revoke-keys", "Revoke every API key (test and live) of a merchant",
-              "The merchant's id (mer_…)");
-  auto* irsessions =
-      containment("revoke-sessions",
-                  "Revoke the dashboard sessions of a merchant's users, or of one user", nullptr);
-  auto* rs_m = irsessions->add_option("--merchant", c_merchant, "Every member of this merchant");
-  auto* rs_u = irsessions->add_option("--user", c_user, "One dashboard user (usr_…)");
-  rs_m->excludes(rs_u);
-  containment("disable-connector",
-              "Suspend a connector account: routing skips it; only an operator re-enables it",
-              "The connector account's id");
-  containment("enable-connector", "Re-enable a suspended connector account",
-              "The connector account's id");
-  containment("rotate-webhook-secrets",
-              "Replace every webhook secret of a merchant at once (no grace period; nothing "
-              "secret is printed: the merchant rolls its endpoints' secrets itself)",
-              "The merchant's id (mer_…)");
-
-  auto* op = app.add_subcommand("operator", "Manage operators (platform staff, ops listener)");
-  op->require_subcommand(1);
-  auto* ocreate =
-      op->add_subcommand("create", "Create an operator; prints a generated initial password once");
-  AddStoreFlags(ocreate, f);
-  std::string op_email;
-  std::string op_role = "platform_admin";
-  ocreate->add_option("--email", op_email, "The operator's e-mail address (required)")->required();
-  ocreate->add_option("--role", op_role, "platform_admin|support|security_auditor")
-      ->check(CLI::IsMember({"platform_admin", "support", "security_auditor"}));
-
-  auto* keys = app.add_subcommand("keys", "Key ring: status, rotation, retirement");
-  keys->require_subcommand(1);
-  auto* kstatus = keys->add_subcommand(
-      "status", "Key versions and how many secrets each protects (opens every secret)");
-  AddStoreFlags(kstatus, f);
-  auto* krotate = keys->add_subcommand(
-      "rotate", "Add a key version, make it active, re-wrap every secret (online, re-runnable)");
-  AddStoreFlags(krotate, f);
-  auto* kretire = keys->add_subcommand("retire", "Remove a key version that nothing uses");
-  AddStoreFlags(kretire, f);
-  uint32_t retire_version = 0;
-  kretire->add_option("version", retire_version, "The key version to remove")->required();
-
-  auto* audit = app.add_subcommand("audit", "The audit log: verify its hash chain, export it");
-  audit->require_subcommand(1);
-  auto* averify = audit->add_subcommand(
-      "verify",
-      "Walk the hash chain: 'intact: N records' (exit 0) or the first bad record (exit 1)");
-  AddStoreFlags(averify, f);
-  auto* aexport =
-      audit->add_subcommand("export", "Print audit records as JSON lines, oldest first");
-  AddStoreFlags(aexport, f);
-  std::string a_from, a_to, a_merchant;
-  aexport->add_option("--from", a_from, "Records at or after this RFC 3339 time");
-  aexport->add_option("--to", a_to, "Records before this RFC 3339 time");
-  aexport->add_option("--merchant", a_merchant, "One merchant's records (its id)");
-
+  AddMerchantCommands(app, cmds);
+  AddIncidentCommands(app, cmds);
+  AddOperatorCommands(app, cmds);
+  AddKeysCommands(app, cmds);
+  AddAuditCommands(app, cmds);
+  // Needs no configuration: a merchant's receiver runs it.
   auto* webhooks = app.add_subcommand("webhooks", "Helpers for merchants' webhook receivers");
   webhooks->require_subcommand(1);
   auto* wverify = webhooks->add_subcommand(
@@ -254,42 +317,14 @@ int Main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  if (version->parsed()) {
-    return PrintVersion();
-  }
+  if (version->parsed()) return PrintVersion();
   if (wverify->parsed()) return VerifyWebhookCommand(wsecret, wtolerance);
   auto config = LoadConfig(f.config_file, f.values);
   if (!config) {
     fmt::print(stderr, "liasonpay: {}\n", config.error().message);
     return 2;
   }
-  if (serve->parsed()) rc = Serve(*config);
-  if (migrate->parsed()) rc = Migrate(*config);
-  if (init->parsed()) rc = Init(*config);
-  if (mcreate->parsed()) rc = CreateMerchantCommand(*config, name, mode, owner_email);
-  if (ocreate->parsed()) rc = CreateOperatorCommand(*config, op_email, op_role);
-  if (kstatus->parsed()) rc = KeysStatus(*config);
-  if (krotate->parsed()) rc = KeysRotate(*config);
-  if (kretire->parsed()) rc = KeysRetire(*config, retire_version);
-  if (mfreeze->parsed()) rc = MerchantFreezeCommand(*config, freeze_id, freeze_reason, true);
-  if (munfreeze->parsed()) rc = MerchantFreezeCommand(*config, freeze_id, freeze_reason, false);
-  if (iexport->parsed()) rc = IncidentExportCommand(*config, i_from, i_to, i_merchant);
-  for (const auto& [sub, name] : contain) {
-    if (!sub->parsed()) continue;
-    if (sub == irsessions && c_merchant.empty() == c_user.empty()) {
-      fmt::print(stderr, "liasonpay: revoke-sessions needs --merchant or --user (one of them)\n");
-      rc = 2;
-    } else if (sub == irsessions) {
-      rc = IncidentContainCommand(
-          *config, c_user.empty() ? "revoke-sessions-merchant" : "revoke-sessions-user",
-          c_user.empty() ? c_merchant : c_user, c_reason);
-    } else {
-      rc = IncidentContainCommand(*config, name, c_target, c_reason);
-    }
-  }
-  if (averify->parsed()) rc = AuditVerifyCommand(*config);
-  if (aexport->parsed()) rc = AuditExportCommand(*config, a_from, a_to, a_merchant);
-  return rc;
+  return cmds.Run(*config);
 }
 
 }  // namespace lp::app
