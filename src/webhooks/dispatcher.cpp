@@ -141,6 +141,51 @@ Task<size_t> Dispatcher::RunOnce() {
   co_return started;
 }
 
+namespace {
+
+// The Standard Webhooks signature header over `body`, with the endpoint's current secret and,
+// during a roll's grace period, the old one as well ("" when neither opens). The opened secrets
+// are wiped before returning.
+std::string SignFor(const crypto::KeyRing& keyring, const endpoints_repo::SendInfo& info,
+                    const std::string& endpoint_id, const std::string& event_id, int64_t now_us,
+                    const std::string& body) {
+  std::vector<std::string> secrets;
+  if (auto s = keyring.Open(info.secret_blob, store::AssociatedData(kSecretColumn, endpoint_id));
+      s) {
+    secrets.emplace_back(s->view());
+  }
+  if (!info.old_blob.empty() && info.old_expires_us > now_us) {
+    if (auto s = keyring.Open(info.old_blob, store::AssociatedData(kOldSecretColumn, endpoint_id));
+        s) {
+      secrets.emplace_back(s->view());
+    }
+  }
+  std::string signature = SignatureHeader(secrets, event_id, now_us / 1'000'000, body);
+  for (auto& s : secrets) std::fill(s.begin(), s.end(), '\0');
+  return signature;
+}
+
+// What one attempt's result means for its delivery: succeeded; pending until the next retry of
+// the schedule (scaled); or failed for good after the last attempt, or at once when the endpoint
+// is disabled or deleted (`endpoint_…` errors).
+deliveries_repo::AttemptRecord AttemptOutcome(const deliveries_repo::Due& d, int64_t start_us,
+                                              int status_code, int64_t latency_us,
+                                              std::string error, int64_t now_us,
+                                              double retry_scale) {
+  const bool ok = error.empty();
+  const int64_t attempt = d.attempts + 1;
+  const bool final_failure = !ok && (attempt >= kMaxAttempts || error.starts_with("endpoint_"));
+  int64_t next = now_us;
+  if (!ok && !final_failure) {
+    next = now_us + static_cast<int64_t>(kRetryDelaysSeconds[attempt - 1] * retry_scale * 1e6);
+  }
+  const char* status = ok ? "succeeded" : final_failure ? "failed" : "pending";
+  return {d.delivery_id,    attempt, start_us, status_code, latency_us,
+          std::move(error), status,  next,     now_us};
+}
+
+}  // namespace
+
 Task<void> Dispatcher::Send(Due d) {
   struct Release {
     Dispatcher* self;
@@ -168,87 +213,54 @@ Task<void> Dispatcher::Send(Due d) {
     return {};
   });
   if (!load || !found) co_return;
-  const std::string& url = info.url;
-  const std::string& status = info.status;
 
   const int64_t start = clock_.NowMicros();
   std::string error;
   int status_code = 0;
   int64_t latency_us = 0;
-  if (status != "enabled" && status != "failing") {
-    error = "endpoint_" + status;
+  std::string signature;
+  if (info.status != "enabled" && info.status != "failing") {
+    error = "endpoint_" + info.status;
+  } else if (signature = SignFor(keyring_, info, d.endpoint_id, d.event_id, start, body);
+             signature.empty()) {
+    error = "secret_unavailable";
   } else {
-    std::vector<std::string> secrets;
-    if (auto s =
-            keyring_.Open(info.secret_blob, store::AssociatedData(kSecretColumn, d.endpoint_id));
-        s) {
-      secrets.emplace_back(s->view());
-    }
-    if (!info.old_blob.empty() && info.old_expires_us > start) {
-      if (auto s =
-              keyring_.Open(info.old_blob, store::AssociatedData(kOldSecretColumn, d.endpoint_id));
-          s) {
-        secrets.emplace_back(s->view());
-      }
-    }
-    const int64_t ts = start / 1'000'000;
-    std::string signature = SignatureHeader(secrets, d.event_id, ts, body);
-    for (auto& s : secrets) std::fill(s.begin(), s.end(), '\0');
-    if (signature.empty()) {
-      error = "secret_unavailable";
+    net::HttpHeaders headers = {{"webhook-id", d.event_id},
+                                {"webhook-timestamp", std::to_string(start / 1'000'000)},
+                                {"webhook-signature", signature},
+                                {"Content-Type", "application/json"},
+                                {"User-Agent", "LiasonPay-Webhooks/1"}};
+    auto res = co_await client_->Post(info.url, body, std::move(headers));
+    if (res) {
+      status_code = res->status;
+      latency_us = res->latency_us;
+      if (status_code < 200 || status_code > 299) error = "http_" + std::to_string(status_code);
     } else {
-      net::HttpHeaders headers = {{"webhook-id", d.event_id},
-                                  {"webhook-timestamp", std::to_string(ts)},
-                                  {"webhook-signature", signature},
-                                  {"Content-Type", "application/json"},
-                                  {"User-Agent", "LiasonPay-Webhooks/1"}};
-      auto res = co_await client_->Post(url, body, std::move(headers));
-      if (res) {
-        status_code = res->status;
-        latency_us = res->latency_us;
-        if (status_code < 200 || status_code > 299) error = "http_" + std::to_string(status_code);
-      } else {
-        error = res.error().code;
-        latency_us = clock_.NowMicros() - start;
-      }
+      error = res.error().code;
+      latency_us = clock_.NowMicros() - start;
     }
   }
-  const bool ok = error.empty();
-  const int64_t attempt = d.attempts + 1;
-  const int64_t now = clock_.NowMicros();
-  const bool final_failure = !ok && (attempt >= kMaxAttempts || error.starts_with("endpoint_"));
-  int64_t next = now;
-  if (!ok && !final_failure) {
-    next =
-        now + static_cast<int64_t>(kRetryDelaysSeconds[attempt - 1] * options_.retry_scale * 1e6);
-  }
-  deliveries_repo::AttemptRecord record{d.delivery_id,
-                                        attempt,
-                                        start,
-                                        status_code,
-                                        latency_us,
-                                        error,
-                                        ok              ? "succeeded"
-                                        : final_failure ? "failed"
-                                                        : "pending",
-                                        next,
-                                        now};
+  const auto record = AttemptOutcome(d, start, status_code, latency_us, error, clock_.NowMicros(),
+                                     options_.retry_scale);
+  const bool ok = record.state == std::string_view("succeeded");
+  const bool failed = record.state == std::string_view("failed");
   auto w = co_await store::Write(store_, [&](store::Tx& tx) -> Result<void> {
     if (auto r = deliveries_repo::RecordAttempt(tx, record); !r) return r;
     if (ok) return endpoints_repo::MarkRecovered(tx, d.endpoint_id);
-    if (final_failure && !error.starts_with("endpoint_")) {
-      return endpoints_repo::MarkFailing(tx, d.endpoint_id, now);
+    if (failed && !error.starts_with("endpoint_")) {
+      return endpoints_repo::MarkFailing(tx, d.endpoint_id, record.now_us);
     }
     return {};
   });
-  if (!w)
+  if (!w) {
     log::Error("webhook_attempt_not_recorded",
                {{"delivery", d.delivery_id}, {"detail", w.error().detail}});
+  }
   if (!ok) {
     log::Info("webhook_attempt_failed", {{"delivery", d.delivery_id},
-                                         {"attempt", attempt},
+                                         {"attempt", record.attempt},
                                          {"error", error},
-                                         {"final", final_failure}});
+                                         {"final", failed}});
   }
 }
 
