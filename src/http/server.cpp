@@ -110,6 +110,43 @@ struct ConnHandle {
   bool idle = false;                    // waiting for the next request (touched only on ex)
 };
 
+namespace {
+
+// The request's headers (names lower-cased) and body, moved out of Beast's message.
+void TakeHeadersAndBody(bhttp::request<bhttp::string_body>& h, Request& req) {
+  req.headers.reserve(static_cast<size_t>(std::distance(h.begin(), h.end())));
+  for (const auto& f : h) {
+    std::string name(f.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    req.headers.emplace_back(std::move(name), std::string(f.value()));
+  }
+  req.body = std::move(h.body());
+}
+
+// The response as sent: the handler's status, type, headers and body, plus what every answer
+// carries (Request-Id, HSTS, no-store, the listener's own headers).
+bhttp::response<bhttp::string_body> ToWire(
+    Response resp, const Request& req,
+    const std::vector<std::pair<std::string, std::string>>& listener_headers, bool keep_alive) {
+  bhttp::response<bhttp::string_body> out;
+  out.version(11);
+  out.result(static_cast<unsigned>(resp.status));
+  out.set(bhttp::field::content_type, resp.content_type);
+  out.set("Request-Id", req.request_id);
+  out.set(bhttp::field::strict_transport_security, "max-age=63072000; includeSubDomains");
+  out.set(bhttp::field::cache_control, "no-store");
+  for (const auto& [k, v] : listener_headers) out.set(k, v);
+  for (const auto& [k, v] : resp.headers) out.set(k, v);
+  out.body() = std::move(resp.body);
+  out.keep_alive(keep_alive);
+  out.prepare_payload();
+  // HEAD: the headers of the GET, Content-Length included, without the body (RFC 9110 §9.3.2).
+  if (req.method == "HEAD") out.body().clear();
+  return out;
+}
+
+}  // namespace
+
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   net::io_context& ioc;
   Limits limits;
@@ -325,16 +362,9 @@ net::awaitable<bool> Server::Impl::Serve(Listener* l, Stream& s, beast::flat_buf
       resp = ErrorResponse(framing->error, req.request_id);
       resp.status = framing->status;
     } else {
-      auto& h = parser.get();
       have_request = true;
-      keep_alive = h.keep_alive();
-      req.headers.reserve(static_cast<size_t>(std::distance(h.begin(), h.end())));
-      for (const auto& f : h) {
-        std::string name(f.name_string());
-        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        req.headers.emplace_back(std::move(name), std::string(f.value()));
-      }
-      req.body = std::move(h.body());
+      keep_alive = parser.get().keep_alive();
+      TakeHeadersAndBody(parser.get(), req);
     }
     if (have_request) {
       if (over_limit) {
@@ -347,21 +377,8 @@ net::awaitable<bool> Server::Impl::Serve(Listener* l, Stream& s, beast::flat_buf
     }
     if (stopping) keep_alive = false;
 
-    bhttp::response<bhttp::string_body> out;
-    out.version(11);
-    out.result(static_cast<unsigned>(resp.status));
-    out.set(bhttp::field::content_type, resp.content_type);
-    out.set("Request-Id", req.request_id);
-    out.set(bhttp::field::strict_transport_security, "max-age=63072000; includeSubDomains");
-    out.set(bhttp::field::cache_control, "no-store");
-    for (const auto& [k, v] : l->spec.extra_headers) out.set(k, v);
-    for (const auto& [k, v] : resp.headers) out.set(k, v);
-    out.body() = std::move(resp.body);
     const int64_t psp_us = resp.psp_us;
-    out.keep_alive(keep_alive);
-    out.prepare_payload();
-    // HEAD: the headers of the GET, Content-Length included, without the body (RFC 9110 §9.3.2).
-    if (req.method == "HEAD") out.body().clear();
+    auto out = ToWire(std::move(resp), req, l->spec.extra_headers, keep_alive);
     lowest.expires_after(limits.write_timeout);
     auto [wec, wn] = co_await bhttp::async_write(s, out, kTuple);
 
