@@ -22,6 +22,7 @@
 #include "lp/people/errors.hpp"
 #include "lp/people/operator_service.hpp"
 #include "lp/people/team_service.hpp"
+#include "support/temp_dir.hpp"
 
 namespace lp::people::testing {
 
@@ -96,7 +97,8 @@ class PeopleTest : public ::testing::Test {
   int64_t AuditCount();
   std::string DumpDatabase();  // the database and WAL files as bytes
 
-  std::filesystem::path dir_;
+  std::unique_ptr<lp::testing::TempDir> tmp_;  // a new scratch directory per test
+  std::filesystem::path dir_;                  // tmp_'s path
   store::StorePtr store_;
   std::unique_ptr<crypto::KeyRing> keyring_;
   std::unique_ptr<crypto::PasswordHasher> hasher_;

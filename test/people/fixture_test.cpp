@@ -32,8 +32,8 @@ std::string Base32Decode(std::string_view s) {
 }
 
 void PeopleTest::SetUp() {
-  dir_ = std::filesystem::temp_directory_path() / ("lp_people_" + RandomToken(10));
-  std::filesystem::create_directories(dir_);
+  tmp_ = std::make_unique<lp::testing::TempDir>("lp_people");
+  dir_ = tmp_->path();
   auto s = store::OpenStore({(dir_ / "people.db").string(), 2, true});
   ASSERT_TRUE(s) << s.error().detail;
   store_ = std::move(*s);
@@ -61,8 +61,7 @@ void PeopleTest::TearDown() {
     store_->Close();
   }
   store_.reset();
-  std::error_code ec;
-  std::filesystem::remove_all(dir_, ec);
+  tmp_.reset();
 }
 
 std::string PeopleTest::NewMerchant(const std::string& name) {
@@ -111,8 +110,8 @@ Result<SessionGrant> PeopleTest::SignIn(const std::string& email, const std::str
 }
 
 SessionGrant PeopleTest::MustSignIn(const std::string& email, AccountKind kind) {
-  auto g = SignIn(email, kind == AccountKind::kOperator ? std::string(kPassword) + " 42" : kPassword,
-                  kind);
+  auto g = SignIn(
+      email, kind == AccountKind::kOperator ? std::string(kPassword) + " 42" : kPassword, kind);
   EXPECT_TRUE(g) << (g ? "" : g.error().code);
   return g ? std::move(*g) : SessionGrant{};
 }
@@ -178,9 +177,8 @@ std::vector<AuditRow> PeopleTest::AuditRows(const std::string& action) {
         "SELECT seq, time, actor_type, actor_id, action, target, merchant_id, outcome, source_ip, "
         "request_id, details FROM audit_log ORDER BY seq",
         {}, [&](const store::Row& row) {
-          AuditRow a{row.Int(0),   row.Int(1),  row.Text(2), row.Text(3),
-                     row.Text(4),  row.Text(5), row.Text(6), row.Text(7),
-                     row.Text(8),  row.Text(9), row.Text(10)};
+          AuditRow a{row.Int(0),  row.Int(1),  row.Text(2), row.Text(3), row.Text(4), row.Text(5),
+                     row.Text(6), row.Text(7), row.Text(8), row.Text(9), row.Text(10)};
           if (action.empty() || a.action == action) {
             out.push_back(std::move(a));
           }

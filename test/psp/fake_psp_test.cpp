@@ -16,6 +16,7 @@
 #include "lp/net/psp_client.hpp"
 #include "psp/support.hpp"
 #include "psp/test_pki.hpp"
+#include "support/temp_dir.hpp"
 
 namespace lp::connectors {
 namespace {
@@ -35,9 +36,6 @@ constexpr std::string_view kAdyenHmac =
 class FakePsp {
  public:
   FakePsp(const std::string& script, testing::TestPki& pki) {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("lp_fake_psp_" + std::to_string(::getpid()) + "_" + std::to_string(++counter_));
-    std::filesystem::create_directories(dir_);
     const auto cert = pki.Issue("DNS:psp.test,IP:127.0.0.1");
     testing::WriteFile((dir_ / "cert.pem").string(), cert.cert_pem);
     testing::WriteFile((dir_ / "key.pem").string(), cert.key_pem);
@@ -51,16 +49,12 @@ class FakePsp {
     if (!line) throw std::runtime_error(script + " did not start: " + proc_->output());
     port_ = static_cast<uint16_t>(std::stoi(line->substr(line->find("PORT ") + 5)));
   }
-  ~FakePsp() {
-    proc_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
+  ~FakePsp() { proc_.reset(); }
   std::string base() const { return "https://psp.test:" + std::to_string(port_); }
 
  private:
-  static inline int counter_ = 0;
-  std::filesystem::path dir_;
+  lp::testing::TempDir tmp_{"lp_fake_psp"};
+  const std::filesystem::path dir_ = tmp_.path();
   std::unique_ptr<testing::ChildProcess> proc_;
   uint16_t port_ = 0;
 };

@@ -17,6 +17,7 @@
 #include "lp/net/psp_client.hpp"
 #include "psp/support.hpp"
 #include "psp/test_pki.hpp"
+#include "support/temp_dir.hpp"
 
 namespace lp::connectors {
 namespace {
@@ -278,9 +279,8 @@ boost::json::array ValidateWithAjv(const boost::json::array& cases) {
     throw std::runtime_error(
         "npm package ajv is not installed in test/psp/node (run scripts/setup)");
   }
-  const std::string in =
-      (std::filesystem::temp_directory_path() / ("lp_ajv_" + std::to_string(::getpid()) + ".json"))
-          .string();
+  const lp::testing::TempDir tmp("lp_ajv");
+  const std::string in = tmp.File("cases.json");
   testing::WriteFile(
       in, boost::json::serialize(boost::json::object{
               {"spec", testing::PspToolDir() + "/specs/adyen/prism-CheckoutService-v71.json"},
@@ -288,7 +288,6 @@ boost::json::array ValidateWithAjv(const boost::json::array& cases) {
   testing::ChildProcess proc({node, dir + "/validate.mjs", in});
   int status = 0;
   const std::string out = proc.WaitForExit(60s, &status);
-  std::filesystem::remove(in);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     throw std::runtime_error("validate.mjs: " + out);
   return boost::json::parse(out).as_array();

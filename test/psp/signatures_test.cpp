@@ -9,6 +9,7 @@
 #include "connectors/stripe/webhooks.hpp"
 #include "psp/support.hpp"
 #include "psp/test_pki.hpp"
+#include "support/temp_dir.hpp"
 
 namespace lp::connectors {
 namespace {
@@ -27,14 +28,12 @@ json::object SignWithOfficialLibraries(const json::object& input) {
                                " is not installed in test/psp/node (run scripts/setup)");
     }
   }
-  const std::string in =
-      (std::filesystem::temp_directory_path() / ("lp_sign_" + std::to_string(::getpid()) + ".json"))
-          .string();
+  const lp::testing::TempDir tmp("lp_sign");
+  const std::string in = tmp.File("input.json");
   testing::WriteFile(in, json::serialize(input));
   testing::ChildProcess proc({node, dir + "/sign.mjs", in});
   int status = 0;
   const std::string out = proc.WaitForExit(30s, &status);
-  std::filesystem::remove(in);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error("sign.mjs: " + out);
   return json::parse(out).as_object();
 }
