@@ -208,10 +208,14 @@ Task<Result<SessionAnswer>> Authorized(const PeopleApiDeps& d, Request& req, con
 }  // namespace people_internal
 
 std::string InvitationEventObject(const people::Invitation& invitation,
-                                  std::string_view invite_url) {
+                                  std::optional<std::string_view> invite_url) {
   json::object o = InvitationJson(invitation, false);
   o["merchant"] = invitation.merchant_id;
-  o["invite_url"] = invite_url;
+  if (invite_url) {
+    o["invite_url"] = *invite_url;
+  } else {
+    o["invite_url"] = nullptr;
+  }
   return json::serialize(o);
 }
 

@@ -99,12 +99,17 @@ webhooks::DispatcherOptions DispatcherOptionsFor(const Config& c,
   return o;
 }
 
-// An invitation is a live-mode `user.invited` event, in the invitation's transaction (its
-// invite_url is for the merchant's own mailer, docs/webhooks.md).
-Result<void> EmitInvitation(store::Tx& tx, const people::Invitation& inv,
-                            const Secret<std::string>& invite_url, int64_t now) {
-  return webhooks::EmitEvent(tx, inv.merchant_id, Mode::kLive, "user.invited", inv.id,
-                             api::InvitationEventObject(inv, invite_url.Expose()), now);
+// An invitation is a live-mode `user.invited` event, in the invitation's transaction. Its
+// invite_url is for the merchant's own mailer (docs/webhooks.md): only the signed delivery
+// holds it, sealed in the database; the events API shows null.
+people::InvitationHook EmitInvitation(const crypto::KeyRing& keyring) {
+  return [&keyring](store::Tx& tx, const people::Invitation& inv,
+                    const Secret<std::string>& invite_url, int64_t now) {
+    const Secret<std::string> delivered(api::InvitationEventObject(inv, invite_url.Expose()));
+    return webhooks::EmitSealedEvent(tx, keyring, inv.merchant_id, Mode::kLive, "user.invited",
+                                     inv.id, api::InvitationEventObject(inv, std::nullopt),
+                                     delivered, now);
+  };
 }
 
 // PSP calls by connector account, operation and outcome; latency by connector and operation.
@@ -149,7 +154,7 @@ Node::Node(const Config& c, Foundation& f, const connectors::ConnectorRegistry& 
       hasher(crypto::PasswordHasher::Options{2, 64, {}}),
       people_deps{*f.store, *f.keyring, hasher, password_policy, clock, SystemRandom()},
       people_accounts(people_deps),
-      people_team(people_deps, {}, EmitInvitation),
+      people_team(people_deps, {}, EmitInvitation(*f.keyring)),
       people_operators(people_deps),
       people_audit_log(people_deps),
       limiter(auth::MakeInProcessRateLimiter(clock)),

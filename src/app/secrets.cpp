@@ -5,12 +5,14 @@
 
 #include "lp/merchants/connector_accounts.hpp"
 #include "lp/webhooks/endpoints.hpp"
+#include "lp/webhooks/events.hpp"
 
 namespace lp::app {
 
 const std::vector<store::SealedColumn>& SealedColumns() {
   static const std::vector<store::SealedColumn> kColumns = {
-      merchants::kCredentialsColumn, webhooks::kSecretColumn, webhooks::kOldSecretColumn};
+      merchants::kCredentialsColumn, webhooks::kSecretColumn, webhooks::kOldSecretColumn,
+      webhooks::kSealedDataColumn};
   return kColumns;
 }
 

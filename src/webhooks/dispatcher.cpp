@@ -10,6 +10,7 @@
 #include "lp/common/log.hpp"
 #include "lp/common/random.hpp"
 #include "lp/webhooks/endpoints.hpp"
+#include "lp/webhooks/events.hpp"
 #include "lp/webhooks/signer.hpp"
 #include "webhooks/repositories.hpp"
 
@@ -199,7 +200,7 @@ Task<void> Dispatcher::Send(Due d) {
   } release{this, d.delivery_id, d.endpoint_id};
 
   endpoints_repo::SendInfo info;
-  std::string body;
+  std::string body, sealed;
   bool found = false;
   auto load = co_await store::Read(store_, [&](store::Tx& tx) -> Result<void> {
     auto i = endpoints_repo::LoadSendInfo(tx, d.endpoint_id);
@@ -208,11 +209,22 @@ Task<void> Dispatcher::Send(Due d) {
     if (!data) return data.error();
     if (!*i || !*data) return {};
     info = std::move(**i);
-    body = std::move(**data);
+    body = std::move((*data)->data);
+    sealed = std::move((*data)->sealed);
     found = true;
     return {};
   });
   if (!load || !found) co_return;
+  // An event whose delivered body holds a secret (EmitSealedEvent): opened only to be sent.
+  if (!sealed.empty()) {
+    auto opened = keyring_.Open(sealed, store::AssociatedData(kSealedDataColumn, d.event_id));
+    if (opened) {
+      std::fill(body.begin(), body.end(), '\0');
+      body.assign(opened->view());
+    } else {
+      body.clear();
+    }
+  }
 
   const int64_t start = clock_.NowMicros();
   std::string error;
@@ -221,6 +233,8 @@ Task<void> Dispatcher::Send(Due d) {
   std::string signature;
   if (info.status != "enabled" && info.status != "failing") {
     error = "endpoint_" + info.status;
+  } else if (body.empty()) {
+    error = "secret_unavailable";  // the sealed body did not open (key ring): retried
   } else if (signature = SignFor(keyring_, info, d.endpoint_id, d.event_id, start, body);
              signature.empty()) {
     error = "secret_unavailable";
@@ -256,6 +270,7 @@ Task<void> Dispatcher::Send(Due d) {
     log::Error("webhook_attempt_not_recorded",
                {{"delivery", d.delivery_id}, {"detail", w.error().detail}});
   }
+  if (!sealed.empty()) std::fill(body.begin(), body.end(), '\0');
   if (!ok) {
     log::Info("webhook_attempt_failed", {{"delivery", d.delivery_id},
                                          {"attempt", record.attempt},

@@ -8,11 +8,13 @@ namespace lp::webhooks::events_repo {
 
 Result<void> Insert(store::Tx& tx, std::string_view id, const std::string& merchant_id, Mode mode,
                     std::string_view type, std::string_view object_id, std::string_view body,
-                    int64_t now_us, bool with_outbox) {
+                    int64_t now_us, bool with_outbox, std::string_view sealed_body) {
+  store::Value sealed =
+      sealed_body.empty() ? store::Value(nullptr) : store::Value::Blob(sealed_body);
   auto r = tx.Exec(
-      "INSERT INTO events (id, merchant_id, mode, type, object_id, data, created) "
-      "VALUES (?,?,?,?,?,?,?)",
-      {id, merchant_id, ToString(mode), type, object_id, body, now_us});
+      "INSERT INTO events (id, merchant_id, mode, type, object_id, data, created, data_sealed) "
+      "VALUES (?,?,?,?,?,?,?,?)",
+      {id, merchant_id, ToString(mode), type, object_id, body, now_us, sealed});
   if (!r) return r.error();
   if (!with_outbox) return {};
   r = tx.Exec(
@@ -47,12 +49,13 @@ Result<std::optional<EventRow>> LoadRow(store::Tx& tx, const Principal& p, std::
   return out;
 }
 
-Result<std::optional<std::string>> DataOf(store::Tx& tx, std::string_view event_id) {
-  std::optional<std::string> out;
-  auto q = tx.Query("SELECT data FROM events WHERE id = ?", {event_id}, [&](const store::Row& row) {
-    out = row.Text(0);
-    return false;
-  });
+Result<std::optional<Delivered>> DataOf(store::Tx& tx, std::string_view event_id) {
+  std::optional<Delivered> out;
+  auto q = tx.Query("SELECT data, data_sealed FROM events WHERE id = ?", {event_id},
+                    [&](const store::Row& row) {
+                      out = Delivered{row.Text(0), row.IsNull(1) ? std::string() : row.Text(1)};
+                      return false;
+                    });
   if (!q) return q.error();
   return out;
 }

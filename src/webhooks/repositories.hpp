@@ -67,7 +67,7 @@ namespace events_repo {
 
 Result<void> Insert(store::Tx& tx, std::string_view id, const std::string& merchant_id, Mode mode,
                     std::string_view type, std::string_view object_id, std::string_view body,
-                    int64_t now_us, bool with_outbox);
+                    int64_t now_us, bool with_outbox, std::string_view sealed_body = {});
 // The stored event body of the caller's event.
 Result<std::optional<std::string>> Load(store::Tx& tx, const Principal& p, std::string_view id);
 struct EventRow {
@@ -75,7 +75,12 @@ struct EventRow {
   int64_t seq = 0;
 };
 Result<std::optional<EventRow>> LoadRow(store::Tx& tx, const Principal& p, std::string_view id);
-Result<std::optional<std::string>> DataOf(store::Tx& tx, std::string_view event_id);
+// What the dispatcher sends: the stored body, or the sealed one when the event has one.
+struct Delivered {
+  std::string data;
+  std::string sealed;  // a key-ring blob of the delivered body; empty: `data` is delivered
+};
+Result<std::optional<Delivered>> DataOf(store::Tx& tx, std::string_view event_id);
 // Newest first by seq, filtered by type and created bounds.
 Result<Page<std::string>> List(store::Tx& tx, const Principal& p, const ListParams& params,
                                const std::optional<std::string>& type);

@@ -8,6 +8,7 @@ delivery."""
 from __future__ import annotations
 
 import json
+import os
 import time
 import unittest
 
@@ -236,7 +237,14 @@ class DashboardResourcesTest(unittest.TestCase):
                                         f"{self.base}/events?mode=live&type=user.invited")
             self.assertTrue(lst["data"])
             self.assertTrue(all(e["data"]["object"]["invite_url"] is None for e in lst["data"]))
-            self.assertNotIn(inv["invite_url"].split("#", 1)[1], self.srv.log_text())
+            token = inv["invite_url"].split("#", 1)[1]
+            self.assertNotIn(token, self.srv.log_text())
+            # Nor is it in the database in clear (database and WAL files): the delivered body
+            # is sealed (events.data_sealed).
+            for path in (self.srv.db_path, self.srv.db_path + "-wal"):
+                if os.path.exists(path):
+                    with open(path, "rb") as f:
+                        self.assertNotIn(token.encode(), f.read(), path)
             # The endpoint's deliveries (dashboard only), newest first.
             s, _, d = self.owner.call(
                 "GET", f"{self.base}/webhook_endpoints/{ep['id']}/deliveries?mode=live")

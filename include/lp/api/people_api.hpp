@@ -22,9 +22,10 @@ struct PeopleApiDeps {
 };
 
 // The `data.object` of a user.invited event: the invitation (as GET …/invitations renders it,
-// unmasked) plus its `invite_url` (holds the invitation's secret: never log it).
+// unmasked) plus its `invite_url` (holds the invitation's secret: never log it; null in the
+// copy the events API shows).
 std::string InvitationEventObject(const people::Invitation& invitation,
-                                  std::string_view invite_url);
+                                  std::optional<std::string_view> invite_url);
 
 // Registers every /dashboard/api route on `router`; `deps` must outlive it.
 void RegisterDashboardApi(http::Router& router, const PeopleApiDeps& deps);

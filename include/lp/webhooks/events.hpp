@@ -8,7 +8,13 @@
 
 #include "lp/common/principal.hpp"
 #include "lp/common/result.hpp"
+#include "lp/common/secret.hpp"
+#include "lp/store/sealed_columns.hpp"
 #include "lp/store/store.hpp"
+
+namespace lp::crypto {
+class KeyRing;
+}
 
 namespace lp::webhooks {
 
@@ -17,5 +23,17 @@ namespace lp::webhooks {
 Result<void> EmitEvent(store::Tx& tx, const std::string& merchant_id, Mode mode,
                        std::string_view type, std::string_view object_id,
                        std::string_view object_json, int64_t now);
+
+// An event whose delivered object holds a secret (user.invited: the invitation link). The
+// `data` column keeps `shown_object_json` (what the events API shows, the secret left out);
+// the delivered body is sealed with the key ring in `data_sealed`, bound to the event's id, and
+// only the dispatcher opens it, to sign and send it. Both bodies share the event's id and time.
+Result<void> EmitSealedEvent(store::Tx& tx, const crypto::KeyRing& keyring,
+                             const std::string& merchant_id, Mode mode, std::string_view type,
+                             std::string_view object_id, std::string_view shown_object_json,
+                             const Secret<std::string>& delivered_object_json, int64_t now);
+
+// The sealed delivered bodies (key rotation re-wraps them with the other sealed columns).
+inline constexpr store::SealedColumn kSealedDataColumn{"events", "id", "data_sealed"};
 
 }  // namespace lp::webhooks
