@@ -81,5 +81,31 @@ TEST_F(SqliteStoreTest, TheWalStaysBoundedUnderSteadyWrites) {
   EXPECT_LT(wal, 64u * 1024 * 1024) << "WAL grew to " << wal << " bytes";
 }
 
+// A migration whose schema_migrations row was removed runs again at the next start, even when
+// later migrations are applied; until it has, the store is not ready.
+TEST_F(SqliteStoreTest, AMigrationWhoseRowWasRemovedRunsAgainAtTheNextStart) {
+  const int64_t kVersion = 15;  // routing scopes: a data migration that is safe to re-run
+  ASSERT_TRUE(store_->WriteSync([&](Tx& tx) -> Result<void> {
+    auto r = tx.Exec("DELETE FROM schema_migrations WHERE version = ?", {kVersion});
+    if (!r) return r.error();
+    return {};
+  }));
+  EXPECT_FALSE(store_->Ready());
+  store_->Close();
+  auto s = testing::OpenTempStore(dir_);
+  ASSERT_TRUE(s) << s.error().detail;
+  store_ = std::move(*s);
+  EXPECT_TRUE(store_->Ready());
+  int64_t rows = 0;
+  ASSERT_TRUE(store_->ReadSync([&](Tx& tx) -> Result<void> {
+    return tx.Query("SELECT COUNT(*) FROM schema_migrations WHERE version = ?", {kVersion},
+                    [&](const Row& row) {
+                      rows = row.Int(0);
+                      return false;
+                    });
+  }));
+  EXPECT_EQ(rows, 1);
+}
+
 }  // namespace
 }  // namespace lp::store

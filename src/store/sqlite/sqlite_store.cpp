@@ -17,6 +17,7 @@
 #include <exception>
 #include <future>
 #include <mutex>
+#include <set>
 
 #include "lp/common/clock.hpp"
 #include "lp/common/log.hpp"
@@ -71,14 +72,13 @@ Result<void> SqliteStore::Open(const StoreOptions& opt) {
 
 Result<void> SqliteStore::Ready() {
   return ReadSync([](Tx& tx) -> Result<void> {
-    int64_t v = 0;
-    auto r =
-        tx.Query("SELECT COALESCE(MAX(version),0) FROM schema_migrations", {}, [&](const Row& row) {
-          v = row.Int(0);
-          return false;
-        });
+    int64_t applied = 0;
+    auto r = tx.Query("SELECT COUNT(*) FROM schema_migrations", {}, [&](const Row& row) {
+      applied = row.Int(0);
+      return false;
+    });
     if (!r) return r;
-    if (v < sqlite::Migrations().back().version) {
+    if (applied < static_cast<int64_t>(sqlite::Migrations().size())) {
       return Error::Unavailable("migrations pending");
     }
     return {};
@@ -160,9 +160,20 @@ Result<void> SqliteStore::Migrate() {
       !r) {
     return r;
   }
-  int current = ReadSchemaVersion(c);
+  // Every migration not recorded as applied runs, in order: not only those above the highest
+  // applied version, so a row removed from schema_migrations (by an operator re-running a data
+  // migration) runs that migration again at the next start.
+  std::set<int64_t> applied;
+  if (auto r = c.Query("SELECT version FROM schema_migrations", {},
+                       [&](const Row& row) {
+                         applied.insert(row.Int(0));
+                         return true;
+                       });
+      !r) {
+    return r;
+  }
   for (const auto& m : sqlite::Migrations()) {
-    if (m.version <= current) continue;
+    if (applied.contains(m.version)) continue;
     if (auto r = c.ExecScript("BEGIN IMMEDIATE"); !r) return r;
     auto r = c.ExecScript(std::string(m.sql).c_str());
     if (r) {
