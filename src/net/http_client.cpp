@@ -22,6 +22,7 @@
 #include <optional>
 
 #include "lp/common/clock.hpp"
+#include "net/client_common.hpp"
 
 namespace lp::net {
 
@@ -56,42 +57,9 @@ Error Timeout(const OutboundPolicy& policy) {
                              std::to_string(policy.timeout.count()) + " ms.");
 }
 
-// RFC 9110 token characters.
-bool IsTokenChar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-Result<void> CheckHeaders(const HttpHeaders& headers) {
-  static constexpr std::string_view kReserved[] = {
-      "host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "expect"};
-  for (const auto& [name, value] : headers) {
-    if (name.empty() || name.size() > 256 || !std::all_of(name.begin(), name.end(), IsTokenChar)) {
-      return Error::Invalid("header_invalid", "A request header name is invalid.", "headers");
-    }
-    for (auto r : kReserved) {
-      if (EqualsNoCase(name, r)) {
-        return Error::Invalid("header_invalid", "The header " + name + " is set by the client.",
-                              "headers");
-      }
-    }
-    if (value.size() > 8192 || !std::all_of(value.begin(), value.end(), [](char c) {
-          const auto u = static_cast<unsigned char>(c);
-          return u == '\t' || (u >= 0x20 && u != 0x7F);
-        })) {
-      return Error::Invalid("header_invalid", "The value of header " + name + " is invalid.",
-                            "headers");
-    }
-  }
-  return {};
-}
+// Headers the client sets itself.
+constexpr std::string_view kReservedHeaders[] = {
+    "host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "expect"};
 
 // The sockets of one exchange; shared with the deadline handler (which holds a weak_ptr).
 struct Exchange {
@@ -181,7 +149,9 @@ Task<Result<HttpResult>> DoPostUnsafe(std::shared_ptr<HttpClient::Impl> impl, st
   auto parsed = ParseWebhookUrl(url, policy);
   if (!parsed) co_return parsed.error();
   const ParsedUrl& u = *parsed;
-  if (auto ok = CheckHeaders(headers); !ok) co_return ok.error();
+  if (auto ok = client_internal::CheckRequestHeaders(headers, kReservedHeaders); !ok) {
+    co_return ok.error();
+  }
   if (!impl->init_error.empty()) co_return Error::Internal(impl->init_error);
 
   auto ex = co_await asio::this_coro::executor;  // this exchange's strand
@@ -336,19 +306,8 @@ HttpClient::HttpClient(asio::any_io_executor ex, OutboundPolicy policy, HttpClie
   impl_->ex = std::move(ex);
   impl_->policy = std::move(policy);
   impl_->options = std::move(options);
-  auto& ctx = impl_->tls;
-  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                  ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
-                  ssl::context::no_compression | SSL_OP_NO_RENEGOTIATION);
-  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
-  ctx.set_verify_mode(ssl::verify_peer);
-  boost::system::error_code ec;
-  if (!impl_->options.trusted_ca_pem.empty()) {
-    ctx.add_certificate_authority(asio::buffer(impl_->options.trusted_ca_pem), ec);
-  } else {
-    ctx.set_default_verify_paths(ec);
-  }
-  if (ec) impl_->init_error = "cannot load the TLS trust store: " + ec.message();
+  impl_->init_error =
+      client_internal::ConfigureClientTls(impl_->tls, impl_->options.trusted_ca_pem);
 }
 
 HttpClient::~HttpClient() = default;

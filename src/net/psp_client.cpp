@@ -28,6 +28,7 @@
 
 #include "lp/common/clock.hpp"
 #include "lp/crypto/hash.hpp"
+#include "net/client_common.hpp"
 #include "psp_url.hpp"
 
 namespace lp::net {
@@ -465,19 +466,8 @@ PspClient::PspClient(asio::any_io_executor ex, PspClientOptions options)
     : impl_(std::make_shared<Impl>()) {
   impl_->ex = std::move(ex);
   impl_->options = std::move(options);
-  auto& ctx = impl_->tls;
-  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                  ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
-                  ssl::context::no_compression | SSL_OP_NO_RENEGOTIATION);
-  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
-  ctx.set_verify_mode(ssl::verify_peer);
-  boost::system::error_code ec;
-  if (!impl_->options.trusted_ca_pem.empty()) {
-    ctx.add_certificate_authority(asio::buffer(impl_->options.trusted_ca_pem), ec);
-  } else {
-    ctx.set_default_verify_paths(ec);
-  }
-  if (ec) impl_->init_error = "cannot load the TLS trust store: " + ec.message();
+  impl_->init_error =
+      client_internal::ConfigureClientTls(impl_->tls, impl_->options.trusted_ca_pem);
   if (!impl_->options.proxy_url.empty()) {
     auto p = ParseUrl(impl_->options.proxy_url, true);
     if (!p || p->tls || p->target != "/") {

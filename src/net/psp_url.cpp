@@ -5,6 +5,8 @@
 #include <boost/asio/ip/address.hpp>
 #include <cctype>
 
+#include "net/client_common.hpp"
+
 namespace lp::net::psp_internal {
 
 namespace asio = boost::asio;
@@ -79,48 +81,13 @@ Result<Url> ParseUrl(std::string_view url, bool allow_userinfo) {
   return out;
 }
 
-namespace {
-
-bool IsTokenChar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-}  // namespace
-
 // Checks the caller's headers; returns whether one of them is an Idempotency-Key.
 Result<bool> CheckHeaders(const std::vector<std::pair<std::string, std::string>>& headers) {
+  // Set by the client, or hop-by-hop through the proxy.
   static constexpr std::string_view kReserved[] = {
       "host", "content-length", "transfer-encoding", "connection",         "upgrade",
       "te",   "expect",         "keep-alive",        "proxy-authorization"};
-  bool idempotent = false;
-  for (const auto& [name, value] : headers) {
-    if (name.empty() || name.size() > 256 || !std::all_of(name.begin(), name.end(), IsTokenChar)) {
-      return Error::Invalid("header_invalid", "A request header name is invalid.", "headers");
-    }
-    for (auto r : kReserved) {
-      if (EqualsNoCase(name, r)) {
-        return Error::Invalid("header_invalid", "The header " + name + " is set by the client.",
-                              "headers");
-      }
-    }
-    if (value.size() > 8192 || !std::all_of(value.begin(), value.end(), [](char c) {
-          const auto u = static_cast<unsigned char>(c);
-          return u == '\t' || (u >= 0x20 && u != 0x7F);
-        })) {
-      return Error::Invalid("header_invalid", "The value of header " + name + " is invalid.",
-                            "headers");
-    }
-    if (EqualsNoCase(name, "idempotency-key") && !value.empty()) idempotent = true;
-  }
-  return idempotent;
+  return client_internal::CheckRequestHeaders(headers, kReserved);
 }
 
 }  // namespace lp::net::psp_internal

@@ -1,0 +1,70 @@
+#include "net/client_common.hpp"
+
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <boost/asio/buffer.hpp>
+#include <cctype>
+
+namespace lp::net::client_internal {
+
+namespace {
+
+// RFC 9110 token characters.
+bool IsTokenChar(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+}  // namespace
+
+Result<bool> CheckRequestHeaders(const std::vector<std::pair<std::string, std::string>>& headers,
+                                 std::span<const std::string_view> reserved) {
+  bool idempotent = false;
+  for (const auto& [name, value] : headers) {
+    if (name.empty() || name.size() > 256 || !std::all_of(name.begin(), name.end(), IsTokenChar)) {
+      return Error::Invalid("header_invalid", "A request header name is invalid.", "headers");
+    }
+    for (auto r : reserved) {
+      if (EqualsNoCase(name, r)) {
+        return Error::Invalid("header_invalid", "The header " + name + " is set by the client.",
+                              "headers");
+      }
+    }
+    if (value.size() > 8192 || !std::all_of(value.begin(), value.end(), [](char c) {
+          const auto u = static_cast<unsigned char>(c);
+          return u == '\t' || (u >= 0x20 && u != 0x7F);
+        })) {
+      return Error::Invalid("header_invalid", "The value of header " + name + " is invalid.",
+                            "headers");
+    }
+    if (EqualsNoCase(name, "idempotency-key") && !value.empty()) idempotent = true;
+  }
+  return idempotent;
+}
+
+std::string ConfigureClientTls(boost::asio::ssl::context& ctx, const std::string& trusted_ca_pem) {
+  namespace ssl = boost::asio::ssl;
+  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                  ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                  ssl::context::no_compression | SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+  ctx.set_verify_mode(ssl::verify_peer);
+  boost::system::error_code ec;
+  if (!trusted_ca_pem.empty()) {
+    ctx.add_certificate_authority(boost::asio::buffer(trusted_ca_pem), ec);
+  } else {
+    ctx.set_default_verify_paths(ec);
+  }
+  if (ec) return "cannot load the TLS trust store: " + ec.message();
+  return {};
+}
+
+}  // namespace lp::net::client_internal

@@ -1,0 +1,28 @@
+// What the two outbound clients (HttpClient for webhooks, PspClient for PSP calls) share: the
+// check of a caller's request headers and the TLS client context they verify peers with.
+#pragma once
+
+#include <boost/asio/ssl/context.hpp>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "lp/common/result.hpp"
+
+namespace lp::net::client_internal {
+
+// Checks header names (RFC 9110 tokens, <= 256 bytes) and values (no control characters but
+// tab, <= 8 KiB), and refuses the names in `reserved` (compared case-insensitively: headers the
+// client sets itself). Linear in the headers' size. Returns whether a non-empty Idempotency-Key
+// is among them. Errors are Error::Invalid "header_invalid" on the `headers` parameter.
+Result<bool> CheckRequestHeaders(const std::vector<std::pair<std::string, std::string>>& headers,
+                                 std::span<const std::string_view> reserved);
+
+// TLS 1.2+ without compression or renegotiation, peer verification against `trusted_ca_pem`
+// (PEM, e.g. a test CA) or the system trust store when empty. Returns an error message when the
+// trust store cannot be loaded, else an empty string.
+std::string ConfigureClientTls(boost::asio::ssl::context& ctx, const std::string& trusted_ca_pem);
+
+}  // namespace lp::net::client_internal
