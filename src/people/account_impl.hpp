@@ -67,6 +67,13 @@ struct AccountService::Impl {
     repo::SessionRow session;
   };
   static Task<Result<Current>> LoadCurrent(AccountService& s, const Caller& caller);
+  // Checks the caller's current password (normalised as at sign-in) and the lockout. A wrong
+  // password counts toward the lockout; it and a locked account are audited as a failed `action`
+  // on `target` and answered invalid_credentials on `field`.
+  static Task<Result<void>> CheckCurrentPassword(AccountService& s, const Caller& caller,
+                                                 const repo::UserRow& user, SecureBytes password,
+                                                 std::string field, std::string action,
+                                                 std::string target, const RequestContext& context);
 };
 
 }  // namespace lp::people

@@ -24,30 +24,13 @@ Task<Result<SessionGrant>> AccountService::Reauthenticate(const Caller& caller,
   if (enrolled && (!factor || factor->code.empty())) {
     co_return MissingParameter("code");
   }
-  auto normalized = PasswordPolicy::Normalize(password.view(), "password");
-  SecureBytes pw = normalized ? std::move(*normalized) : password.Clone();
-  auto ok = co_await deps_.hasher.Verify(cur->user.password_hash, std::move(pw));
-  if (!ok) {
-    co_return ok.error();
+  auto pw =
+      co_await Impl::CheckCurrentPassword(*this, caller, cur->user, std::move(password), "password",
+                                          "auth.reauthenticate", caller.session_id, context);
+  if (!pw) {
+    co_return pw.error();
   }
   int64_t now = deps_.clock.NowMicros();
-  const bool locked = cur->user.locked_until && *cur->user.locked_until > now;
-  if (!*ok || locked) {
-    auto w = co_await store::Write(deps_.store, [&](store::Tx& tx) -> Result<void> {
-      if (locked) {
-        AuditEntry e = internal::ByCaller(caller, "auth.reauthenticate", caller.session_id);
-        e.outcome = "failure";
-        e.details = internal::DetailsJson({{"reason", "locked"}});
-        return internal::Audit(tx, e, context, now);
-      }
-      return Impl::RecordPasswordFailure(*this, tx, cur->user, "auth.reauthenticate",
-                                         "wrong_password", context, now);
-    });
-    if (!w) {
-      co_return w.error();
-    }
-    co_return InvalidCredentials("password");
-  }
   Impl::FactorMatch match;
   if (enrolled) {
     if (auto rate = Impl::CheckFactorRate(*this, cur->session, now); !rate) {
@@ -119,29 +102,11 @@ Task<Result<int64_t>> AccountService::ChangePassword(const Caller& caller,
   if (!cur) {
     co_return cur.error();
   }
-  auto normalized = PasswordPolicy::Normalize(current_password.view(), "current_password");
-  SecureBytes pw = normalized ? std::move(*normalized) : current_password.Clone();
-  auto ok = co_await deps_.hasher.Verify(cur->user.password_hash, std::move(pw));
-  if (!ok) {
-    co_return ok.error();
-  }
-  int64_t now = deps_.clock.NowMicros();
-  const bool locked = cur->user.locked_until && *cur->user.locked_until > now;
-  if (!*ok || locked) {
-    auto w = co_await store::Write(deps_.store, [&](store::Tx& tx) -> Result<void> {
-      if (locked) {
-        AuditEntry e = internal::ByCaller(caller, "password.change", caller.user_id);
-        e.outcome = "failure";
-        e.details = internal::DetailsJson({{"reason", "locked"}});
-        return internal::Audit(tx, e, context, now);
-      }
-      return Impl::RecordPasswordFailure(*this, tx, cur->user, "password.change", "wrong_password",
-                                         context, now);
-    });
-    if (!w) {
-      co_return w.error();
-    }
-    co_return InvalidCredentials("current_password");
+  auto pw = co_await Impl::CheckCurrentPassword(*this, caller, cur->user,
+                                                std::move(current_password), "current_password",
+                                                "password.change", caller.user_id, context);
+  if (!pw) {
+    co_return pw.error();
   }
   // The rules, with the names of the account's merchants as context words.
   PasswordContext pctx{cur->user.kind, cur->user.email, {}};
@@ -185,7 +150,7 @@ Task<Result<int64_t>> AccountService::ChangePassword(const Caller& caller,
   if (!hash) {
     co_return hash.error();
   }
-  now = deps_.clock.NowMicros();
+  const int64_t now = deps_.clock.NowMicros();
   int64_t revoked = 0;
   auto w = co_await store::Write(deps_.store, [&](store::Tx& tx) -> Result<void> {
     if (auto s = repo::SetPassword(tx, cur->user.id, *hash, now); !s) {
@@ -207,6 +172,35 @@ Task<Result<int64_t>> AccountService::ChangePassword(const Caller& caller,
     co_return w.error();
   }
   co_return revoked;
+}
+
+Task<Result<void>> AccountService::Impl::CheckCurrentPassword(
+    AccountService& s, const Caller& caller, const repo::UserRow& user, SecureBytes password,
+    std::string field, std::string action, std::string target, const RequestContext& context) {
+  auto normalized = PasswordPolicy::Normalize(password.view(), field);
+  SecureBytes pw = normalized ? std::move(*normalized) : password.Clone();
+  auto ok = co_await s.deps_.hasher.Verify(user.password_hash, std::move(pw));
+  if (!ok) {
+    co_return ok.error();
+  }
+  const int64_t now = s.deps_.clock.NowMicros();
+  const bool locked = user.locked_until && *user.locked_until > now;
+  if (*ok && !locked) {
+    co_return Result<void>{};
+  }
+  auto w = co_await store::Write(s.deps_.store, [&](store::Tx& tx) -> Result<void> {
+    if (locked) {
+      AuditEntry e = internal::ByCaller(caller, action, target);
+      e.outcome = "failure";
+      e.details = internal::DetailsJson({{"reason", "locked"}});
+      return internal::Audit(tx, e, context, now);
+    }
+    return RecordPasswordFailure(s, tx, user, action, "wrong_password", context, now);
+  });
+  if (!w) {
+    co_return w.error();
+  }
+  co_return InvalidCredentials(field);
 }
 
 }  // namespace lp::people
