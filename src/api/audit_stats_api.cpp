@@ -364,13 +364,8 @@ Task<Result<SessionAnswer>> PaymentStats(const AuditStatsApiDeps& d, Request& re
   }
   const std::string merchant = req.params.at(0);
   std::vector<payments::AccountStats> stats;
-  auto r = co_await store::Read(d.store, [&](store::Tx& tx) -> Result<void> {
-    auto x = payments::LoadPaymentStats(tx, merchant, s->mode, s->range);
-    if (!x) {
-      return x.error();
-    }
-    stats = std::move(*x);
-    return {};
+  auto r = co_await store::ReadInto(d.store, stats, [&](store::Tx& tx) {
+    return payments::LoadPaymentStats(tx, merchant, s->mode, s->range);
   });
   if (!r) {
     co_return r.error();
@@ -408,13 +403,8 @@ Task<Result<SessionAnswer>> DeclineStats(const AuditStatsApiDeps& d, Request& re
   }
   const std::string merchant = req.params.at(0);
   payments::DeclineStats stats;
-  auto r = co_await store::Read(d.store, [&](store::Tx& tx) -> Result<void> {
-    auto x = payments::LoadDeclineStats(tx, merchant, s->mode, s->range);
-    if (!x) {
-      return x.error();
-    }
-    stats = std::move(*x);
-    return {};
+  auto r = co_await store::ReadInto(d.store, stats, [&](store::Tx& tx) {
+    return payments::LoadDeclineStats(tx, merchant, s->mode, s->range);
   });
   if (!r) {
     co_return r.error();
@@ -443,13 +433,8 @@ Task<Result<SessionAnswer>> WebhookStats(const AuditStatsApiDeps& d, Request& re
   }
   const std::string merchant = req.params.at(0);
   webhooks::WebhookStats stats;
-  auto r = co_await store::Read(d.store, [&](store::Tx& tx) -> Result<void> {
-    auto x = webhooks::LoadWebhookStats(tx, merchant, s->mode, s->range);
-    if (!x) {
-      return x.error();
-    }
-    stats = std::move(*x);
-    return {};
+  auto r = co_await store::ReadInto(d.store, stats, [&](store::Tx& tx) {
+    return webhooks::LoadWebhookStats(tx, merchant, s->mode, s->range);
   });
   if (!r) {
     co_return r.error();
@@ -515,14 +500,8 @@ Task<Result<SessionAnswer>> OpsSecurityEvents(const AuditStatsApiDeps& d, Reques
     }
   }
   std::vector<security::StoredEvent> events;
-  auto r = co_await store::Read(d.store, [&](store::Tx& tx) -> Result<void> {
-    auto l = security::List(tx, f);
-    if (!l) {
-      return l.error();
-    }
-    events = std::move(*l);
-    return {};
-  });
+  auto r = co_await store::ReadInto(d.store, events,
+                                    [&](store::Tx& tx) { return security::List(tx, f); });
   if (!r) {
     co_return r.error();
   }

@@ -263,12 +263,8 @@ Task<Result<NewKey>> ApiKeyService::CreateKey(const Principal& p, KeyOptions opt
 
 Task<Result<Page<ApiKey>>> ApiKeyService::ListKeys(const Principal& p, ListParams params) {
   Page<ApiKey> out;
-  auto r = co_await store::Read(store_, [&](store::Tx& tx) -> Result<void> {
-    auto page = keys_repo::List(tx, p, params);
-    if (!page) return page.error();
-    out = std::move(*page);
-    return {};
-  });
+  auto r = co_await store::ReadInto(store_, out,
+                                    [&](store::Tx& tx) { return keys_repo::List(tx, p, params); });
   if (!r) co_return r.error();
   co_return out;
 }

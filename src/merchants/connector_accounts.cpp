@@ -247,12 +247,8 @@ Task<Result<ConnectorAccount>> ConnectorAccountService::Get(const Principal& p, 
 Task<Result<Page<ConnectorAccount>>> ConnectorAccountService::List(const Principal& p,
                                                                    ListParams params) {
   Page<ConnectorAccount> out;
-  auto r = co_await store::Read(store_, [&](store::Tx& tx) -> Result<void> {
-    auto page = accounts_repo::List(tx, p, params);
-    if (!page) return page.error();
-    out = std::move(*page);
-    return {};
-  });
+  auto r = co_await store::ReadInto(
+      store_, out, [&](store::Tx& tx) { return accounts_repo::List(tx, p, params); });
   if (!r) co_return r.error();
   co_return out;
 }

@@ -69,13 +69,8 @@ Task<Result<SessionGrant>> AccountService::AcceptInvitation(std::string token, S
     co_return preview.error();
   }
   std::optional<repo::UserRow> existing;
-  auto r = co_await store::Read(deps_.store, [&](store::Tx& tx) -> Result<void> {
-    auto u = repo::FindUserByEmail(tx, AccountKind::kUser, EmailKey(preview->email));
-    if (!u) {
-      return u.error();
-    }
-    existing = std::move(*u);
-    return {};
+  auto r = co_await store::ReadInto(deps_.store, existing, [&](store::Tx& tx) {
+    return repo::FindUserByEmail(tx, AccountKind::kUser, EmailKey(preview->email));
   });
   if (!r) {
     co_return r.error();

@@ -78,13 +78,8 @@ Task<Result<AccountService::Impl::FactorMatch>> AccountService::Impl::MatchFacto
   if (factor.recovery) {
     const std::string canonical = internal::CanonicalRecoveryCode(factor.code);
     std::vector<repo::RecoveryCodeRow> codes;
-    auto r = co_await store::Read(s.deps_.store, [&](store::Tx& tx) -> Result<void> {
-      auto c = repo::UnusedRecoveryCodes(tx, user.id);
-      if (!c) {
-        return c.error();
-      }
-      codes = std::move(*c);
-      return {};
+    auto r = co_await store::ReadInto(s.deps_.store, codes, [&](store::Tx& tx) {
+      return repo::UnusedRecoveryCodes(tx, user.id);
     });
     if (!r) {
       co_return r.error();

@@ -231,14 +231,8 @@ Task<Result<SessionGrant>> AccountService::SignIn(AccountKind kind, std::string 
   SecureBytes pw = normalized ? std::move(*normalized) : password.Clone();
 
   std::optional<repo::UserRow> user;
-  auto read = co_await store::Read(deps_.store, [&](store::Tx& tx) -> Result<void> {
-    auto u = repo::FindUserByEmail(tx, kind, email_key);
-    if (!u) {
-      return u.error();
-    }
-    user = std::move(*u);
-    return {};
-  });
+  auto read = co_await store::ReadInto(
+      deps_.store, user, [&](store::Tx& tx) { return repo::FindUserByEmail(tx, kind, email_key); });
   if (!read) {
     co_return read.error();
   }

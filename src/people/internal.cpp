@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "lp/crypto/hash.hpp"
+#include "lp/people/errors.hpp"
 #include "lp/people/permissions.hpp"
 
 namespace lp::people::internal {
@@ -93,6 +94,19 @@ std::string CanonicalRecoveryCode(std::string_view input) {
     return {};
   }
   return out;
+}
+
+Task<Result<MerchantSummary>> ReadMerchant(store::Store& store, std::string merchant_id) {
+  std::optional<MerchantSummary> out;
+  auto r = co_await store::ReadInto(
+      store, out, [&](store::Tx& tx) { return repo::FindMerchant(tx, merchant_id); });
+  if (!r) {
+    co_return r.error();
+  }
+  if (!out) {
+    co_return NotFound("merchant");
+  }
+  co_return std::move(*out);
 }
 
 Result<std::optional<Role>> ResolveRole(store::Tx& tx, std::string_view merchant_id,

@@ -33,6 +33,9 @@ std::vector<std::string> NewRecoveryCodes(Random& random);
 // the input cannot be a recovery code.
 std::string CanonicalRecoveryCode(std::string_view input);
 
+// The merchant's summary (404 merchant when there is none). Authorization is the caller's.
+Task<Result<MerchantSummary>> ReadMerchant(store::Store& store, std::string merchant_id);
+
 // A role of a merchant: built in, or the merchant's custom role; nullopt if neither.
 Result<std::optional<Role>> ResolveRole(store::Tx& tx, std::string_view merchant_id,
                                         std::string_view role_id);

@@ -19,14 +19,8 @@ Task<Result<Page<MerchantSummary>>> OperatorService::ListMerchants(const Caller&
     co_return a.error();
   }
   Page<MerchantSummary> page;
-  auto r = co_await store::Read(deps_.store, [&](store::Tx& tx) -> Result<void> {
-    auto p = repo::ListMerchants(tx, params);
-    if (!p) {
-      return p.error();
-    }
-    page = std::move(*p);
-    return {};
-  });
+  auto r = co_await store::ReadInto(deps_.store, page,
+                                    [&](store::Tx& tx) { return repo::ListMerchants(tx, params); });
   if (!r) {
     co_return r.error();
   }
@@ -38,22 +32,7 @@ Task<Result<MerchantSummary>> OperatorService::GetMerchant(const Caller& caller,
   if (auto a = AuthorizeOperator(caller, "merchants:read"); !a) {
     co_return a.error();
   }
-  std::optional<MerchantSummary> out;
-  auto r = co_await store::Read(deps_.store, [&](store::Tx& tx) -> Result<void> {
-    auto m = repo::FindMerchant(tx, merchant_id);
-    if (!m) {
-      return m.error();
-    }
-    out = std::move(*m);
-    return {};
-  });
-  if (!r) {
-    co_return r.error();
-  }
-  if (!out) {
-    co_return NotFound("merchant");
-  }
-  co_return *out;
+  co_return co_await internal::ReadMerchant(deps_.store, std::move(merchant_id));
 }
 
 Task<Result<MerchantSummary>> OperatorService::Freeze(const Caller& caller, std::string merchant_id,

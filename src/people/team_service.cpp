@@ -346,22 +346,7 @@ Task<Result<MerchantSummary>> TeamService::GetMerchant(const Caller& caller,
   if (!m) {
     co_return m.error();
   }
-  std::optional<MerchantSummary> out;
-  auto r = co_await store::Read(deps_.store, [&](store::Tx& tx) -> Result<void> {
-    auto found = repo::FindMerchant(tx, merchant_id);
-    if (!found) {
-      return found.error();
-    }
-    out = std::move(*found);
-    return {};
-  });
-  if (!r) {
-    co_return r.error();
-  }
-  if (!out) {
-    co_return NotFound("merchant");
-  }
-  co_return *out;
+  co_return co_await internal::ReadMerchant(deps_.store, std::move(merchant_id));
 }
 
 Task<Result<MerchantSummary>> TeamService::RenameMerchant(const Caller& caller,

@@ -134,12 +134,8 @@ Task<Result<Endpoint>> WebhookEndpointService::Get(const Principal& p, std::stri
 
 Task<Result<Page<Endpoint>>> WebhookEndpointService::List(const Principal& p, ListParams params) {
   Page<Endpoint> out;
-  auto r = co_await store::Read(store_, [&](store::Tx& tx) -> Result<void> {
-    auto page = endpoints_repo::List(tx, p, params);
-    if (!page) return page.error();
-    out = std::move(*page);
-    return {};
-  });
+  auto r = co_await store::ReadInto(
+      store_, out, [&](store::Tx& tx) { return endpoints_repo::List(tx, p, params); });
   if (!r) co_return r.error();
   co_return out;
 }

@@ -2,7 +2,6 @@
 // holds a secret); listed for the merchant API.
 #include "lp/webhooks/events.hpp"
 
-
 #include "lp/common/random.hpp"
 #include "lp/crypto/keyring.hpp"
 #include "lp/webhooks/endpoints.hpp"
@@ -74,12 +73,8 @@ Task<Result<std::string>> EventService::Get(const Principal& p, std::string id) 
 Task<Result<Page<std::string>>> EventService::List(const Principal& p, ListParams params,
                                                    std::optional<std::string> type) {
   Page<std::string> out;
-  auto r = co_await store::Read(store_, [&](store::Tx& tx) -> Result<void> {
-    auto page = events_repo::List(tx, p, params, type);
-    if (!page) return page.error();
-    out = std::move(*page);
-    return {};
-  });
+  auto r = co_await store::ReadInto(
+      store_, out, [&](store::Tx& tx) { return events_repo::List(tx, p, params, type); });
   if (!r) co_return r.error();
   co_return out;
 }

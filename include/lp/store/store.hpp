@@ -159,4 +159,16 @@ inline Task<Result<void>> Read(Store& s, TxFn fn) {
   });
 }
 
+// co_await ReadInto(store, out, fn): runs `fn(tx)`, which returns a Result, in a read transaction
+// and moves its value into `out` (left as it was on an error). `out` must outlive the call.
+template <class Out, class Fn>
+Task<Result<void>> ReadInto(Store& s, Out& out, Fn fn) {
+  return Read(s, [&out, fn = std::move(fn)](Tx& tx) -> Result<void> {
+    auto v = fn(tx);
+    if (!v) return v.error();
+    out = std::move(*v);
+    return {};
+  });
+}
+
 }  // namespace lp::store
