@@ -4,6 +4,7 @@
 #include "api/input.hpp"
 #include "api/render.hpp"
 #include "lp/auth/pipeline.hpp"
+#include "lp/connectors/descriptor.hpp"
 
 namespace lp::api::handlers {
 
@@ -167,8 +168,9 @@ Result<merchants::AccountParams> AccountParamsOf(const MerchantApiDeps& d, const
     if (!c) return c.error();
     if (!*c) return Missing("connector");
     a.connector = **c;
-    if (*a.connector != "sandbox" && *a.connector != "stripe" && *a.connector != "adyen") {
-      return Error::Invalid("parameter_invalid", "connector must be sandbox, stripe or adyen.",
+    if (!connectors::IsKnownConnector(*a.connector)) {
+      return Error::Invalid("parameter_invalid",
+                            "connector must be " + connectors::KnownConnectorsText() + ".",
                             "connector");
     }
   }
@@ -184,7 +186,7 @@ Result<merchants::AccountParams> AccountParamsOf(const MerchantApiDeps& d, const
         return r.error();
     }
     a.credentials_json = json::serialize(*v);
-  } else if (create && *a.connector != "sandbox") {
+  } else if (create && *a.connector != connectors::kSandbox) {
     return Missing("credentials");
   }
   auto base = OptString(body, "base_url", 2000);
@@ -265,16 +267,16 @@ Task<Result<Answer>> CreateAccount(const MerchantApiDeps& d, Request& req, const
   if (!body) co_return body.error();
   auto a = AccountParamsOf(d, *body, true, p.mode);
   if (!a) co_return a.error();
-  if (a->simulate && *a->connector != "sandbox") {
+  if (a->simulate && *a->connector != connectors::kSandbox) {
     co_return Error::Invalid("parameter_invalid",
                              "options.simulate applies to sandbox accounts only.", "options");
   }
-  if (a->return_url && *a->connector == "sandbox") {
+  if (a->return_url && *a->connector == connectors::kSandbox) {
     co_return Error::Invalid("parameter_invalid",
                              "options.return_url applies to PSP accounts only.",
                              "options.return_url");
   }
-  if (a->latency_ms && *a->connector != "sandbox") {
+  if (a->latency_ms && *a->connector != connectors::kSandbox) {
     co_return Error::Invalid("parameter_invalid", "latency_ms applies to sandbox accounts only.",
                              "latency_ms");
   }

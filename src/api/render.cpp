@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "lp/common/json_list.hpp"
+#include "lp/connectors/descriptor.hpp"
 #include "lp/payments/representation.hpp"
 #include "lp/people/authorization.hpp"
 
@@ -53,12 +54,12 @@ json::object AccountObject(const merchants::ConnectorAccount& a) {
   o["connector"] = a.connector;
   o["label"] = a.label;
   o["base_url"] = OptString(a.base_url);
-  if (a.connector == "sandbox") {
+  if (a.connector == connectors::kSandbox) {
     o["latency_ms"] = a.latency_ms ? json::value(*a.latency_ms) : json::value(nullptr);
     o["options"] =
         a.simulate ? json::value(json::object{{"simulate", *a.simulate}}) : json::value(nullptr);
   }
-  if (a.connector != "sandbox") {
+  if (a.connector != connectors::kSandbox) {
     o["options"] = a.return_url ? json::value(json::object{{"return_url", *a.return_url}})
                                 : json::value(nullptr);
   }

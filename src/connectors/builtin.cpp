@@ -35,6 +35,23 @@ const ConnectorDescriptor* FindDescriptor(std::string_view name) {
   return nullptr;
 }
 
+bool IsKnownConnector(std::string_view name) {
+  return name == kSandbox || FindDescriptor(name) != nullptr;
+}
+
+const std::string& KnownConnectorsText() {
+  static const std::string kText = [] {
+    std::string t(kSandbox);
+    const auto all = BuiltinDescriptors();
+    for (size_t i = 0; i < all.size(); ++i) {
+      t += i + 1 == all.size() ? " or " : ", ";
+      t += all[i]->name;
+    }
+    return t;
+  }();
+  return kText;
+}
+
 namespace {
 // Owns the sandbox ledger and the PSP connection pool alongside the connectors that use them
 // (connectors only use them in calls, never when destroyed; pending PSP calls hold their own

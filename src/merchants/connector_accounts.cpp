@@ -16,25 +16,13 @@ namespace json = boost::json;
 
 namespace {
 
-struct Required {
-  std::string_view connector;
-  std::vector<std::string_view> required, optional;
-  std::string_view last4_field;
-};
-const std::vector<Required>& Specs() {
-  static const std::vector<Required> kSpecs = {
-      {"sandbox", {}, {"api_key"}, "api_key"},
-      // Stripe and Adyen: fields and formats are their descriptors' (ValidateCredentials).
-      {"stripe", {}, {}, "secret_key"},
-      {"adyen", {}, {}, "api_key"},
-  };
-  return kSpecs;
-}
-const Required* SpecFor(std::string_view connector) {
-  for (const auto& s : Specs()) {
-    if (s.connector == connector) return &s;
-  }
-  return nullptr;
+// The sandbox's credentials (PSPs' are their descriptors'): an optional api_key, shown as last4.
+constexpr std::string_view kSandboxApiKey = "api_key";
+
+Error UnknownConnector() {
+  return Error::Invalid("parameter_invalid",
+                        "connector must be " + connectors::KnownConnectorsText() + ".",
+                        "connector");
 }
 
 Error NoSuchAccount(std::string_view id) {
@@ -50,11 +38,7 @@ audit::Record AuditOf(const Actor& a, const Principal& p, std::string action, st
 }  // namespace
 
 Result<void> ValidateCredentials(std::string_view connector, const json::object& creds, Mode mode) {
-  const Required* spec = SpecFor(connector);
-  if (!spec) {
-    return Error::Invalid("parameter_invalid", "connector must be sandbox, stripe or adyen.",
-                          "connector");
-  }
+  if (!connectors::IsKnownConnector(connector)) return UnknownConnector();
   // A PSP's own rules (fields, formats, the key's mode) live in its descriptor.
   if (const auto* d = connectors::FindDescriptor(connector)) {
     connectors::Credentials c;
@@ -68,9 +52,7 @@ Result<void> ValidateCredentials(std::string_view connector, const json::object&
     return d->validate_credentials(c, mode);
   }
   for (const auto& kv : creds) {
-    bool known = false;
-    for (auto f : spec->required) known = known || f == kv.key();
-    for (auto f : spec->optional) known = known || f == kv.key();
+    const bool known = kv.key() == kSandboxApiKey;
     const std::string param = "credentials." + std::string(kv.key());
     if (!known) return Error::Invalid("parameter_unknown", "Unknown credential field.", param);
     if (!kv.value().is_string() || kv.value().as_string().empty() ||
@@ -78,12 +60,6 @@ Result<void> ValidateCredentials(std::string_view connector, const json::object&
       return Error::Invalid("parameter_invalid",
                             "Credential fields are non-empty strings of at most 1000 characters.",
                             param);
-    }
-  }
-  for (auto f : spec->required) {
-    if (!creds.contains(f)) {
-      return Error::Invalid("parameter_missing", "Missing credential field.",
-                            "credentials." + std::string(f));
     }
   }
   return {};
@@ -113,9 +89,10 @@ Result<SealedCredentials> SealCredentials(const crypto::KeyRing& keyring,
                                              std::string("connector-credentials-fingerprint:") +
                                                  (ec ? std::string(creds_json) : CanonicalJson(v)));
   out.fingerprint = "fp_" + crypto::Hex(mac).substr(0, 16);
-  const Required* spec = SpecFor(connector);
-  if (!ec && v.is_object() && spec) {
-    if (auto* f = v.as_object().if_contains(spec->last4_field); f && f->is_string()) {
+  const auto* d = connectors::FindDescriptor(connector);
+  const std::string_view shown = d ? d->shown_credential : kSandboxApiKey;
+  if (!ec && v.is_object() && !shown.empty()) {
+    if (auto* f = v.as_object().if_contains(shown); f && f->is_string()) {
       std::string_view s = f->as_string();
       // Short values would be shown whole: only long credentials get their last 4 shown.
       if (s.size() >= 12) out.last4 = std::string(s.substr(s.size() - 4));
@@ -172,7 +149,7 @@ Task<Result<ConnectorAccount>> ConnectorAccountService::Update(const Principal& 
     return {};
   });
   if (!exists) co_return exists.error();
-  if (params.return_url && connector == "sandbox") {
+  if (params.return_url && connector == connectors::kSandbox) {
     co_return Error::Invalid("parameter_invalid",
                              "options.return_url applies to PSP accounts only.",
                              "options.return_url");

@@ -1,4 +1,5 @@
 #include "lp/common/random.hpp"
+#include "lp/connectors/descriptor.hpp"
 #include "lp/merchants/api_keys.hpp"
 #include "merchants/connector_account_repository.hpp"
 #include "merchants/merchant_repository.hpp"
@@ -14,7 +15,7 @@ Result<std::string> CreateMerchant(store::Tx& tx, const std::string& name, const
   sandbox.id = NewId("ca");
   sandbox.merchant_id = id;
   sandbox.mode = Mode::kTest;
-  sandbox.connector = "sandbox";
+  sandbox.connector = std::string(connectors::kSandbox);
   sandbox.label = "Sandbox";
   sandbox.now_us = now;
   if (auto r = accounts_repo::Insert(tx, sandbox); !r) return r.error();

@@ -113,12 +113,22 @@ struct ConnectorDescriptor {
   // Parses a verified webhook body into events (Adyen batches several items in one request).
   Result<std::vector<PspEvent>> (*parse_webhook)(std::string_view body);
   WebhookAck webhook_ack;
+  // The credential field whose last 4 characters responses show (`last4`).
+  std::string_view shown_credential;
 };
 
 // The descriptors of the built-in PSP connectors (builtin.cpp), and one by its `connector` name
 // (nullptr for unknown names and for the sandbox, which has no credentials or webhooks).
 std::span<const ConnectorDescriptor* const> BuiltinDescriptors();
 const ConnectorDescriptor* FindDescriptor(std::string_view name);
+
+// The in-process sandbox PSP's `connector` name: it has no descriptor (no PSP credentials, no
+// webhooks); its own rules are the sandbox's (PRODUCT.md §8).
+inline constexpr std::string_view kSandbox = "sandbox";
+// Whether `name` is a connector an account may be made for: the sandbox or a descriptor's.
+bool IsKnownConnector(std::string_view name);
+// "sandbox, stripe or adyen": the names IsKnownConnector takes, for error messages.
+const std::string& KnownConnectorsText();
 
 // The payment-method forms (PRODUCT.md §2, §6), shared by the descriptors:
 //   tok_…                  sandbox tokens

@@ -70,6 +70,7 @@ constexpr ConnectorDescriptor kDescriptor{
     .verify_webhook = &VerifyWebhook,
     .parse_webhook = &ParseNotification,
     .webhook_ack = {200, "text/plain", "[accepted]"},
+    .shown_credential = "api_key",
 };
 
 }  // namespace

@@ -69,6 +69,7 @@ constexpr ConnectorDescriptor kDescriptor{
     .verify_webhook = &VerifyWebhook,
     .parse_webhook = &Parse,
     .webhook_ack = {200, "application/json", R"({"received":true})"},
+    .shown_credential = "secret_key",
 };
 
 }  // namespace
