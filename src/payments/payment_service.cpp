@@ -236,7 +236,8 @@ struct PaymentService::Impl {
           if (result.error().code == code) outcome = code;
         }
       }
-      s.on_psp_call_(PspCall{account.connector, account.id, a.operation, outcome, waited});
+      s.on_psp_call_(PspCall{account.connector, account.id, connectors::ToString(a.operation),
+                             outcome, waited});
     }
     if (!result && result.error().code == connectors::kConnectorAuthenticationFailed) {
       co_await CredentialsRefused(s, account.id, account.connector, carried.merchant_id);
@@ -789,7 +790,7 @@ Task<bool> PaymentService::SyncOne(std::string payment_id, std::string attempt_i
     if (!acc) return acc.error();
     account = *acc;
     ok = !a.id.empty();
-    if (ok && a.operation == "refund") {
+    if (ok && a.operation == connectors::Operation::kRefund) {
       auto refund = repo::LoadRefundByAttempt(tx, a);
       if (!refund) return refund.error();
       if (*refund) refund_reason = (*refund)->reason.value_or("");
