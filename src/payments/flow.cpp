@@ -265,10 +265,7 @@ Result<void> ApplyOutcome(store::Tx& tx, Payment& p, Attempt& a, std::optional<R
                                    ? PaymentStatus::kRequiresConfirmation
                                    : PaymentStatus::kRequiresCapture;
   PaymentStatus next = StatusAfter(action, outcome, p.capture_method, before);
-  if (!IsAllowedTransition(p.status, next)) {
-    return Error::Internal("state machine refused " + std::string(ToString(p.status)) + " -> " +
-                           std::string(ToString(next)));
-  }
+  if (auto t = Transition(p, next); !t) return t;
   switch (action) {
     case PaymentAction::kConfirm:
       if (outcome == PspOutcome::kCaptured) {
@@ -305,7 +302,6 @@ Result<void> ApplyOutcome(store::Tx& tx, Payment& p, Attempt& a, std::optional<R
   } else if (outcome != PspOutcome::kUnclear) {
     p.last_error.reset();
   }
-  p.status = next;
   if (next == PaymentStatus::kRequiresAction) {
     p.next_action = a.next_action;
   } else {
