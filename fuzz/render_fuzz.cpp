@@ -68,10 +68,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (int i = 0; i < attempts; ++i) {
     Attempt a;
     a.id = in.ConsumeRandomLengthString(32);
-    a.operation = in.ConsumeRandomLengthString(16);
+    a.operation = static_cast<connectors::Operation>(in.ConsumeIntegralInRange<int>(0, 3));
     a.connector = in.ConsumeRandomLengthString(16);
     a.connector_account_id = in.ConsumeRandomLengthString(32);
-    a.status = in.ConsumeRandomLengthString(16);
+    a.status = static_cast<AttemptStatus>(in.ConsumeIntegralInRange<int>(0, 3));
     a.amount = in.ConsumeIntegral<int64_t>();
     a.psp_reference = OptStr(in);
     a.decline_code = OptStr(in);

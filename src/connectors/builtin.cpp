@@ -8,20 +8,6 @@
 
 namespace lp::connectors {
 
-std::string_view ToString(Operation op) {
-  switch (op) {
-    case Operation::kAuthorize:
-      return "authorize";
-    case Operation::kCapture:
-      return "capture";
-    case Operation::kVoid:
-      return "void";
-    case Operation::kRefund:
-      return "refund";
-  }
-  return "unknown";
-}
-
 std::span<const ConnectorDescriptor* const> BuiltinDescriptors() {
   static const std::array<const ConnectorDescriptor*, 2> kAll = {&stripe::Descriptor(),
                                                                  &adyen::Descriptor()};

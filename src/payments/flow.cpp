@@ -26,10 +26,10 @@ Attempt NewAttempt(const Payment& p, Operation op, const connectors::Account& ac
   a.id = NewId("att");
   a.payment_id = p.id;
   a.seq = static_cast<int64_t>(p.attempts.size()) + 1;
-  a.operation = std::string(connectors::ToString(op));
+  a.operation = op;
   a.connector = account.connector;
   a.connector_account_id = account.id;
-  a.status = "pending";
+  a.status = AttemptStatus::kPending;
   a.amount = amount;
   a.routing_reason = std::move(routing_reason);
   // Stable per attempt, so a retried or synced PSP call is deduplicated by the PSP.
@@ -55,18 +55,20 @@ connectors::OperationRequest RequestFor(const Payment& p, const Attempt& a) {
 }
 
 PaymentAction ActionOf(const Attempt& a) {
-  if (a.operation == "capture") return PaymentAction::kCapture;
-  if (a.operation == "void") return PaymentAction::kCancel;
-  if (a.operation == "refund") return PaymentAction::kRefund;
+  switch (a.operation) {
+    case Operation::kCapture:
+      return PaymentAction::kCapture;
+    case Operation::kVoid:
+      return PaymentAction::kCancel;
+    case Operation::kRefund:
+      return PaymentAction::kRefund;
+    case Operation::kAuthorize:
+      break;
+  }
   return PaymentAction::kConfirm;
 }
 
-Operation OperationOf(const Attempt& a) {
-  if (a.operation == "capture") return Operation::kCapture;
-  if (a.operation == "void") return Operation::kVoid;
-  if (a.operation == "refund") return Operation::kRefund;
-  return Operation::kAuthorize;
-}
+Operation OperationOf(const Attempt& a) { return a.operation; }
 
 Task<Result<connectors::OperationResult>> CallPsp(const connectors::ConnectorRegistry& registry,
                                                   const connectors::Account& account, Operation op,
@@ -213,14 +215,14 @@ Result<void> RecordAttemptOutcome(store::Tx& tx, Attempt& a,
     a.error_code = result.error().code;
     a.error_message = result.error().message;
   }
-  a.status = outcome == PspOutcome::kUnclear    ? "processing"
-             : outcome == PspOutcome::kDeclined ? "failed"
-                                                : "succeeded";
+  a.status = outcome == PspOutcome::kUnclear    ? AttemptStatus::kProcessing
+             : outcome == PspOutcome::kDeclined ? AttemptStatus::kFailed
+                                                : AttemptStatus::kSucceeded;
   return repo::UpdateAttempt(tx, a);
 }
 
 bool Cascades(const Attempt& a, const Result<connectors::OperationResult>& result) {
-  if (a.operation != "authorize") return false;
+  if (a.operation != Operation::kAuthorize) return false;
   if (result)
     return result->outcome == Outcome::kDeclined && result->soft_decline && !result->pending;
   return IsClearFailure(result) && result.error().code != connectors::kPspUnknown;
@@ -263,10 +265,7 @@ Result<void> ApplyOutcome(store::Tx& tx, Payment& p, Attempt& a, std::optional<R
                                    ? PaymentStatus::kRequiresConfirmation
                                    : PaymentStatus::kRequiresCapture;
   PaymentStatus next = StatusAfter(action, outcome, p.capture_method, before);
-  if (!IsAllowedTransition(p.status, next)) {
-    return Error::Internal("state machine refused " + std::string(ToString(p.status)) + " -> " +
-                           std::string(ToString(next)));
-  }
+  if (auto t = Transition(p, next); !t) return t;
   switch (action) {
     case PaymentAction::kConfirm:
       if (outcome == PspOutcome::kCaptured) {
@@ -303,7 +302,6 @@ Result<void> ApplyOutcome(store::Tx& tx, Payment& p, Attempt& a, std::optional<R
   } else if (outcome != PspOutcome::kUnclear) {
     p.last_error.reset();
   }
-  p.status = next;
   if (next == PaymentStatus::kRequiresAction) {
     p.next_action = a.next_action;
   } else {
@@ -329,9 +327,11 @@ Result<bool> SettleAttempt(store::Tx& tx, std::string_view payment_id, std::stri
   for (const auto& x : p.attempts) {
     if (x.id == attempt_id) att = x;
   }
-  if (att.id.empty() || (att.status != "pending" && att.status != "processing")) return false;
+  if (att.id.empty() ||
+      (att.status != AttemptStatus::kPending && att.status != AttemptStatus::kProcessing))
+    return false;
   std::optional<Refund> refund;
-  if (att.operation == "refund") {
+  if (att.operation == Operation::kRefund) {
     auto f = repo::LoadRefundByAttempt(tx, att);
     if (!f) return f.error();
     refund = *f;

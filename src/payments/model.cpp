@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "lp/common/enum_names.hpp"
+
 namespace lp::payments {
 
 namespace {
@@ -16,36 +18,45 @@ constexpr std::array<std::pair<PaymentStatus, std::string_view>, 8> kStatusNames
     {PaymentStatus::kFailed, "failed"},
     {PaymentStatus::kCancelled, "cancelled"},
 }};
+constexpr std::array<std::pair<AttemptStatus, std::string_view>, 4> kAttemptStatusNames = {{
+    {AttemptStatus::kPending, "pending"},
+    {AttemptStatus::kProcessing, "processing"},
+    {AttemptStatus::kSucceeded, "succeeded"},
+    {AttemptStatus::kFailed, "failed"},
+}};
+constexpr std::array<std::pair<RefundStatus, std::string_view>, 3> kRefundStatusNames = {{
+    {RefundStatus::kPending, "pending"},
+    {RefundStatus::kSucceeded, "succeeded"},
+    {RefundStatus::kFailed, "failed"},
+}};
 }  // namespace
 
 std::string_view ToString(PaymentStatus s) {
-  for (const auto& [k, v] : kStatusNames) {
-    if (k == s) return v;
-  }
-  return "unknown";
+  return EnumToString<PaymentStatus>(kStatusNames, s, "unknown");
 }
 
 std::optional<PaymentStatus> ParsePaymentStatus(std::string_view s) {
-  for (const auto& [k, v] : kStatusNames) {
-    if (v == s) return k;
-  }
-  return std::nullopt;
+  return EnumFromString<PaymentStatus>(kStatusNames, s);
 }
 
 std::string_view ToString(CaptureMethod c) {
   return c == CaptureMethod::kManual ? "manual" : "automatic";
 }
 
+std::string_view ToString(AttemptStatus s) {
+  return EnumToString<AttemptStatus>(kAttemptStatusNames, s, "pending");
+}
+
+std::optional<AttemptStatus> ParseAttemptStatus(std::string_view s) {
+  return EnumFromString<AttemptStatus>(kAttemptStatusNames, s);
+}
+
 std::string_view ToString(RefundStatus s) {
-  switch (s) {
-    case RefundStatus::kPending:
-      return "pending";
-    case RefundStatus::kSucceeded:
-      return "succeeded";
-    case RefundStatus::kFailed:
-      return "failed";
-  }
-  return "pending";
+  return EnumToString<RefundStatus>(kRefundStatusNames, s, "pending");
+}
+
+std::optional<RefundStatus> ParseRefundStatus(std::string_view s) {
+  return EnumFromString<RefundStatus>(kRefundStatusNames, s);
 }
 
 }  // namespace lp::payments

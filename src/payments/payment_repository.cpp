@@ -103,10 +103,13 @@ Result<std::optional<Payment>> LoadWhere(Tx& tx, const std::string& sql,
         a.id = row.Text(0);
         a.payment_id = row.Text(1);
         a.seq = row.Int(2);
-        a.operation = row.Text(3);
+        // Only InsertAttempt/UpdateAttempt write these columns, from the enums: the fallbacks
+        // never apply.
+        a.operation =
+            connectors::ParseOperation(row.Text(3)).value_or(connectors::Operation::kAuthorize);
         a.connector = row.Text(4);
         a.connector_account_id = row.IsNull(5) ? "" : row.Text(5);
-        a.status = row.Text(6);
+        a.status = ParseAttemptStatus(row.Text(6)).value_or(AttemptStatus::kPending);
         a.amount = row.Int(7);
         a.psp_reference = row.OptText(8);
         a.decline_code = row.OptText(9);
@@ -125,7 +128,9 @@ Result<std::optional<Payment>> LoadWhere(Tx& tx, const std::string& sql,
   out->attempts = std::move(attempts);
   if (out->status == PaymentStatus::kRequiresAction) {
     for (const auto& a : out->attempts) {
-      if (a.operation == "authorize" && a.next_action) out->next_action = a.next_action;
+      if (a.operation == connectors::Operation::kAuthorize && a.next_action) {
+        out->next_action = a.next_action;
+      }
     }
   }
   return out;
@@ -265,9 +270,10 @@ Result<void> InsertAttempt(Tx& tx, const Attempt& a) {
       "connector_account_id, status, amount, psp_reference, decline_code, error_code, "
       "error_message, latency_us, routing_reason, idempotency_key, created, updated) "
       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-      {a.id, a.payment_id, a.seq, a.operation, a.connector, a.connector_account_id, a.status,
-       a.amount, a.psp_reference, a.decline_code, a.error_code, a.error_message, a.latency_us,
-       a.routing_reason, a.idempotency_key, a.created, a.updated});
+      {a.id, a.payment_id, a.seq, connectors::ToString(a.operation), a.connector,
+       a.connector_account_id, ToString(a.status), a.amount, a.psp_reference, a.decline_code,
+       a.error_code, a.error_message, a.latency_us, a.routing_reason, a.idempotency_key, a.created,
+       a.updated});
   if (!r) return r.error();
   return {};
 }
@@ -277,8 +283,8 @@ Result<void> UpdateAttempt(Tx& tx, const Attempt& a) {
       "UPDATE payment_attempts SET status = ?, psp_reference = ?, decline_code = ?, "
       "error_code = ?, error_message = ?, latency_us = ?, updated = ?, next_action = ? "
       "WHERE id = ?",
-      {a.status, a.psp_reference, a.decline_code, a.error_code, a.error_message, a.latency_us,
-       a.updated, NextActionText(a.next_action), a.id});
+      {ToString(a.status), a.psp_reference, a.decline_code, a.error_code, a.error_message,
+       a.latency_us, a.updated, NextActionText(a.next_action), a.id});
   if (!r) return r.error();
   return {};
 }
@@ -295,10 +301,7 @@ Refund ReadRefund(const store::Row& r) {
   f.payment_id = r.Text(3);
   f.amount = r.Int(4);
   f.currency = r.Text(5);
-  auto s = r.Text(6);
-  f.status = s == "succeeded" ? RefundStatus::kSucceeded
-             : s == "failed"  ? RefundStatus::kFailed
-                              : RefundStatus::kPending;
+  f.status = ParseRefundStatus(r.Text(6)).value_or(RefundStatus::kPending);
   f.reason = r.OptText(7);
   f.psp_reference = r.OptText(8);
   f.failure_code = r.OptText(9);

@@ -236,7 +236,8 @@ struct PaymentService::Impl {
           if (result.error().code == code) outcome = code;
         }
       }
-      s.on_psp_call_(PspCall{account.connector, account.id, a.operation, outcome, waited});
+      s.on_psp_call_(PspCall{account.connector, account.id, connectors::ToString(a.operation),
+                             outcome, waited});
     }
     if (!result && result.error().code == connectors::kConnectorAuthenticationFailed) {
       co_await CredentialsRefused(s, account.id, account.connector, carried.merchant_id);
@@ -469,6 +470,7 @@ Task<Result<Answer>> PaymentService::Create(const Principal& principal, CreatePa
   if (params.connector_account) {
     p.routing = json::serialize(json::object{{"connector_account", *params.connector_account}});
   }
+  // The initial status of a new payment: nothing to transition from.
   p.status = p.payment_method ? PaymentStatus::kRequiresConfirmation
                               : PaymentStatus::kRequiresPaymentMethod;
   p.created = p.updated = now;
@@ -487,7 +489,7 @@ Task<Result<Answer>> PaymentService::Create(const Principal& principal, CreatePa
       candidates = std::move(route->candidates);
       const connectors::Account& account = candidates.front();
       if (auto c = CheckReturnUrl(account, p); !c) return c;
-      p.status = PaymentStatus::kProcessing;
+      if (auto t = Transition(p, PaymentStatus::kProcessing); !t) return t;
       p.connector = account.connector;
       p.connector_account_id = account.id;
       a = flow::NewAttempt(p, Operation::kAuthorize, account, p.amount, route->reason, now);
@@ -546,7 +548,7 @@ Task<Result<Answer>> PaymentService::Confirm(const Principal& principal, std::st
     candidates = std::move(route->candidates);
     const connectors::Account& account = candidates.front();
     if (auto c = CheckReturnUrl(account, p); !c) return c;
-    p.status = PaymentStatus::kProcessing;
+    if (auto t = Transition(p, PaymentStatus::kProcessing); !t) return t;
     p.connector = account.connector;
     p.connector_account_id = account.id;
     a = flow::NewAttempt(p, Operation::kAuthorize, account, p.amount, route->reason, now);
@@ -581,7 +583,7 @@ Task<Result<Answer>> PaymentService::Capture(const Principal& principal, std::st
     auto acc = AccountOf(tx, p);
     if (!acc) return acc.error();
     account = *acc;
-    p.status = PaymentStatus::kProcessing;
+    if (auto t = Transition(p, PaymentStatus::kProcessing); !t) return t;
     a = flow::NewAttempt(p, Operation::kCapture, account, amount, "authorization", now);
     if (auto r = AuditPersonAction(tx, actor, principal, "payment.capture", p.id,
                                    json::object{{"amount", amount}}, now);
@@ -617,12 +619,12 @@ Task<Result<Answer>> PaymentService::Cancel(const Principal& principal, std::str
       auto acc = AccountOf(tx, p);
       if (!acc) return acc.error();
       account = *acc;
-      p.status = PaymentStatus::kProcessing;
+      if (auto t = Transition(p, PaymentStatus::kProcessing); !t) return t;
       a = flow::NewAttempt(p, Operation::kVoid, account, p.amount_capturable, "authorization", now);
       if (auto r = repo::UpdatePayment(tx, p, now); !r) return r;
       return repo::InsertAttempt(tx, a);
     }
-    p.status = PaymentStatus::kCancelled;
+    if (auto t = Transition(p, PaymentStatus::kCancelled); !t) return t;
     p.amount_capturable = 0;
     if (auto r = repo::UpdatePayment(tx, p, now); !r) return r;
     if (auto r = webhooks::EmitEvent(tx, p.merchant_id, p.mode, "payment.cancelled", p.id,
@@ -789,7 +791,7 @@ Task<bool> PaymentService::SyncOne(std::string payment_id, std::string attempt_i
     if (!acc) return acc.error();
     account = *acc;
     ok = !a.id.empty();
-    if (ok && a.operation == "refund") {
+    if (ok && a.operation == connectors::Operation::kRefund) {
       auto refund = repo::LoadRefundByAttempt(tx, a);
       if (!refund) return refund.error();
       if (*refund) refund_reason = (*refund)->reason.value_or("");

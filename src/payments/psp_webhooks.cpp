@@ -21,7 +21,9 @@ std::string AuditDetails(std::string_view reason) {
   return boost::json::serialize(o);
 }
 
-bool Unsettled(const Attempt& a) { return a.status == "pending" || a.status == "processing"; }
+bool Unsettled(const Attempt& a) {
+  return a.status == AttemptStatus::kPending || a.status == AttemptStatus::kProcessing;
+}
 
 // One verified event, inside the write transaction. `outcome` says what was done.
 Result<void> ApplyEvent(Tx& tx, const connectors::Account& account, const connectors::PspEvent& ev,
@@ -47,7 +49,7 @@ Result<void> ApplyEvent(Tx& tx, const connectors::Account& account, const connec
       const Payment& p = **loaded;
       // The attempt the event settles: the one we named (our idempotency key), else the
       // payment's unsettled attempt of the event's operation on this account.
-      const std::string op(connectors::ToString(ev.operation));
+      const connectors::Operation op = ev.operation;
       const Attempt* target = nullptr;
       for (const auto& a : p.attempts) {
         if (a.id == (*found)->second && a.operation == op && Unsettled(a)) target = &a;

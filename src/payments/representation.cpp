@@ -178,10 +178,10 @@ void PaymentCore(Writer& w, const Payment& p) {
 void AttemptJson(Writer& w, const Attempt& a) {
   w.Begin();
   w.Str("id", a.id);
-  w.Str("operation", a.operation);
+  w.Str("operation", connectors::ToString(a.operation));
   w.Str("connector", a.connector);
   w.Str("connector_account", a.connector_account_id);
-  w.Str("status", a.status);
+  w.Str("status", ToString(a.status));
   w.Int("amount", a.amount);
   w.Opt("psp_reference", a.psp_reference);
   w.Opt("decline_code", a.decline_code);

@@ -72,6 +72,15 @@ bool IsAllowedTransition(PaymentStatus from, PaymentStatus to) {
   return false;
 }
 
+Result<void> Transition(Payment& p, PaymentStatus to) {
+  if (!IsAllowedTransition(p.status, to)) {
+    return Error::Internal("state machine refused " + std::string(ToString(p.status)) + " -> " +
+                           std::string(ToString(to)));
+  }
+  p.status = to;
+  return {};
+}
+
 PaymentStatus StatusAfter(PaymentAction action, PspOutcome outcome, CaptureMethod capture_method,
                           PaymentStatus current) {
   if (outcome == PspOutcome::kUnclear) return S::kProcessing;

@@ -92,9 +92,9 @@ TEST(FlowTest, StatedOutcomesSettleUnlessPendingAtThePsp) {
   EXPECT_FALSE(IsClear(Stated(Outcome::kRefunded, true)));
 }
 
-Attempt Op(const char* operation) {
+Attempt Op(std::string_view operation) {
   Attempt a;
-  a.operation = operation;
+  a.operation = *connectors::ParseOperation(operation);
   return a;
 }
 

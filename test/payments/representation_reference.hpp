@@ -65,10 +65,10 @@ inline json::object ReferencePayment(const Payment& p) {
   for (const auto& a : p.attempts) {
     attempts.push_back(json::object{
         {"id", a.id},
-        {"operation", a.operation},
+        {"operation", connectors::ToString(a.operation)},
         {"connector", a.connector},
         {"connector_account", a.connector_account_id},
-        {"status", a.status},
+        {"status", ToString(a.status)},
         {"amount", a.amount},
         {"psp_reference", Opt(a.psp_reference)},
         {"decline_code", Opt(a.decline_code)},

@@ -33,10 +33,10 @@ Payment Succeeded() {
   p.created = 1'732'000'000'123'456;
   Attempt a;
   a.id = "att_1";
-  a.operation = "authorize";
+  a.operation = connectors::Operation::kAuthorize;
   a.connector = "sandbox";
   a.connector_account_id = "mca_1";
-  a.status = "succeeded";
+  a.status = AttemptStatus::kSucceeded;
   a.amount = 1099;
   a.psp_reference = "sbx_abc";
   a.latency_us = 312;

@@ -6,6 +6,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -79,6 +80,7 @@ struct Account {
 
 enum class Operation { kAuthorize, kCapture, kVoid, kRefund };
 std::string_view ToString(Operation op);
+std::optional<Operation> ParseOperation(std::string_view s);
 
 struct OperationRequest {
   std::string payment_id;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "lp/common/principal.hpp"
+#include "lp/connectors/connector.hpp"
 
 namespace lp::payments {
 
@@ -35,14 +36,19 @@ struct NextAction {
   std::optional<std::string> redirect_url;  // https only
 };
 
+// Stored as the attempt's `status` column word (pending, processing, succeeded, failed).
+enum class AttemptStatus { kPending, kProcessing, kSucceeded, kFailed };
+std::string_view ToString(AttemptStatus s);
+std::optional<AttemptStatus> ParseAttemptStatus(std::string_view s);
+
 struct Attempt {
   std::string id;
   std::string payment_id;
   int64_t seq = 0;
-  std::string operation;  // authorize | capture | void | refund
+  connectors::Operation operation = connectors::Operation::kAuthorize;
   std::string connector;
   std::string connector_account_id;
-  std::string status;  // pending | succeeded | failed | processing
+  AttemptStatus status = AttemptStatus::kPending;
   int64_t amount = 0;
   std::optional<std::string> psp_reference, decline_code, error_code, error_message;
   std::optional<int64_t> latency_us;
@@ -90,6 +96,7 @@ struct Payment {
 
 enum class RefundStatus { kPending, kSucceeded, kFailed };
 std::string_view ToString(RefundStatus s);
+std::optional<RefundStatus> ParseRefundStatus(std::string_view s);
 
 struct Refund {
   std::string id;

@@ -16,6 +16,10 @@ Result<void> CheckAction(PaymentStatus from, PaymentAction action);
 // Whether a stored status may change from `from` to `to` (same status is always allowed).
 bool IsAllowedTransition(PaymentStatus from, PaymentStatus to);
 
+// Moves `p` to `to` if IsAllowedTransition permits it; otherwise leaves it and returns an internal
+// error (a refused move is a bug in the caller: CheckAction admitted an action it cannot start).
+Result<void> Transition(Payment& p, PaymentStatus to);
+
 // What a PSP said about an operation.
 enum class PspOutcome {
   kAuthorized,      // funds held; capture needed
