@@ -115,6 +115,9 @@ struct ConnectorDescriptor {
   WebhookAck webhook_ack;
   // The credential field whose last 4 characters responses show (`last4`).
   std::string_view shown_credential;
+  // Whether a payment needs a return URL (its own or the account's options.return_url) before
+  // it is sent: Adyen refuses payments without one.
+  bool requires_return_url = false;
 };
 
 // The descriptors of the built-in PSP connectors (builtin.cpp), and one by its `connector` name

@@ -71,6 +71,7 @@ constexpr ConnectorDescriptor kDescriptor{
     .parse_webhook = &ParseNotification,
     .webhook_ack = {200, "text/plain", "[accepted]"},
     .shown_credential = "api_key",
+    .requires_return_url = true,
 };
 
 }  // namespace
