@@ -37,6 +37,7 @@ compile() {  # compile SRC OBJ, skipped when OBJ is newer than SRC and the heade
   local src="$1" obj="$2"
   if [ -f "$obj" ] && [ "$obj" -nt "$src" ] &&
      [ -z "$(find "$root/include" "$root/src/common" "$root/src/payments" "$root/src/api" \
+       "$root/src/connectors" \
        "$root/src/crypto" "$root/test/payments" \
        -newer "$obj" -print -quit)" ]; then
     return
@@ -48,7 +49,8 @@ compile() {  # compile SRC OBJ, skipped when OBJ is newer than SRC and the heade
 lib_objs=()
 for src in "$root/src/common/pan.cpp" "$root/src/common/redact.cpp" \
            "$root/src/common/money.cpp" "$root/src/payments/representation.cpp" \
-           "$root/src/payments/model.cpp" "$root/src/common/principal.cpp" \
+           "$root/src/payments/model.cpp" "$root/src/connectors/operation.cpp" \
+           "$root/src/common/principal.cpp" \
            "$root/src/common/json_list.cpp" \
            "$root/src/common/json_canonical.cpp" "$root/src/crypto/hash.cpp" \
            "$root/src/api/input.cpp" "$out/obj/boost_json_impl.cpp"; do
