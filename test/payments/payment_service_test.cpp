@@ -13,6 +13,7 @@
 #include "lp/merchants/connector_accounts.hpp"
 #include "support/fake_psp/fake_psp.hpp"
 #include "support/run_task.hpp"
+#include "support/temp_keyring.hpp"
 #include "support/temp_store.hpp"
 
 namespace lp::payments {
@@ -28,9 +29,7 @@ class PaymentServiceTest : public ::testing::Test {
     auto s = lp::testing::OpenTempStore(dir_);
     ASSERT_TRUE(s) << s.error().detail;
     store_ = std::move(*s);
-    const std::string ring = dir_.File("keyring.json");
-    ASSERT_TRUE(crypto::FileKeyRing::CreateIfMissing(ring));
-    auto k = crypto::KeyRing::Load(ring);
+    auto k = lp::testing::OpenTempKeyRing(dir_);
     ASSERT_TRUE(k) << k.error().detail;
     keyring_ = std::move(*k);
     // The built-in connectors (the sandbox, without an executor) plus the fake: one line.

@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "lp/crypto/keyring.hpp"
+#include "support/temp_keyring.hpp"
 
 namespace lp::people::testing {
 
@@ -37,9 +38,7 @@ void PeopleTest::SetUp() {
   auto s = store::OpenStore({(dir_ / "people.db").string(), 2, true});
   ASSERT_TRUE(s) << s.error().detail;
   store_ = std::move(*s);
-  const std::string ring = (dir_ / "keyring.json").string();
-  ASSERT_TRUE(crypto::FileKeyRing::CreateIfMissing(ring));
-  auto k = crypto::KeyRing::Load(ring);
+  auto k = lp::testing::OpenTempKeyRing(*tmp_);
   ASSERT_TRUE(k) << k.error().detail;
   keyring_ = std::move(*k);
   hasher_ = std::make_unique<crypto::PasswordHasher>(crypto::PasswordHasher::Options{2, 64, {}});

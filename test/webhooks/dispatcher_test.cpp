@@ -18,6 +18,7 @@
 #include "lp/webhooks/events.hpp"
 #include "lp/webhooks/signer.hpp"
 #include "support/run_task.hpp"
+#include "support/temp_keyring.hpp"
 #include "support/temp_store.hpp"
 #include "support/webhook_receiver.hpp"
 
@@ -33,9 +34,7 @@ class DispatcherTest : public ::testing::Test {
     auto s = lp::testing::OpenTempStore(dir_);
     ASSERT_TRUE(s) << s.error().detail;
     store_ = std::move(*s);
-    const std::string ring = dir_.File("keyring.json");
-    ASSERT_TRUE(crypto::FileKeyRing::CreateIfMissing(ring));
-    auto k = crypto::KeyRing::Load(ring);
+    auto k = lp::testing::OpenTempKeyRing(dir_);
     ASSERT_TRUE(k) << k.error().detail;
     keyring_ = std::move(*k);
     auto w = store_->WriteSync([&](store::Tx& tx) -> Result<void> {
