@@ -68,8 +68,6 @@ PaymentAction ActionOf(const Attempt& a) {
   return PaymentAction::kConfirm;
 }
 
-Operation OperationOf(const Attempt& a) { return a.operation; }
-
 Task<Result<connectors::OperationResult>> CallPsp(const connectors::ConnectorRegistry& registry,
                                                   const connectors::Account& account, Operation op,
                                                   connectors::OperationRequest req, bool sync,

@@ -64,8 +64,6 @@ bool SyncSettles(const Result<connectors::OperationResult>& r);
 std::optional<NextAction> NextActionOf(std::string_view psp_action_json);
 
 PaymentAction ActionOf(const Attempt& a);
-// The connector operation an attempt performs (its `operation` column).
-connectors::Operation OperationOf(const Attempt& a);
 
 // Settles one attempt later than its call (recovery sync, PSP webhook): reloads the payment in
 // `tx`, and if the attempt is still unsettled (`pending`/`processing`) applies `result` to it

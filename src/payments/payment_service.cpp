@@ -20,7 +20,7 @@ PaymentService::PaymentService(store::Store& store, const connectors::ConnectorR
 Task<Result<connectors::OperationResult>> PaymentService::Impl::Call(
     PaymentService& s, const Payment& carried, const Attempt& a, connectors::Account account,
     int64_t& psp_us, std::string refund_reason) {
-  const Operation op = flow::OperationOf(a);
+  const Operation op = a.operation;
   if (auto opened = OpenCredentialsFor(s.connectors_, s.keyring_, account); !opened) {
     co_return opened.error();
   }

@@ -58,7 +58,7 @@ Task<bool> PaymentService::SyncOne(std::string payment_id, std::string attempt_i
     return {};
   });
   if (!load || !ok) co_return false;
-  const Operation op = flow::OperationOf(a);
+  const Operation op = a.operation;
   int64_t psp_us = 0;
   // A background sync may wait longer than a merchant's request would.
   const int64_t sync_timeout_ms = std::min<int64_t>(psp_timeout_ms_ * 10, 30'000);
