@@ -27,8 +27,7 @@ OperationRequest StripeReq() {
   r.payment_id = "pay_01HZX8Q4abcdefghijklmnop";
   r.idempotency_key = "att_01HZX8Q4abcdefghijklmnop";
   r.payment_method = "pm_card_visa";
-  r.amount = 1099;
-  r.currency = "EUR";
+  r.amount = lp::Money{1099, *lp::LookupCurrency("EUR")};
   return r;
 }
 

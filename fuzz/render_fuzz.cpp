@@ -35,11 +35,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Payment p;
   p.id = in.ConsumeRandomLengthString(40);
   p.mode = in.ConsumeBool() ? Mode::kLive : Mode::kTest;
-  p.amount = in.ConsumeIntegral<int64_t>();
+  p.amount.minor_units = in.ConsumeIntegral<int64_t>();
   p.amount_capturable = in.ConsumeIntegral<int64_t>();
   p.amount_received = in.ConsumeIntegral<int64_t>();
   p.amount_refunded = in.ConsumeIntegral<int64_t>();
-  p.currency = in.ConsumeRandomLengthString(8);
+  p.amount.currency = StoredCurrency(in.ConsumeRandomLengthString(8));
   p.status = static_cast<PaymentStatus>(in.ConsumeIntegralInRange<int>(0, 7));
   p.capture_method = in.ConsumeBool() ? CaptureMethod::kManual : CaptureMethod::kAutomatic;
   p.payment_method = OptStr(in);
@@ -88,8 +88,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   r.id = in.ConsumeRandomLengthString(32);
   r.payment_id = p.id;
   r.mode = p.mode;
-  r.amount = in.ConsumeIntegral<int64_t>();
-  r.currency = p.currency;
+  r.amount = Money{in.ConsumeIntegral<int64_t>(), p.amount.currency};
   r.status = static_cast<RefundStatus>(in.ConsumeIntegralInRange<int>(0, 2));
   r.reason = OptStr(in);
   r.psp_reference = OptStr(in);

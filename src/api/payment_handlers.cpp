@@ -114,12 +114,11 @@ Task<Result<Answer>> CreatePayment(const MerchantApiDeps& d, Request& req, const
   if (!amount) co_return Missing("amount");
   auto a = ParseAmount(*amount, "amount", false);
   if (!a) co_return a.error();
-  params.amount = *a;
   auto* currency = body.if_contains("currency");
   if (!currency) co_return Missing("currency");
   auto c = ParseCurrency(*currency, "currency");
   if (!c) co_return c.error();
-  params.currency = std::string(c->Code());
+  params.amount = Money{*a, *c};
   auto pm = PaymentMethodOf(body);
   if (!pm) co_return pm.error();
   params.payment_method = std::move(pm->token);

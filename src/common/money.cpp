@@ -64,6 +64,13 @@ std::optional<Currency> LookupCurrency(std::string_view code) {
   return *it;
 }
 
+Currency StoredCurrency(std::string_view code) {
+  if (auto c = LookupCurrency(code)) return *c;
+  Currency verbatim;
+  code.copy(verbatim.code, 3);
+  return verbatim;
+}
+
 std::span<const Currency> AllCurrencies() { return kCurrencies; }
 
 Result<int64_t> ParseAmount(const boost::json::value& v, std::string_view param, bool allow_zero) {

@@ -45,8 +45,7 @@ connectors::OperationRequest RequestFor(const Payment& p, const Attempt& a) {
   // An Adyen encrypted card exists only in the request that brought it.
   r.payment_method = p.payment_method_data ? *p.payment_method_data : p.payment_method.value_or("");
   r.return_url = p.return_url.value_or("");
-  r.amount = a.amount;
-  r.currency = p.currency;
+  r.amount = Money{a.amount, p.amount.currency};
   r.auto_capture = p.capture_method == CaptureMethod::kAutomatic;
   r.psp_reference = p.psp_reference.value_or("");
   // Sync needs it: while the PSP still keeps the key (Stripe: 24 h) the same call is replayed.
@@ -244,7 +243,7 @@ Result<void> ApplyOutcome(store::Tx& tx, Payment& p, Attempt& a, std::optional<R
       refund->status = RefundStatus::kFailed;
       refund->failure_code =
           no_record ? FailureCode(result.error()) : a.decline_code.value_or("declined");
-      p.amount_refunded -= refund->amount;  // release the reservation
+      p.amount_refunded -= refund->amount.minor_units;  // release the reservation
       if (auto r = repo::UpdatePayment(tx, p, now); !r) return r;
     } else {
       refund->status = RefundStatus::kSucceeded;

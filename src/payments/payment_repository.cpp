@@ -23,8 +23,7 @@ Payment ReadPayment(const store::Row& r) {
   p.id = r.Text(0);
   p.merchant_id = r.Text(1);
   p.mode = ParseMode(r.Text(2)).value_or(Mode::kTest);
-  p.amount = r.Int(3);
-  p.currency = r.Text(4);
+  p.amount = Money{r.Int(3), StoredCurrency(r.Text(4))};
   p.status = ParsePaymentStatus(r.Text(5)).value_or(PaymentStatus::kProcessing);
   p.capture_method = r.Text(6) == "manual" ? CaptureMethod::kManual : CaptureMethod::kAutomatic;
   p.payment_method = r.OptText(7);
@@ -221,8 +220,8 @@ Result<void> InsertPayment(Tx& tx, const Payment& p) {
       {p.id,
        p.merchant_id,
        ToString(p.mode),
-       p.amount,
-       p.currency,
+       p.amount.minor_units,
+       p.amount.currency.Code(),
        ToString(p.status),
        ToString(p.capture_method),
        p.payment_method,
@@ -299,8 +298,7 @@ Refund ReadRefund(const store::Row& r) {
   f.merchant_id = r.Text(1);
   f.mode = ParseMode(r.Text(2)).value_or(Mode::kTest);
   f.payment_id = r.Text(3);
-  f.amount = r.Int(4);
-  f.currency = r.Text(5);
+  f.amount = Money{r.Int(4), StoredCurrency(r.Text(5))};
   f.status = ParseRefundStatus(r.Text(6)).value_or(RefundStatus::kPending);
   f.reason = r.OptText(7);
   f.psp_reference = r.OptText(8);
@@ -421,8 +419,9 @@ Result<void> InsertRefund(Tx& tx, const Refund& f) {
   auto r = tx.Exec(
       "INSERT INTO refunds (id, merchant_id, mode, payment_id, amount, currency, status, reason, "
       "psp_reference, failure_code, created, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-      {f.id, f.merchant_id, ToString(f.mode), f.payment_id, f.amount, f.currency,
-       ToString(f.status), f.reason, f.psp_reference, f.failure_code, f.created, f.updated});
+      {f.id, f.merchant_id, ToString(f.mode), f.payment_id, f.amount.minor_units,
+       f.amount.currency.Code(), ToString(f.status), f.reason, f.psp_reference, f.failure_code,
+       f.created, f.updated});
   if (!r) return r.error();
   return {};
 }

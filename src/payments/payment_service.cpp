@@ -185,7 +185,7 @@ Task<Result<Answer>> PaymentService::Impl::Authorize(PaymentService& s, const Pr
       if (auto r = flow::RecordAttemptOutcome(tx, at, result, psp_us, now); !r) return r;
       ReplaceAttempt(p, at);
       auto move_to_next = [&]() -> Result<void> {
-        started = flow::NewAttempt(p, Operation::kAuthorize, to, p.amount, reason, now);
+        started = flow::NewAttempt(p, Operation::kAuthorize, to, p.amount.minor_units, reason, now);
         p.connector = to.connector;
         p.connector_account_id = to.id;
         return repo::UpdatePayment(tx, p, now);
@@ -257,7 +257,6 @@ Task<Result<Answer>> PaymentService::Create(const Principal& principal, CreatePa
   p.merchant_id = principal.merchant_id;
   p.mode = principal.mode;
   p.amount = params.amount;
-  p.currency = params.currency;
   p.payment_method = params.payment_method;
   p.payment_method_data = params.payment_method_data;
   p.return_url = params.return_url;
@@ -290,7 +289,8 @@ Task<Result<Answer>> PaymentService::Create(const Principal& principal, CreatePa
       if (auto t = Transition(p, PaymentStatus::kProcessing); !t) return t;
       p.connector = account.connector;
       p.connector_account_id = account.id;
-      a = flow::NewAttempt(p, Operation::kAuthorize, account, p.amount, route->reason, now);
+      a = flow::NewAttempt(p, Operation::kAuthorize, account, p.amount.minor_units, route->reason,
+                           now);
     }
     if (auto r = repo::InsertPayment(tx, p); !r) return r;
     if (params.confirm) return repo::InsertAttempt(tx, a);
@@ -349,7 +349,8 @@ Task<Result<Answer>> PaymentService::Confirm(const Principal& principal, std::st
     if (auto t = Transition(p, PaymentStatus::kProcessing); !t) return t;
     p.connector = account.connector;
     p.connector_account_id = account.id;
-    a = flow::NewAttempt(p, Operation::kAuthorize, account, p.amount, route->reason, now);
+    a = flow::NewAttempt(p, Operation::kAuthorize, account, p.amount.minor_units, route->reason,
+                         now);
     if (auto r = repo::UpdatePayment(tx, p, now); !r) return r;
     return repo::InsertAttempt(tx, a);
   });

@@ -40,8 +40,7 @@ Task<Result<Answer>> PaymentService::CreateRefund(const Principal& principal, Re
     refund.merchant_id = p.merchant_id;
     refund.mode = p.mode;
     refund.payment_id = p.id;
-    refund.amount = amount;
-    refund.currency = p.currency;
+    refund.amount = Money{amount, p.amount.currency};
     refund.reason = params.reason;
     refund.created = refund.updated = now;
     p.amount_refunded += amount;

@@ -130,11 +130,11 @@ void Metadata(Writer& w, const std::string& text) {
 void PaymentCore(Writer& w, const Payment& p) {
   w.Str("id", p.id);
   w.Str("object", "payment");
-  w.Int("amount", p.amount);
+  w.Int("amount", p.amount.minor_units);
   w.Int("amount_capturable", p.amount_capturable);
   w.Int("amount_received", p.amount_received);
   w.Int("amount_refunded", p.amount_refunded);
-  w.Str("currency", p.currency);
+  w.Str("currency", p.amount.currency.Code());
   w.Str("status", ToString(p.status));
   w.Str("capture_method", ToString(p.capture_method));
   if (p.payment_method && *p.payment_method == kSchemePaymentMethod) {
@@ -234,8 +234,8 @@ std::string RefundBody(const Refund& r) {
   w.Str("id", r.id);
   w.Str("object", "refund");
   w.Str("payment", r.payment_id);
-  w.Int("amount", r.amount);
-  w.Str("currency", r.currency);
+  w.Int("amount", r.amount.minor_units);
+  w.Str("currency", r.amount.currency.Code());
   w.Str("status", ToString(r.status));
   w.Opt("reason", r.reason);
   w.Opt("psp_reference", r.psp_reference);

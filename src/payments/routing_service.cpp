@@ -63,8 +63,8 @@ routing::PaymentFacts FactsOf(const Payment& p,
     }
   }
   routing::PaymentFacts f;
-  f.amount = p.amount;
-  f.currency = p.currency;
+  f.amount = p.amount.minor_units;
+  f.currency = p.amount.currency.Code();
   if (p.customer_country) f.customer_country = *p.customer_country;
   f.card_brand = routing::CardBrandOf(p.payment_method.value_or(""));
   f.manual_capture = p.capture_method == CaptureMethod::kManual;

@@ -113,6 +113,23 @@ TEST(LookupCurrency, IsCaseInsensitiveAndReturnsUppercase) {
   }
 }
 
+TEST(Currency, DefaultConstructedHasAnEmptyCode) {
+  EXPECT_EQ(Currency{}.Code(), "");
+  EXPECT_EQ(Money{}.currency.Code(), "");
+}
+
+TEST(StoredCurrency, IsTheTableEntryOrTheStoredCodeVerbatim) {
+  const Currency jpy = StoredCurrency("JPY");
+  EXPECT_EQ(jpy.Code(), "JPY");
+  EXPECT_EQ(jpy.exponent, 0);
+  EXPECT_EQ(StoredCurrency("KWD").exponent, 3);
+  // A code a later table dropped (HRK, replaced by EUR in 2023) still reads back as stored.
+  const Currency hrk = StoredCurrency("HRK");
+  EXPECT_EQ(hrk.Code(), "HRK");
+  EXPECT_EQ(hrk.exponent, 0);
+  EXPECT_EQ(StoredCurrency("").Code(), "");
+}
+
 TEST(LookupCurrency, RejectsUnknownMalformedAndNonMonetaryCodes) {
   for (std::string_view in :
        {"", "US", "USDD", "ABC", "ZZZ", "US1", "U D", "usd ", " usd", "€UR", "HRK", "SLL", "ZWL"}) {

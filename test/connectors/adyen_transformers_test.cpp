@@ -6,6 +6,7 @@
 #include "connectors/adyen/transformers.hpp"
 #include "connectors/fixture.hpp"
 #include "lp/connectors/decline_codes.hpp"
+#include "support/money.hpp"
 
 namespace lp::connectors::adyen {
 namespace {
@@ -26,8 +27,7 @@ OperationRequest Req() {
   r.payment_id = "pay_0001";
   r.idempotency_key = "att_0001";
   r.payment_method = kCard;
-  r.amount = 1099;
-  r.currency = "EUR";
+  r.amount = lp::testing::MoneyOf(1099, "EUR");
   r.auto_capture = true;
   r.return_url = "https://shop.example/return";
   return r;
@@ -71,7 +71,7 @@ TEST(AdyenTransformers, ModificationsTargetThePaymentPspReference) {
   OperationRequest req = Req();
   req.psp_reference = "993617895215577D";
   req.idempotency_key = "att_mod";
-  req.amount = 500;
+  req.amount.minor_units = 500;
   auto cap = BuildRequest(Operation::kCapture, req, kAuth);
   ASSERT_TRUE(cap);
   EXPECT_EQ(cap->path, "/payments/993617895215577D/captures");

@@ -7,6 +7,7 @@
 #include <boost/asio/use_future.hpp>
 #include <fstream>
 
+#include "support/money.hpp"
 #include "support/temp_dir.hpp"
 
 namespace lp::connectors::sandbox {
@@ -17,8 +18,7 @@ OperationRequest Req(std::string token, std::string key = "k1", bool auto_captur
   r.payment_id = "pay_1";
   r.idempotency_key = std::move(key);
   r.payment_method = std::move(token);
-  r.amount = 1000;
-  r.currency = "USD";
+  r.amount = lp::testing::MoneyOf(1000, "USD");
   r.auto_capture = auto_capture;
   return r;
 }

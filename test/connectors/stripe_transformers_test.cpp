@@ -4,6 +4,7 @@
 
 #include "connectors/fixture.hpp"
 #include "connectors/stripe/transformers.hpp"
+#include "support/money.hpp"
 
 namespace lp::connectors::stripe {
 namespace {
@@ -19,8 +20,7 @@ OperationRequest Req() {
   r.payment_id = "pay_0001";
   r.idempotency_key = "att_0001";
   r.payment_method = "pm_card_visa";
-  r.amount = 1099;
-  r.currency = "EUR";
+  r.amount = lp::testing::MoneyOf(1099, "EUR");
   r.auto_capture = true;
   r.psp_reference = "";
   return r;
@@ -68,7 +68,7 @@ TEST(StripeTransformers, PartialCaptureCancelAndRefundTargetThePaymentIntent) {
   OperationRequest req = Req();
   req.psp_reference = "pi_1NnlpVGPxmnHQRkJNuz3w9tH";
   req.idempotency_key = "att_cap";
-  req.amount = 500;
+  req.amount.minor_units = 500;
   auto cap = BuildRequest(Operation::kCapture, req, kKey);
   ASSERT_TRUE(cap);
   EXPECT_EQ(cap->path, "/v1/payment_intents/pi_1NnlpVGPxmnHQRkJNuz3w9tH/capture");
@@ -96,7 +96,7 @@ TEST(StripeTransformers, RefusesWhatStripeCannotTake) {
   req.payment_method = "tok_visa";
   EXPECT_EQ(BuildRequest(Operation::kAuthorize, req, kKey).error().param, "payment_method");
   req = Req();
-  req.amount = 0;
+  req.amount.minor_units = 0;
   EXPECT_EQ(BuildRequest(Operation::kAuthorize, req, kKey).error().param, "amount");
   req = Req();
   EXPECT_EQ(BuildRequest(Operation::kCapture, req, kKey).error().param, "psp_reference");

@@ -23,6 +23,8 @@ namespace fake_psp = lp::testing::fake_psp;
 using connectors::Operation;
 using lp::testing::RunTask;
 
+Money Eur(int64_t minor_units) { return Money{minor_units, *LookupCurrency("EUR")}; }
+
 class PaymentServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -75,8 +77,7 @@ class PaymentServiceTest : public ::testing::Test {
   Result<Answer> Pay(int64_t amount, CaptureMethod capture = CaptureMethod::kAutomatic,
                      Idempotency idem = {}, std::optional<std::string> account = std::nullopt) {
     CreatePaymentParams params;
-    params.amount = amount;
-    params.currency = "EUR";
+    params.amount = Eur(amount);
     params.payment_method = std::string(fake_psp::kCard);
     params.capture_method = capture;
     params.confirm = true;
@@ -148,8 +149,7 @@ TEST_F(PaymentServiceTest, AnApprovedPaymentSucceedsAfterOneAuthorizationAtThePs
   EXPECT_FALSE(calls[0].sync);
   EXPECT_EQ(calls[0].connector_account, account);
   EXPECT_EQ(calls[0].payment_id, p.id);
-  EXPECT_EQ(calls[0].amount, 2500);
-  EXPECT_EQ(calls[0].currency, "EUR");
+  EXPECT_EQ(calls[0].amount, Eur(2500));
   EXPECT_EQ(calls[0].payment_method, fake_psp::kCard);
   EXPECT_TRUE(calls[0].auto_capture);
   // The PSP idempotency key is the attempt's, stored before the call.
@@ -187,7 +187,7 @@ TEST_F(PaymentServiceTest, AManualCaptureHoldsTheAmountThenCapturesPartOfIt) {
   ASSERT_EQ(auth.size(), 1u);
   ASSERT_EQ(capture.size(), 1u);
   EXPECT_FALSE(auth[0].auto_capture);
-  EXPECT_EQ(capture[0].amount, 3000);
+  EXPECT_EQ(capture[0].amount, Eur(3000));
   EXPECT_EQ(capture[0].payment_id, id);
   EXPECT_EQ(capture[0].psp_reference, "fake_1");                   // the authorization's reference
   EXPECT_NE(capture[0].idempotency_key, auth[0].idempotency_key);  // an attempt of its own
@@ -205,7 +205,7 @@ TEST_F(PaymentServiceTest, CancellingAnAuthorizationVoidsItAtThePsp) {
   EXPECT_EQ(p.amount_capturable, 0);
   const auto voids = psp_.Executed(Operation::kVoid);
   ASSERT_EQ(voids.size(), 1u);
-  EXPECT_EQ(voids[0].amount, 1200);
+  EXPECT_EQ(voids[0].amount, Eur(1200));
   EXPECT_EQ(voids[0].psp_reference, "fake_1");
 }
 
@@ -219,9 +219,8 @@ TEST_F(PaymentServiceTest, RefundsArePartialOrFullAndNeverMoreThanWasReceived) {
   auto first = RunTask(service_->GetRefund(principal_, first_id));
   ASSERT_TRUE(first) << first.error().detail;
   EXPECT_EQ(first->status, RefundStatus::kSucceeded);
-  EXPECT_EQ(first->amount, 2000);
+  EXPECT_EQ(first->amount, Eur(2000));
   EXPECT_EQ(first->payment_id, paid.id);
-  EXPECT_EQ(first->currency, "EUR");
   EXPECT_EQ(Get(paid.id).amount_refunded, 2000);
 
   // Over-refunding is refused before the PSP is asked, and reserves nothing.
@@ -237,7 +236,7 @@ TEST_F(PaymentServiceTest, RefundsArePartialOrFullAndNeverMoreThanWasReceived) {
   auto second = RunTask(service_->GetRefund(principal_, IdOf(*rest)));
   ASSERT_TRUE(second);
   EXPECT_EQ(second->status, RefundStatus::kSucceeded);
-  EXPECT_EQ(second->amount, 3000);
+  EXPECT_EQ(second->amount, Eur(3000));
   const Payment refunded = Get(paid.id);
   EXPECT_EQ(refunded.amount_refunded, 5000);
   EXPECT_EQ(refunded.amount_received, 5000);
@@ -248,8 +247,8 @@ TEST_F(PaymentServiceTest, RefundsArePartialOrFullAndNeverMoreThanWasReceived) {
 
   const auto refunds = psp_.Executed(Operation::kRefund);
   ASSERT_EQ(refunds.size(), 2u);
-  EXPECT_EQ(refunds[0].amount, 2000);
-  EXPECT_EQ(refunds[1].amount, 3000);
+  EXPECT_EQ(refunds[0].amount, Eur(2000));
+  EXPECT_EQ(refunds[1].amount, Eur(3000));
   // A refund's PSP idempotency key is the refund's id; both refer to the payment's charge.
   EXPECT_EQ(refunds[0].idempotency_key, first_id);
   EXPECT_EQ(refunds[1].idempotency_key, second->id);
@@ -300,8 +299,8 @@ TEST_F(PaymentServiceTest, ASoftDeclineFailsOverToTheNextAccountWithANewIdempote
   ASSERT_EQ(calls.size(), 2u);
   EXPECT_EQ(calls[0].connector_account, a);
   EXPECT_EQ(calls[1].connector_account, b);
-  EXPECT_EQ(calls[0].amount, 1500);
-  EXPECT_EQ(calls[1].amount, 1500);
+  EXPECT_EQ(calls[0].amount, Eur(1500));
+  EXPECT_EQ(calls[1].amount, Eur(1500));
   EXPECT_EQ(calls[0].payment_id, calls[1].payment_id);
   EXPECT_NE(calls[0].idempotency_key, calls[1].idempotency_key);
   EXPECT_EQ(calls[1].idempotency_key, p.attempts[1].idempotency_key);
@@ -359,7 +358,7 @@ TEST_F(PaymentServiceTest, AnUnclearOutcomeStaysProcessingUntilRecoverySyncsIt) 
   ASSERT_EQ(synced.size(), 1u);
   EXPECT_EQ(synced[0].idempotency_key, auth[0].idempotency_key);
   EXPECT_EQ(synced[0].connector_account, auth[0].connector_account);
-  EXPECT_EQ(synced[0].amount, 3300);
+  EXPECT_EQ(synced[0].amount, Eur(3300));
   EXPECT_EQ(psp_.Processed(), 1u);
   EXPECT_EQ(Recover(), 0u);  // settled: nothing left to sync
   EXPECT_EQ(psp_.Synced().size(), 1u);
@@ -449,8 +448,7 @@ TEST_F(PaymentServiceTest, APspRetryOfTheSameAttemptIsDeduplicatedByItsKey) {
   req.payment_id = id;
   req.idempotency_key = p.attempts[0].idempotency_key;
   req.payment_method = std::string(fake_psp::kCard);
-  req.amount = 5100;
-  req.currency = "EUR";
+  req.amount = Eur(5100);
   connectors::Account account;
   account.id = *p.connector_account_id;
   account.connector = std::string(fake_psp::kName);

@@ -20,11 +20,11 @@ inline json::object ReferenceCore(const Payment& p) {
   json::object o;
   o["id"] = p.id;
   o["object"] = "payment";
-  o["amount"] = p.amount;
+  o["amount"] = p.amount.minor_units;
   o["amount_capturable"] = p.amount_capturable;
   o["amount_received"] = p.amount_received;
   o["amount_refunded"] = p.amount_refunded;
-  o["currency"] = p.currency;
+  o["currency"] = p.amount.currency.Code();
   o["status"] = ToString(p.status);
   o["capture_method"] = ToString(p.capture_method);
   if (p.payment_method && *p.payment_method == kSchemePaymentMethod) {
@@ -87,8 +87,8 @@ inline json::object ReferenceRefund(const Refund& r) {
   o["id"] = r.id;
   o["object"] = "refund";
   o["payment"] = r.payment_id;
-  o["amount"] = r.amount;
-  o["currency"] = r.currency;
+  o["amount"] = r.amount.minor_units;
+  o["currency"] = r.amount.currency.Code();
   o["status"] = ToString(r.status);
   o["reason"] = Opt(r.reason);
   o["psp_reference"] = Opt(r.psp_reference);

@@ -10,6 +10,7 @@
 
 #include "lp/common/json_list.hpp"
 #include "payments/representation_reference.hpp"
+#include "support/money.hpp"
 
 namespace lp::payments {
 namespace {
@@ -22,8 +23,7 @@ Payment Succeeded() {
   Payment p;
   p.id = "pay_01HZX3K4Q2ABCDEFGHJKMNPQRS";
   p.merchant_id = "mer_1";
-  p.amount = 1099;
-  p.currency = "USD";
+  p.amount = lp::testing::MoneyOf(1099, "USD");
   p.status = PaymentStatus::kSucceeded;
   p.payment_method = "tok_visa";
   p.amount_received = 1099;
@@ -114,8 +114,7 @@ TEST(Render, RefundBodyMatches) {
   Refund r;
   r.id = "re_1";
   r.payment_id = "pay_1";
-  r.amount = 500;
-  r.currency = "EUR";
+  r.amount = lp::testing::MoneyOf(500, "EUR");
   r.status = RefundStatus::kFailed;
   r.reason = "requested_by_customer";
   r.failure_code = "psp_error";

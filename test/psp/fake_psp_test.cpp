@@ -16,6 +16,7 @@
 #include "lp/net/psp_client.hpp"
 #include "psp/support.hpp"
 #include "psp/test_pki.hpp"
+#include "support/money.hpp"
 #include "support/temp_dir.hpp"
 
 namespace lp::connectors {
@@ -106,8 +107,7 @@ class FakeStripeTest : public FakePspTest {
     r.payment_id = "pay_" + std::to_string(++n_);
     r.idempotency_key = "att_" + std::to_string(n_);
     r.payment_method = pm;
-    r.amount = 1099;
-    r.currency = "EUR";
+    r.amount = lp::testing::MoneyOf(1099, "EUR");
     r.auto_capture = auto_capture;
     r.attempt_created = clock_.NowSeconds();
     return r;
@@ -147,7 +147,7 @@ TEST_F(FakeStripeTest, AutomaticAndManualCaptureThenPartialCaptureAndSeveralRefu
   OperationRequest cap = manual;
   cap.idempotency_key = "att_cap";
   cap.psp_reference = authorized->psp_reference;
-  cap.amount = 600;
+  cap.amount.minor_units = 600;
   auto partial = Run(stripe_, account_, Operation::kCapture, cap);
   ASSERT_TRUE(partial) << partial.error().detail;
   EXPECT_EQ(partial->outcome, Outcome::kCaptured);
@@ -157,7 +157,7 @@ TEST_F(FakeStripeTest, AutomaticAndManualCaptureThenPartialCaptureAndSeveralRefu
   for (int i = 0; i < 2; ++i) {
     OperationRequest re = cap;
     re.idempotency_key = "att_re" + std::to_string(i);
-    re.amount = 250;
+    re.amount.minor_units = 250;
     auto r = Run(stripe_, account_, Operation::kRefund, re);
     ASSERT_TRUE(r) << r.error().detail;
     EXPECT_EQ(r->outcome, Outcome::kRefunded);
@@ -166,7 +166,7 @@ TEST_F(FakeStripeTest, AutomaticAndManualCaptureThenPartialCaptureAndSeveralRefu
   EXPECT_NE(refund_ids[0], refund_ids[1]);
   OperationRequest too_much = cap;
   too_much.idempotency_key = "att_re_too_much";
-  too_much.amount = 250;  // 500 of 600 refunded already
+  too_much.amount.minor_units = 250;  // 500 of 600 refunded already
   auto refused = Run(stripe_, account_, Operation::kRefund, too_much);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, kPspRejected);
@@ -346,8 +346,7 @@ class FakeAdyenTest : public FakePspTest {
     r.payment_id = "pay_" + std::to_string(++n_);
     r.idempotency_key = "att_" + std::to_string(n_);
     r.payment_method = Card(script);
-    r.amount = 2000;
-    r.currency = "EUR";
+    r.amount = lp::testing::MoneyOf(2000, "EUR");
     r.auto_capture = auto_capture;
     return r;
   }
@@ -387,7 +386,7 @@ TEST_F(FakeAdyenTest, AsynchronousCaptureIsPendingUntilTheSignedNotification) {
   OperationRequest cap = manual;
   cap.idempotency_key = "att_cap";
   cap.psp_reference = authorized->psp_reference;
-  cap.amount = 1500;
+  cap.amount.minor_units = 1500;
   auto capture = Run(adyen_, account_, Operation::kCapture, cap);
   ASSERT_TRUE(capture) << capture.error().detail;
   EXPECT_TRUE(capture->pending);
@@ -417,7 +416,7 @@ TEST_F(FakeAdyenTest, RefundBeyondTheCapturedAmountIsRefusedByTheNotification) {
     OperationRequest re = pay;
     re.idempotency_key = "att_re_" + std::to_string(amount);
     re.psp_reference = captured->psp_reference;
-    re.amount = amount;
+    re.amount.minor_units = amount;
     auto r = Run(adyen_, account_, Operation::kRefund, re);
     ASSERT_TRUE(r);
     EXPECT_TRUE(r->pending);

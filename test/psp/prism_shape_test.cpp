@@ -17,6 +17,7 @@
 #include "lp/net/psp_client.hpp"
 #include "psp/support.hpp"
 #include "psp/test_pki.hpp"
+#include "support/money.hpp"
 #include "support/temp_dir.hpp"
 
 namespace lp::connectors {
@@ -100,8 +101,7 @@ class StripePrismTest : public PrismTest {
     r.payment_id = "pay_prism";
     r.idempotency_key = "att_prism";
     r.payment_method = "pm_card_visa";
-    r.amount = 1099;
-    r.currency = "USD";
+    r.amount = lp::testing::MoneyOf(1099, "USD");
     r.psp_reference = "pi_1NnlpVGPxmnHQRkJNuz3w9tH";
     return r;
   }
@@ -128,7 +128,7 @@ TEST_F(StripePrismTest, EveryRequestPassesValidationAndEveryAnswerMaps) {
     }
   }
   OperationRequest req = Req();
-  req.amount = 500;
+  req.amount.minor_units = 500;
   for (Operation op : {Operation::kCapture, Operation::kVoid}) {
     auto built = stripe::BuildRequest(op, req, kStripeKey);
     ASSERT_TRUE(built);
@@ -192,7 +192,7 @@ TEST_F(StripePrismTest, TheConnectorRunsEndToEndAgainstTheMock) {
   account.base_url = prism_->base();
   account.credentials.Set("secret_key", std::string(kStripeKey));
   OperationRequest req = Req();
-  req.amount = 300;
+  req.amount.minor_units = 300;
   auto refund = RunTask(ioc_, connector.Execute(account, Operation::kRefund, req));
   ASSERT_TRUE(refund) << refund.error().detail;
   EXPECT_EQ(refund->outcome, Outcome::kRefunded);
@@ -214,8 +214,7 @@ class AdyenPrismTest : public PrismTest {
     r.payment_method =
         R"({"type":"scheme","encryptedCardNumber":"adyenjs_0_1_25$n","encryptedExpiryMonth":"adyenjs_0_1_25$m",)"
         R"("encryptedExpiryYear":"adyenjs_0_1_25$y","encryptedSecurityCode":"adyenjs_0_1_25$c","holderName":"J. Smith"})";
-    r.amount = 1000;
-    r.currency = "EUR";
+    r.amount = lp::testing::MoneyOf(1000, "EUR");
     r.return_url = "https://shop.example/return";
     r.psp_reference = "993617895215577D";
     return r;
@@ -342,7 +341,7 @@ TEST_F(AdyenPrismTest, ModificationRequestsPassAndTheirExamplesArePending) {
       {Operation::kRefund, {"refund"}, Outcome::kRefunded},
   };
   OperationRequest req = Req();
-  req.amount = 500;
+  req.amount.minor_units = 500;
   req.refund_reason = "requested_by_customer";
   for (const auto& c : cases) {
     auto built = adyen::BuildRequest(c.op, req, auth_);

@@ -18,7 +18,8 @@ struct Currency {
   char code[4] = {};  // uppercase ISO 4217 alphabetic code, NUL-terminated
   int exponent = 0;   // ISO 4217 minor units: JPY 0, USD 2, KWD 3, CLF 4
 
-  constexpr std::string_view Code() const { return std::string_view(code, 3); }
+  // Empty for a default-constructed currency.
+  constexpr std::string_view Code() const { return std::string_view(code); }
   friend bool operator==(const Currency&, const Currency&) = default;
 };
 
@@ -37,6 +38,9 @@ inline constexpr int64_t kMaxAmount = (int64_t{1} << 53) - 1;
 // `code` is matched case-insensitively; the result carries the uppercase code. Only active
 // ISO 4217 codes with integer minor units are known (no XAU, XTS, XXX, XDR, ...).
 std::optional<Currency> LookupCurrency(std::string_view code);
+// A currency read back from storage: the table's entry; or, should a later table no longer list
+// the stored code, that code as stored with exponent 0, so that no stored row becomes unreadable.
+Currency StoredCurrency(std::string_view code);
 // Every known currency, sorted by code.
 std::span<const Currency> AllCurrencies();
 

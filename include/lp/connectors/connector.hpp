@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "lp/common/money.hpp"
 #include "lp/common/principal.hpp"
 #include "lp/common/result.hpp"
 #include "lp/common/secret.hpp"
@@ -86,8 +87,7 @@ struct OperationRequest {
   std::string payment_id;
   std::string idempotency_key;  // stable per attempt; the PSP deduplicates on it
   std::string payment_method;   // token
-  int64_t amount = 0;           // minor units
-  std::string currency;         // ISO 4217, upper case
+  Money amount;                 // authorize: the payment's; capture and refund: this operation's
   bool auto_capture = true;
   std::string psp_reference;  // capture/void/refund: the authorization's reference
   // When the attempt was created (unix seconds; 0 = unknown). Sync uses it to tell whether the

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lp/common/money.hpp"
 #include "lp/common/principal.hpp"
 #include "lp/connectors/connector.hpp"
 
@@ -71,8 +72,7 @@ struct Payment {
   std::string id;
   std::string merchant_id;
   Mode mode = Mode::kTest;
-  int64_t amount = 0;
-  std::string currency;
+  Money amount;  // what the payment is for; the amounts below are in its currency
   PaymentStatus status = PaymentStatus::kRequiresPaymentMethod;
   CaptureMethod capture_method = CaptureMethod::kAutomatic;
   std::optional<std::string> payment_method, description;
@@ -103,8 +103,7 @@ struct Refund {
   std::string merchant_id;
   Mode mode = Mode::kTest;
   std::string payment_id;
-  int64_t amount = 0;
-  std::string currency;
+  Money amount;  // in the payment's currency
   RefundStatus status = RefundStatus::kPending;
   std::optional<std::string> reason, psp_reference, failure_code;
   int64_t created = 0, updated = 0;

@@ -31,8 +31,7 @@ struct BreakerTransition;
 namespace lp::payments {
 
 struct CreatePaymentParams {
-  int64_t amount = 0;
-  std::string currency;  // upper case
+  Money amount;
   std::optional<std::string> payment_method;
   // An Adyen encrypted-card object (canonical JSON; payment_method is then
   // kSchemePaymentMethod): used for this request's PSP call only, never stored.

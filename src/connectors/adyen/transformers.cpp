@@ -90,7 +90,7 @@ bool IsPspReference(std::string_view r) {
 }
 
 json::object Amount(const OperationRequest& req) {
-  return json::object{{"currency", req.currency}, {"value", req.amount}};
+  return json::object{{"currency", req.amount.currency.Code()}, {"value", req.amount.minor_units}};
 }
 
 PspRequest Post(std::string path, const json::object& body, const OperationRequest& req,
@@ -119,7 +119,7 @@ std::string DeclineCodeForRefusal(std::string_view code, std::string_view text) 
 
 Result<PspRequest> BuildRequest(Operation op, const OperationRequest& req, const AuthParams& auth) {
   if (req.idempotency_key.empty()) return Error::Internal("adyen: no idempotency key");
-  if (op != Operation::kVoid && req.amount <= 0) {
+  if (op != Operation::kVoid && req.amount.minor_units <= 0) {
     return Invalid("The amount must be a positive integer.", "amount");
   }
   if (op != Operation::kAuthorize && !IsPspReference(req.psp_reference)) {

@@ -167,8 +167,8 @@ LedgerEntry SandboxConnector::Decide(Operation op, const OperationRequest& req) 
   e.operation = std::string(ToString(op));
   e.payment_id = req.payment_id;
   e.payment_method = req.payment_method;
-  e.amount = req.amount;
-  e.currency = req.currency;
+  e.amount = req.amount.minor_units;
+  e.currency = std::string(req.amount.currency.Code());
   e.psp_reference = req.psp_reference.empty() ? NewId("sbx", 20) : req.psp_reference;
   switch (op) {
     case Operation::kCapture:

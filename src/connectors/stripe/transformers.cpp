@@ -69,7 +69,7 @@ Error Invalid(std::string message, std::string param) {
 Result<PspRequest> BuildRequest(Operation op, const OperationRequest& req,
                                 std::string_view secret_key) {
   if (req.idempotency_key.empty()) return Error::Internal("stripe: no idempotency key");
-  if (op != Operation::kVoid && req.amount <= 0) {
+  if (op != Operation::kVoid && req.amount.minor_units <= 0) {
     return Invalid("The amount must be a positive integer.", "amount");
   }
   if (op != Operation::kAuthorize && !IsStripeId(req.psp_reference)) {
@@ -81,8 +81,8 @@ Result<PspRequest> BuildRequest(Operation op, const OperationRequest& req,
       if (!req.payment_method.starts_with("pm_") || !IsStripeId(req.payment_method)) {
         return Invalid("Stripe takes PaymentMethod ids (pm_…).", "payment_method");
       }
-      f.Add("amount", req.amount)
-          .Add("currency", Lower(req.currency))
+      f.Add("amount", req.amount.minor_units)
+          .Add("currency", Lower(req.amount.currency.Code()))
           .Add("payment_method", req.payment_method)
           .Add("confirm", "true")
           .Add("capture_method", req.auto_capture ? "automatic" : "manual");
@@ -99,13 +99,13 @@ Result<PspRequest> BuildRequest(Operation op, const OperationRequest& req,
       return Post("/v1/payment_intents", f.Take(), req, secret_key);
     }
     case Operation::kCapture:
-      f.Add("amount_to_capture", req.amount);
+      f.Add("amount_to_capture", req.amount.minor_units);
       return Post("/v1/payment_intents/" + req.psp_reference + "/capture", f.Take(), req,
                   secret_key);
     case Operation::kVoid:
       return Post("/v1/payment_intents/" + req.psp_reference + "/cancel", "", req, secret_key);
     case Operation::kRefund:
-      f.Add("payment_intent", req.psp_reference).Add("amount", req.amount);
+      f.Add("payment_intent", req.psp_reference).Add("amount", req.amount.minor_units);
       if (req.refund_reason == "duplicate" || req.refund_reason == "fraudulent" ||
           req.refund_reason == "requested_by_customer") {
         f.Add("reason", req.refund_reason);

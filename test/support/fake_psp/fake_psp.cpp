@@ -28,7 +28,7 @@ Error Failure(std::string_view code, std::string message) {
 // `n`: the fake's number of this operation (references "fake_<n>", refunds "fakere_<n>").
 OperationResult Approved(Operation op, const OperationRequest& req, int64_t n) {
   OperationResult r;
-  r.amount = req.amount;
+  r.amount = req.amount.minor_units;
   r.psp_reference = req.psp_reference.empty() ? "fake_" + std::to_string(n) : req.psp_reference;
   switch (op) {
     case Operation::kAuthorize:
@@ -86,7 +86,6 @@ class FakeConnector final : public connectors::Connector {
                 req.payment_method,
                 req.psp_reference,
                 req.amount,
-                req.currency,
                 req.auto_capture,
                 replayed};
   }

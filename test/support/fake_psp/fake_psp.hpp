@@ -66,8 +66,7 @@ struct Call {
   std::string idempotency_key;
   std::string payment_method;
   std::string psp_reference;  // the request's (capture, void, refund: the authorization's)
-  int64_t amount = 0;
-  std::string currency;
+  Money amount;
   bool auto_capture = true;
   bool replayed = false;  // Execute with a key already processed: answered from the record
 };
