@@ -442,12 +442,8 @@ Task<Result<Answer>> PaymentService::Cancel(const Principal& principal, std::str
 
 Task<Result<Payment>> PaymentService::Get(const Principal& principal, std::string id) {
   Payment out;
-  auto r = co_await store::Read(store_, [&](Tx& tx) -> Result<void> {
-    auto loaded = repo::LoadPayment(tx, principal.merchant_id, principal.mode, id);
-    if (!loaded) return loaded.error();
-    if (!*loaded) return NoSuch("payment", id);
-    out = std::move(**loaded);
-    return {};
+  auto r = co_await store::ReadInto(store_, out, [&](Tx& tx) {
+    return Found(repo::LoadPayment(tx, principal.merchant_id, principal.mode, id), "payment", id);
   });
   if (!r) co_return r.error();
   co_return out;

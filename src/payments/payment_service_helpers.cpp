@@ -83,10 +83,10 @@ Result<Routed> Route(Tx& tx, const connectors::ConnectorRegistry& registry, cons
 
 Result<void> LoadForAction(Tx& tx, const Principal& principal, std::string_view id,
                            std::string param, PaymentAction action, Payment& out) {
-  auto loaded = repo::LoadPayment(tx, principal.merchant_id, principal.mode, id);
-  if (!loaded) return loaded.error();
-  if (!*loaded) return NoSuch("payment", id, std::move(param));
-  out = std::move(**loaded);
+  auto found = Found(repo::LoadPayment(tx, principal.merchant_id, principal.mode, id), "payment",
+                     id, std::move(param));
+  if (!found) return found.error();
+  out = std::move(*found);
   return CheckAction(out.status, action);
 }
 

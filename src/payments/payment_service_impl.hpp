@@ -29,6 +29,15 @@ using store::Tx;
 
 Error NoSuch(std::string_view what, std::string_view id, std::string param = "id");
 
+// A repository load's answer as the service's: the object, or resource_missing when absent.
+template <class T>
+Result<T> Found(Result<std::optional<T>> loaded, std::string_view what, std::string_view id,
+                std::string param = "id") {
+  if (!loaded) return loaded.error();
+  if (!*loaded) return NoSuch(what, id, std::move(param));
+  return std::move(**loaded);
+}
+
 // Authorization attempts per payment confirmation (the first and the cascaded ones): the active
 // routing configuration's max_attempts (routing::Decide cuts its candidates to it); without a
 // configuration the default (3).

@@ -62,12 +62,8 @@ Task<Result<Answer>> PaymentService::CreateRefund(const Principal& principal, Re
 
 Task<Result<Refund>> PaymentService::GetRefund(const Principal& principal, std::string id) {
   Refund out;
-  auto r = co_await store::Read(store_, [&](Tx& tx) -> Result<void> {
-    auto loaded = repo::LoadRefund(tx, principal.merchant_id, principal.mode, id);
-    if (!loaded) return loaded.error();
-    if (!*loaded) return NoSuch("refund", id);
-    out = std::move(**loaded);
-    return {};
+  auto r = co_await store::ReadInto(store_, out, [&](Tx& tx) {
+    return Found(repo::LoadRefund(tx, principal.merchant_id, principal.mode, id), "refund", id);
   });
   if (!r) co_return r.error();
   co_return out;
