@@ -74,6 +74,27 @@ struct AccountService::Impl {
                                                  const repo::UserRow& user, SecureBytes password,
                                                  std::string field, std::string action,
                                                  std::string target, const RequestContext& context);
+
+  // ---- invitation acceptance (account_invitation.cpp) ----
+  // Checks the current password of `existing`, the account an invitation is accepted for, and
+  // its lockout and status. A wrong password counts toward the lockout; it and a locked or
+  // disabled account are audited as a failed invitation.accept and answered invalid_credentials
+  // on `password`.
+  static Task<Result<void>> CheckInviteePassword(AccountService& s, const repo::UserRow& existing,
+                                                 const InvitationPreview& preview,
+                                                 const SecureBytes& password,
+                                                 const RequestContext& context);
+  // The hash of the password a new account takes (the rules apply, param `password`).
+  static Task<Result<std::string>> HashInviteePassword(AccountService& s,
+                                                       const InvitationPreview& preview,
+                                                       const SecureBytes& password);
+  // Adds `user` to the invitation's merchant with its role, signs it in (a new session with
+  // cookie value `token`) and audits invitation.accept, in `tx`.
+  static Result<SessionGrant> JoinInvitedMerchant(AccountService& s, store::Tx& tx,
+                                                  const repo::InvitationRow& inv,
+                                                  repo::UserRow user, bool new_account,
+                                                  const std::string& token,
+                                                  const RequestContext& context, int64_t now);
 };
 
 }  // namespace lp::people
