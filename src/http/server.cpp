@@ -145,6 +145,16 @@ bhttp::response<bhttp::string_body> ToWire(
   return out;
 }
 
+// A new request on `listener` from `peer`, received at `start_us`.
+Request NewRequest(const std::string& listener, const std::string& peer, int64_t start_us) {
+  Request req;
+  req.listener = listener;
+  req.client_ip = peer;
+  req.request_id = NewId("req", 20);
+  req.start_us = start_us;
+  return req;
+}
+
 }  // namespace
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
@@ -181,6 +191,18 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   template <class Stream>
   net::awaitable<bool> Serve(Listener* l, Stream& stream, beast::flat_buffer& buf,
                              ConnHandle& handle, const std::string& peer, bool over_limit);
+
+  // How reading one request ended.
+  struct ReadOutcome {
+    boost::system::error_code pec;        // what the parser said
+    std::optional<FramingError> framing;  // what CheckRequestHead said
+    bool failed = false;                  // timeout, reset or EOF: nothing to answer
+  };
+  template <class Stream>
+  net::awaitable<ReadOutcome> ReadRequest(Stream& s, beast::flat_buffer& buf,
+                                          bhttp::request_parser<bhttp::string_body>& parser);
+  // The answer to a request refused while it was read (limits, framing, syntax).
+  static Response Refusal(const ReadOutcome& read, const std::string& request_id);
   net::awaitable<Response> Dispatch(Listener* l, Request& req);
 };
 
@@ -284,89 +306,24 @@ net::awaitable<bool> Server::Impl::Serve(Listener* l, Stream& s, beast::flat_buf
       buf.commit(n);
     }
     const int64_t start = MonotonicMicros();
-    Request req;
-    req.listener = l->spec.name;
-    req.client_ip = peer;
-    req.request_id = NewId("req", 20);
-    req.start_us = start;
-
-    // The request is parsed from the connection's buffer with parser.put(), reading only when
-    // the parser needs more: a request that arrived whole (the usual case) costs no composed
-    // read operation and no extra trip through the executor.
+    Request req = NewRequest(l->spec.name, peer, start);
     bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
-    parser.body_limit(limits.body_limit);
-    parser.eager(false);  // stop after the head, to measure it; then take the body eagerly
-    lowest.expires_after(limits.header_timeout);
-    boost::system::error_code pec;        // what the parser said
-    std::optional<FramingError> framing;  // what CheckRequestHead said
-    bool read_failed = false;             // timeout, reset or EOF: nothing to answer
-    size_t head_bytes = 0;
-    bool obs_fold = false;  // a head line starts with SP/HTAB (Beast would unfold it)
-    bool after_lf = false;
-    for (;;) {
-      if (buf.size() > 0) {
-        const bool head_was_done = parser.is_header_done();
-        const auto data = buf.data();
-        const size_t n = parser.put(data, pec);
-        if (!head_was_done) {
-          obs_fold |=
-              HasObsFold(std::string_view(static_cast<const char*>(data.data()), n), after_lf);
-        }
-        buf.consume(n);
-        if (pec == bhttp::error::need_more) pec = {};
-        if (pec) break;
-        // Beast's header_limit holds per put() (which takes whole header lines as they come);
-        // the head as a whole is limited here.
-        if (!head_was_done) head_bytes += n;
-        if (!parser.is_header_done() && head_bytes + buf.size() > limits.header_limit) {
-          pec = bhttp::error::header_limit;
-          break;
-        }
-        if (!head_was_done && parser.is_header_done()) {
-          if (head_bytes > limits.header_limit) {
-            pec = bhttp::error::header_limit;
-            break;
-          }
-          // The framing rule, before any body byte is read: a refused head is answered and the
-          // connection closed, so its body is never read as a request.
-          framing = CheckRequestHead(parser.get().base(), obs_fold);
-          if (framing) break;
-          if (parser.is_done()) break;  // no body
-          parser.eager(true);
-          lowest.expires_after(limits.body_timeout);
-          continue;  // the body may be in the buffer already
-        }
-        if (parser.is_done()) break;
-      }
-      auto [rec, rn] = co_await s.async_read_some(buf.prepare(16384), kTuple);
-      if (rec) {
-        read_failed = true;
-        break;
-      }
-      buf.commit(rn);
-    }
+    const ReadOutcome read = co_await ReadRequest(s, buf, parser);
     Response resp;
     bool keep_alive = false;
-    bool have_request = false;
-    if (read_failed) co_return false;
+    if (read.failed) co_return false;
     if (parser.is_header_done()) {
       auto& h = parser.get();
       req.method = std::string(h.method_string());
       req.target = std::string(h.target());
     }
-    if (pec || framing) {
+    if (read.pec || read.framing) {
       // Refused (limits, framing, syntax): answered, then the connection is closed
       // (keep_alive stays false), whatever is left in it unread.
-      if (!framing) framing = ForParseError(pec);
-      resp = ErrorResponse(framing->error, req.request_id);
-      resp.status = framing->status;
+      resp = Refusal(read, req.request_id);
     } else {
-      have_request = true;
       keep_alive = parser.get().keep_alive();
       TakeHeadersAndBody(parser.get(), req);
-    }
-    if (have_request) {
       if (over_limit) {
         resp =
             ErrorResponse(Error::Unavailable("Too many connections; retry later."), req.request_id);
@@ -390,6 +347,73 @@ net::awaitable<bool> Server::Impl::Serve(Listener* l, Stream& s, beast::flat_buf
     if (wec) co_return false;
     if (!keep_alive) co_return true;
   }
+}
+
+// The request is parsed from the connection's buffer with parser.put(), reading only when the
+// parser needs more: a request that arrived whole (the usual case) costs no composed read
+// operation and no extra trip through the executor.
+template <class Stream>
+net::awaitable<Server::Impl::ReadOutcome> Server::Impl::ReadRequest(
+    Stream& s, beast::flat_buffer& buf, bhttp::request_parser<bhttp::string_body>& parser) {
+  auto& lowest = beast::get_lowest_layer(s);
+  parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
+  parser.body_limit(limits.body_limit);
+  parser.eager(false);  // stop after the head, to measure it; then take the body eagerly
+  lowest.expires_after(limits.header_timeout);
+  ReadOutcome out;
+  size_t head_bytes = 0;
+  bool obs_fold = false;  // a head line starts with SP/HTAB (Beast would unfold it)
+  bool after_lf = false;
+  for (;;) {
+    if (buf.size() > 0) {
+      const bool head_was_done = parser.is_header_done();
+      const auto data = buf.data();
+      const size_t n = parser.put(data, out.pec);
+      if (!head_was_done) {
+        obs_fold |=
+            HasObsFold(std::string_view(static_cast<const char*>(data.data()), n), after_lf);
+      }
+      buf.consume(n);
+      if (out.pec == bhttp::error::need_more) out.pec = {};
+      if (out.pec) break;
+      // Beast's header_limit holds per put() (which takes whole header lines as they come);
+      // the head as a whole is limited here.
+      if (!head_was_done) head_bytes += n;
+      if (!parser.is_header_done() && head_bytes + buf.size() > limits.header_limit) {
+        out.pec = bhttp::error::header_limit;
+        break;
+      }
+      if (!head_was_done && parser.is_header_done()) {
+        if (head_bytes > limits.header_limit) {
+          out.pec = bhttp::error::header_limit;
+          break;
+        }
+        // The framing rule, before any body byte is read: a refused head is answered and the
+        // connection closed, so its body is never read as a request.
+        out.framing = CheckRequestHead(parser.get().base(), obs_fold);
+        if (out.framing) break;
+        if (parser.is_done()) break;  // no body
+        parser.eager(true);
+        lowest.expires_after(limits.body_timeout);
+        continue;  // the body may be in the buffer already
+      }
+      if (parser.is_done()) break;
+    }
+    auto [rec, rn] = co_await s.async_read_some(buf.prepare(16384), kTuple);
+    if (rec) {
+      out.failed = true;
+      break;
+    }
+    buf.commit(rn);
+  }
+  co_return out;
+}
+
+Response Server::Impl::Refusal(const ReadOutcome& read, const std::string& request_id) {
+  const FramingError framing = read.framing ? *read.framing : ForParseError(read.pec);
+  Response resp = ErrorResponse(framing.error, request_id);
+  resp.status = framing.status;
+  return resp;
 }
 
 net::awaitable<Response> Server::Impl::Dispatch(Listener* l, Request& req) {

@@ -142,6 +142,125 @@ Task<Result<HttpResult>> SendAndReceive(Stream& s, Exchange& x, const OutboundPo
   co_return out;
 }
 
+// 1. Resolve. An IP literal was already checked by ParseWebhookUrl. Returns each address once, in
+// the order the resolver gave them.
+Task<Result<std::vector<asio::ip::address>>> Resolve(const HttpClient::Impl& impl, Exchange& x,
+                                                     const ParsedUrl& u) {
+  std::vector<asio::ip::address> addrs;
+  if (u.host_is_ip) {
+    addrs.push_back(asio::ip::make_address(u.host));
+  } else if (impl.options.resolve) {
+    auto r = impl.options.resolve(u.host);
+    if (!r) {
+      co_return Fail("dns_failed", "The host name could not be resolved.",
+                     u.host + ": " + r.error().message + " " + r.error().detail);
+    }
+    addrs = std::move(*r);
+  } else {
+    auto [ec, results] = co_await x.resolver.async_resolve(u.host, std::to_string(u.port),
+                                                           tcp::resolver::numeric_service, kTuple);
+    if (x.timed_out) co_return Timeout(impl.policy);
+    if (ec) {
+      co_return Fail("dns_failed", "The host name could not be resolved.",
+                     u.host + ": " + ec.message());
+    }
+    for (const auto& entry : results) addrs.push_back(entry.endpoint().address());
+  }
+  if (addrs.empty()) {
+    co_return Fail("dns_failed", "The host name has no addresses.", u.host);
+  }
+  std::vector<asio::ip::address> unique;
+  for (const auto& a : addrs) {
+    if (std::find(unique.begin(), unique.end(), a) == unique.end()) unique.push_back(a);
+  }
+  co_return unique;
+}
+
+// 2. Every address must pass; one bad record refuses the host (no "try the next one").
+Result<void> CheckAddresses(const std::vector<asio::ip::address>& addrs, const ParsedUrl& u,
+                            const OutboundPolicy& policy) {
+  for (const auto& a : addrs) {
+    if (IsForbiddenAddress(a, policy)) {
+      Error e = Fail("ssrf_blocked",
+                     "The host resolves to a " + std::string(ToString(ClassifyAddress(a))) +
+                         " address, which webhooks may not reach.",
+                     u.host + " -> " + a.to_string());
+      e.type = ErrorType::kInvalidRequest;
+      e.param = "url";
+      return e;
+    }
+  }
+  return {};
+}
+
+// 3. Connect to the checked addresses themselves (no second resolution: no DNS rebinding), the
+// first that answers. Returns the address connected to.
+Task<Result<std::string>> Connect(Exchange& x, const OutboundPolicy& policy, const ParsedUrl& u,
+                                  const std::vector<asio::ip::address>& addrs) {
+  auto& sock = x.stream.next_layer();
+  boost::system::error_code last_error;
+  std::string peer;
+  for (const auto& a : addrs) {
+    if (x.timed_out) break;
+    boost::system::error_code ignored;
+    sock.close(ignored);
+    auto [ec] = co_await sock.async_connect(tcp::endpoint(a, u.port), kTuple);
+    if (!ec) {
+      peer = a.to_string();
+      break;
+    }
+    last_error = ec;
+  }
+  if (x.timed_out) co_return Timeout(policy);
+  if (peer.empty()) {
+    co_return Fail("connect_failed", "Could not connect to the endpoint.",
+                   u.host + ":" + std::to_string(u.port) + ": " + last_error.message());
+  }
+  {
+    boost::system::error_code ignored;
+    sock.set_option(tcp::no_delay(true), ignored);
+  }
+  co_return peer;
+}
+
+http::request<http::string_body> BuildRequest(const ParsedUrl& u, const HttpHeaders& headers,
+                                              std::string body) {
+  http::request<http::string_body> req{http::verb::post, u.target, 11};
+  req.set(http::field::host, u.HostHeader());
+  req.set(http::field::user_agent, kUserAgent);
+  for (const auto& [name, value] : headers) req.set(name, value);
+  req.set(http::field::connection, "close");
+  req.body() = std::move(body);
+  req.prepare_payload();
+  return req;
+}
+
+// 4. TLS: verify the chain against the trust store and the name (or IP) in the URL.
+Task<Result<void>> Handshake(Exchange& x, const OutboundPolicy& policy, const ParsedUrl& u) {
+  SSL* ssl = x.stream.native_handle();
+  if (u.host_is_ip) {
+    if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), u.host.c_str()) != 1) {
+      co_return Error::Internal("X509_VERIFY_PARAM_set1_ip_asc failed");
+    }
+  } else {
+    SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    if (SSL_set_tlsext_host_name(ssl, u.host.c_str()) != 1 ||
+        SSL_set1_host(ssl, u.host.c_str()) != 1) {
+      co_return Error::Internal("SSL_set1_host failed");
+    }
+  }
+  x.stream.set_verify_mode(ssl::verify_peer);
+  auto [ec] = co_await x.stream.async_handshake(ssl::stream_base::client, kTuple);
+  if (x.timed_out) co_return Timeout(policy);
+  if (ec) {
+    std::string detail = ec.message();
+    const long verify = SSL_get_verify_result(ssl);
+    if (verify != X509_V_OK) detail += std::string(": ") + X509_verify_cert_error_string(verify);
+    co_return Fail("tls_failed", "The TLS handshake with the endpoint failed.", detail);
+  }
+  co_return Result<void>{};
+}
+
 Task<Result<HttpResult>> DoPostUnsafe(std::shared_ptr<HttpClient::Impl> impl, std::string url,
                                       std::string body, HttpHeaders headers) {
   const int64_t start = MonotonicMicros();
@@ -162,105 +281,18 @@ Task<Result<HttpResult>> DoPostUnsafe(std::shared_ptr<HttpClient::Impl> impl, st
     if (auto strong = weak.lock()) strong->Abort();
   });
 
-  // 1. Resolve. An IP literal was already checked by ParseWebhookUrl.
-  std::vector<asio::ip::address> addrs;
-  if (u.host_is_ip) {
-    addrs.push_back(asio::ip::make_address(u.host));
-  } else if (impl->options.resolve) {
-    auto r = impl->options.resolve(u.host);
-    if (!r) {
-      co_return Fail("dns_failed", "The host name could not be resolved.",
-                     u.host + ": " + r.error().message + " " + r.error().detail);
-    }
-    addrs = std::move(*r);
-  } else {
-    auto [ec, results] = co_await x->resolver.async_resolve(u.host, std::to_string(u.port),
-                                                            tcp::resolver::numeric_service, kTuple);
-    if (x->timed_out) co_return Timeout(policy);
-    if (ec) {
-      co_return Fail("dns_failed", "The host name could not be resolved.",
-                     u.host + ": " + ec.message());
-    }
-    for (const auto& entry : results) addrs.push_back(entry.endpoint().address());
-  }
-  if (addrs.empty()) {
-    co_return Fail("dns_failed", "The host name has no addresses.", u.host);
-  }
-  std::vector<asio::ip::address> unique;
-  for (const auto& a : addrs) {
-    if (std::find(unique.begin(), unique.end(), a) == unique.end()) unique.push_back(a);
-  }
+  auto addrs = co_await Resolve(*impl, *x, u);
+  if (!addrs) co_return addrs.error();
+  if (auto ok = CheckAddresses(*addrs, u, policy); !ok) co_return ok.error();
+  auto peer = co_await Connect(*x, policy, u, *addrs);
+  if (!peer) co_return peer.error();
 
-  // 2. Every address must pass; one bad record refuses the host (no "try the next one").
-  for (const auto& a : unique) {
-    if (IsForbiddenAddress(a, policy)) {
-      Error e = Fail("ssrf_blocked",
-                     "The host resolves to a " + std::string(ToString(ClassifyAddress(a))) +
-                         " address, which webhooks may not reach.",
-                     u.host + " -> " + a.to_string());
-      e.type = ErrorType::kInvalidRequest;
-      e.param = "url";
-      co_return e;
-    }
-  }
-
-  // 3. Connect to the checked addresses themselves (no second resolution: no DNS rebinding).
+  http::request<http::string_body> req = BuildRequest(u, headers, std::move(body));
   auto& sock = x->stream.next_layer();
-  boost::system::error_code last_error;
-  std::string peer;
-  for (const auto& a : unique) {
-    if (x->timed_out) break;
-    boost::system::error_code ignored;
-    sock.close(ignored);
-    auto [ec] = co_await sock.async_connect(tcp::endpoint(a, u.port), kTuple);
-    if (!ec) {
-      peer = a.to_string();
-      break;
-    }
-    last_error = ec;
-  }
-  if (x->timed_out) co_return Timeout(policy);
-  if (peer.empty()) {
-    co_return Fail("connect_failed", "Could not connect to the endpoint.",
-                   u.host + ":" + std::to_string(u.port) + ": " + last_error.message());
-  }
-  {
-    boost::system::error_code ignored;
-    sock.set_option(tcp::no_delay(true), ignored);
-  }
-
-  http::request<http::string_body> req{http::verb::post, u.target, 11};
-  req.set(http::field::host, u.HostHeader());
-  req.set(http::field::user_agent, kUserAgent);
-  for (const auto& [name, value] : headers) req.set(name, value);
-  req.set(http::field::connection, "close");
-  req.body() = std::move(body);
-  req.prepare_payload();
-
   Result<HttpResult> result = Error::Internal("unreachable");
   if (u.tls()) {
-    // 4. TLS: verify the chain against the trust store and the name (or IP) in the URL.
-    SSL* ssl = x->stream.native_handle();
-    if (u.host_is_ip) {
-      if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), u.host.c_str()) != 1) {
-        co_return Error::Internal("X509_VERIFY_PARAM_set1_ip_asc failed");
-      }
-    } else {
-      SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-      if (SSL_set_tlsext_host_name(ssl, u.host.c_str()) != 1 ||
-          SSL_set1_host(ssl, u.host.c_str()) != 1) {
-        co_return Error::Internal("SSL_set1_host failed");
-      }
-    }
-    x->stream.set_verify_mode(ssl::verify_peer);
-    auto [ec] = co_await x->stream.async_handshake(ssl::stream_base::client, kTuple);
-    if (x->timed_out) co_return Timeout(policy);
-    if (ec) {
-      std::string detail = ec.message();
-      const long verify = SSL_get_verify_result(ssl);
-      if (verify != X509_V_OK) detail += std::string(": ") + X509_verify_cert_error_string(verify);
-      co_return Fail("tls_failed", "The TLS handshake with the endpoint failed.", detail);
-    }
+    auto handshake = co_await Handshake(*x, policy, u);
+    if (!handshake) co_return handshake.error();
     result = co_await SendAndReceive(x->stream, *x, policy, req);
   } else {
     result = co_await SendAndReceive(sock, *x, policy, req);
@@ -274,7 +306,7 @@ Task<Result<HttpResult>> DoPostUnsafe(std::shared_ptr<HttpClient::Impl> impl, st
   }
   if (!result) co_return result;
   result->latency_us = MonotonicMicros() - start;
-  result->peer_address = peer;
+  result->peer_address = *peer;
   co_return result;
 }
 

@@ -246,6 +246,107 @@ Result<void> CheckDnsName(std::string_view host) {
   return {};
 }
 
+// ASCII only, printable, no spaces, none of the characters browsers and servers disagree on.
+Result<void> CheckUrlCharacters(std::string_view url) {
+  if (url.empty()) return UrlInvalid("The URL is empty.");
+  if (url.size() > kMaxUrlLength) return UrlInvalid("The URL is too long.");
+  for (char c : url) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7F) {
+      return UrlInvalid("The URL may contain only printable ASCII characters and no spaces.");
+    }
+    if (c == '\\' || c == '"' || c == '<' || c == '>' || c == '`') {
+      return UrlInvalid("The URL contains a character that is not allowed.");
+    }
+  }
+  return {};
+}
+
+// The host of a URL's authority, as ParsedUrl keeps it, and the text after its ':' if any.
+struct UrlHost {
+  std::string host;
+  bool host_is_ip = false;
+  std::optional<std::string_view> port_text;
+};
+
+// "[v6]" or "[v6]:port".
+Result<UrlHost> ParseBracketedHost(std::string_view authority) {
+  UrlHost out;
+  const size_t close = authority.find(']');
+  if (close == std::string_view::npos) {
+    return UrlInvalid("The URL has an unterminated IPv6 host.");
+  }
+  const std::string_view host = authority.substr(1, close - 1);
+  const std::string_view after = authority.substr(close + 1);
+  if (!after.empty()) {
+    if (after.front() != ':') return UrlInvalid("The URL host is malformed.");
+    out.port_text = after.substr(1);
+  }
+  boost::system::error_code ec;
+  const auto a6 = ip::make_address_v6(std::string(host), ec);
+  if (ec) return UrlInvalid("The URL has an invalid IPv6 address.");
+  out.host = a6.to_string();
+  out.host_is_ip = true;
+  return out;
+}
+
+// "name", "a.b.c.d", either with ":port".
+Result<UrlHost> ParseNamedHost(std::string_view authority) {
+  UrlHost out;
+  const size_t colon = authority.find(':');
+  const std::string_view host = authority.substr(0, colon);
+  if (colon != std::string_view::npos) {
+    out.port_text = authority.substr(colon + 1);
+  }
+  std::string lower(host.size(), '\0');
+  std::transform(host.begin(), host.end(), lower.begin(), Lower);
+  if (!lower.empty() && lower.back() == '.') lower.pop_back();  // "example.com." is absolute
+  if (EndsInNumber(lower)) {
+    if (!IsCanonicalDottedQuad(lower)) {
+      return UrlInvalid("A numeric URL host must be a dotted-decimal IPv4 address (a.b.c.d).");
+    }
+    out.host_is_ip = true;
+  } else if (auto ok = CheckDnsName(lower); !ok) {
+    return ok.error();
+  }
+  out.host = std::move(lower);
+  return out;
+}
+
+Result<uint16_t> ParsePort(std::string_view port_text) {
+  int port = 0;
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (port_text.empty() || port_text.size() > 5 || ec != std::errc() ||
+      end != port_text.data() + port_text.size() || port < 1 || port > 65535) {
+    return UrlInvalid("The URL port must be a number from 1 to 65535.");
+  }
+  return static_cast<uint16_t>(port);
+}
+
+// An IP host must pass the policy; a name may not be the local host (outside dev mode). Names
+// are checked again, address by address, when they are resolved.
+Result<void> CheckHostReachable(const ParsedUrl& u, const OutboundPolicy& policy) {
+  if (u.host_is_ip) {
+    boost::system::error_code ec;
+    const ip::address a = ip::make_address(u.host, ec);
+    if (ec) return UrlInvalid("The URL has an invalid IP address.");
+    if (IsForbiddenAddress(a, policy)) {
+      return UrlForbidden("The URL points to a " + std::string(ToString(ClassifyAddress(a))) +
+                          " address, which webhooks may not reach.");
+    }
+  } else if (!policy.dev_mode && (u.host == "localhost" || u.host.ends_with(".localhost"))) {
+    return UrlForbidden("The URL points to the local host, which webhooks may not reach.");
+  }
+  return {};
+}
+
+// The request target: the path and query, "/" when there is no path.
+std::string TargetOf(std::string_view path_query) {
+  if (path_query.empty()) return "/";
+  if (path_query.front() == '?') return "/" + std::string(path_query);
+  return std::string(path_query);
+}
+
 }  // namespace
 
 std::string_view ToString(AddressClass c) {
@@ -328,17 +429,7 @@ std::string ParsedUrl::HostHeader() const {
 }
 
 Result<ParsedUrl> ParseWebhookUrl(std::string_view url, const OutboundPolicy& policy) {
-  if (url.empty()) return UrlInvalid("The URL is empty.");
-  if (url.size() > kMaxUrlLength) return UrlInvalid("The URL is too long.");
-  for (char c : url) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u >= 0x7F) {
-      return UrlInvalid("The URL may contain only printable ASCII characters and no spaces.");
-    }
-    if (c == '\\' || c == '"' || c == '<' || c == '>' || c == '`') {
-      return UrlInvalid("The URL contains a character that is not allowed.");
-    }
-  }
+  if (auto ok = CheckUrlCharacters(url); !ok) return ok.error();
 
   ParsedUrl out;
   std::string_view rest;
@@ -371,76 +462,18 @@ Result<ParsedUrl> ParseWebhookUrl(std::string_view url, const OutboundPolicy& po
     return UrlInvalid("The URL host may not be percent-encoded.");
   }
 
-  std::string_view host;
-  std::string_view port_text;
-  bool has_port = false;
-  if (!authority.empty() && authority.front() == '[') {
-    const size_t close = authority.find(']');
-    if (close == std::string_view::npos) {
-      return UrlInvalid("The URL has an unterminated IPv6 host.");
-    }
-    host = authority.substr(1, close - 1);
-    const std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return UrlInvalid("The URL host is malformed.");
-      has_port = true;
-      port_text = after.substr(1);
-    }
-    boost::system::error_code ec;
-    const auto a6 = ip::make_address_v6(std::string(host), ec);
-    if (ec) return UrlInvalid("The URL has an invalid IPv6 address.");
-    out.host = a6.to_string();
-    out.host_is_ip = true;
-  } else {
-    const size_t colon = authority.find(':');
-    host = authority.substr(0, colon);
-    if (colon != std::string_view::npos) {
-      has_port = true;
-      port_text = authority.substr(colon + 1);
-    }
-    std::string lower(host.size(), '\0');
-    std::transform(host.begin(), host.end(), lower.begin(), Lower);
-    if (!lower.empty() && lower.back() == '.') lower.pop_back();  // "example.com." is absolute
-    if (EndsInNumber(lower)) {
-      if (!IsCanonicalDottedQuad(lower)) {
-        return UrlInvalid("A numeric URL host must be a dotted-decimal IPv4 address (a.b.c.d).");
-      }
-      out.host_is_ip = true;
-    } else if (auto ok = CheckDnsName(lower); !ok) {
-      return ok.error();
-    }
-    out.host = std::move(lower);
+  const bool bracketed = !authority.empty() && authority.front() == '[';
+  auto host = bracketed ? ParseBracketedHost(authority) : ParseNamedHost(authority);
+  if (!host) return host.error();
+  out.host = std::move(host->host);
+  out.host_is_ip = host->host_is_ip;
+  if (host->port_text) {
+    auto port = ParsePort(*host->port_text);
+    if (!port) return port.error();
+    out.port = *port;
   }
-
-  if (has_port) {
-    int port = 0;
-    auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (port_text.empty() || port_text.size() > 5 || ec != std::errc() ||
-        end != port_text.data() + port_text.size() || port < 1 || port > 65535) {
-      return UrlInvalid("The URL port must be a number from 1 to 65535.");
-    }
-    out.port = static_cast<uint16_t>(port);
-  }
-
-  if (out.host_is_ip) {
-    boost::system::error_code ec;
-    const ip::address a = ip::make_address(out.host, ec);
-    if (ec) return UrlInvalid("The URL has an invalid IP address.");
-    if (IsForbiddenAddress(a, policy)) {
-      return UrlForbidden("The URL points to a " + std::string(ToString(ClassifyAddress(a))) +
-                          " address, which webhooks may not reach.");
-    }
-  } else if (!policy.dev_mode && (out.host == "localhost" || out.host.ends_with(".localhost"))) {
-    return UrlForbidden("The URL points to the local host, which webhooks may not reach.");
-  }
-
-  if (path_query.empty()) {
-    out.target = "/";
-  } else if (path_query.front() == '?') {
-    out.target = "/" + std::string(path_query);
-  } else {
-    out.target = std::string(path_query);
-  }
+  if (auto ok = CheckHostReachable(out, policy); !ok) return ok.error();
+  out.target = TargetOf(path_query);
   return out;
 }
 

@@ -2,6 +2,7 @@
 // account_invitation.cpp).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "internal.hpp"
@@ -74,6 +75,47 @@ struct AccountService::Impl {
                                                  const repo::UserRow& user, SecureBytes password,
                                                  std::string field, std::string action,
                                                  std::string target, const RequestContext& context);
+
+  // ---- sign-in (account_service.cpp) ----
+  // Audits a failed sign-in for `failure` (a wrong password counts toward the lockout) in its
+  // own transaction, then tells the sign-in failure observer.
+  static Task<Result<void>> RecordSignInFailure(AccountService& s, AccountKind kind,
+                                                const std::optional<repo::UserRow>& user,
+                                                const std::string& email_key,
+                                                const std::string& failure,
+                                                const RequestContext& context, int64_t now);
+  // Records the sign-in of `user`, revokes the session of `previous_token` (if live), opens a new
+  // session with cookie value `token` and audits auth.sign_in, in `tx`.
+  static Result<SessionGrant> OpenSignInSession(AccountService& s, store::Tx& tx,
+                                                const repo::UserRow& user,
+                                                const std::string& previous_token,
+                                                const std::string& token,
+                                                const RequestContext& context, int64_t now);
+  // Stores a new hash of `password` (normalised) for `user`, with the hasher's current
+  // parameters. Best effort: failures are ignored.
+  static Task<void> StoreRehash(AccountService& s, const repo::UserRow& user,
+                                const SecureBytes& password, int64_t now);
+
+  // ---- invitation acceptance (account_invitation.cpp) ----
+  // Checks the current password of `existing`, the account an invitation is accepted for, and
+  // its lockout and status. A wrong password counts toward the lockout; it and a locked or
+  // disabled account are audited as a failed invitation.accept and answered invalid_credentials
+  // on `password`.
+  static Task<Result<void>> CheckInviteePassword(AccountService& s, const repo::UserRow& existing,
+                                                 const InvitationPreview& preview,
+                                                 const SecureBytes& password,
+                                                 const RequestContext& context);
+  // The hash of the password a new account takes (the rules apply, param `password`).
+  static Task<Result<std::string>> HashInviteePassword(AccountService& s,
+                                                       const InvitationPreview& preview,
+                                                       const SecureBytes& password);
+  // Adds `user` to the invitation's merchant with its role, signs it in (a new session with
+  // cookie value `token`) and audits invitation.accept, in `tx`.
+  static Result<SessionGrant> JoinInvitedMerchant(AccountService& s, store::Tx& tx,
+                                                  const repo::InvitationRow& inv,
+                                                  repo::UserRow user, bool new_account,
+                                                  const std::string& token,
+                                                  const RequestContext& context, int64_t now);
 };
 
 }  // namespace lp::people

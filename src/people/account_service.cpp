@@ -60,6 +60,41 @@ AuditEntry Anonymous(AccountKind kind, std::string action) {
   return e;
 }
 
+// Why a sign-in attempt fails (the first that applies), or empty when it succeeds.
+std::string SignInFailureReason(const std::optional<repo::UserRow>& user, bool password_ok,
+                                int64_t now) {
+  if (!user) {
+    return "unknown_account";
+  }
+  if (user->status != "active") {
+    return "disabled";
+  }
+  if (user->locked_until && *user->locked_until > now) {
+    return "locked";
+  }
+  if (!password_ok) {
+    return "wrong_password";
+  }
+  return {};
+}
+
+// Revokes the live session whose cookie value the client still sent, if any.
+Result<void> RevokePreviousSession(store::Tx& tx, const std::string& previous_token, int64_t now) {
+  if (!internal::WellFormedToken(previous_token)) {
+    return {};
+  }
+  auto old = repo::FindSessionByTokenHash(tx, internal::TokenHash(previous_token));
+  if (!old) {
+    return old.error();
+  }
+  if (*old && !(*old)->revoked_at) {
+    if (auto rv = repo::RevokeSession(tx, (*old)->id, now); !rv) {
+      return rv.error();
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 namespace internal {
@@ -223,6 +258,89 @@ Task<Result<AccountService::Impl::Current>> AccountService::Impl::LoadCurrent(
 
 // ---- sign-in ----
 
+Task<Result<void>> AccountService::Impl::RecordSignInFailure(
+    AccountService& s, AccountKind kind, const std::optional<repo::UserRow>& user,
+    const std::string& email_key, const std::string& failure, const RequestContext& context,
+    int64_t now) {
+  SignInFailure observed{kind, {}, {}, context};
+  auto w = co_await store::Write(s.deps_.store, [&](store::Tx& tx) -> Result<void> {
+    if (user && s.on_sign_in_failure_) {
+      auto ms = repo::UserMemberships(tx, user->id);
+      if (!ms) {
+        return ms.error();
+      }
+      observed.merchant_ids.clear();
+      for (const auto& m : *ms) {
+        observed.merchant_ids.push_back(m.merchant_id);
+      }
+    }
+    if (failure == "wrong_password") {
+      return RecordPasswordFailure(s, tx, *user, "auth.sign_in", failure, context, now);
+    }
+    AuditEntry e = user ? ByUser(*user, "auth.sign_in") : Anonymous(kind, "auth.sign_in");
+    e.outcome = "failure";
+    if (user) {
+      e.details = internal::DetailsJson({{"reason", failure}});
+    } else {
+      // Which address was tried, without storing it (a typed password is sometimes there).
+      e.details = internal::DetailsJson(
+          {{"reason", failure},
+           {"email_sha256", crypto::Hex(crypto::Sha256(email_key)).substr(0, 16)}});
+    }
+    return internal::Audit(tx, e, context, now);
+  });
+  if (!w) {
+    co_return w.error();
+  }
+  if (s.on_sign_in_failure_) {
+    observed.account =
+        user ? user->id : "email:" + crypto::Hex(crypto::Sha256(email_key)).substr(0, 16);
+    s.on_sign_in_failure_(observed);
+  }
+  co_return Result<void>{};
+}
+
+Result<SessionGrant> AccountService::Impl::OpenSignInSession(
+    AccountService& s, store::Tx& tx, const repo::UserRow& user, const std::string& previous_token,
+    const std::string& token, const RequestContext& context, int64_t now) {
+  if (auto r = repo::RecordSignIn(tx, user.id, now); !r) {
+    return r.error();
+  }
+  if (auto r = RevokePreviousSession(tx, previous_token, now); !r) {
+    return r.error();
+  }
+  auto access = internal::LoadAccess(tx, user, s.options_);
+  if (!access) {
+    return access.error();
+  }
+  auto grant = OpenSession(s, tx, user, *access, token, false, context, now);
+  if (!grant) {
+    return grant.error();
+  }
+  AuditEntry e = ByUser(user, "auth.sign_in");
+  e.target = grant->session_id;
+  e.details = internal::DetailsJson({{"mfa", std::string(ToString(grant->mfa))}});
+  if (auto a = internal::Audit(tx, e, context, now); !a) {
+    return a.error();
+  }
+  return grant;
+}
+
+Task<void> AccountService::Impl::StoreRehash(AccountService& s, const repo::UserRow& user,
+                                             const SecureBytes& password, int64_t now) {
+  auto normalized = PasswordPolicy::Normalize(password.view(), "password");
+  if (!normalized) {
+    co_return;
+  }
+  auto h = co_await s.deps_.hasher.Hash(std::move(*normalized));
+  if (!h) {
+    co_return;
+  }
+  co_await store::Write(s.deps_.store, [&](store::Tx& tx) -> Result<void> {
+    return repo::SetPassword(tx, user.id, *h, now);
+  });
+}
+
 Task<Result<SessionGrant>> AccountService::SignIn(AccountKind kind, std::string email,
                                                   SecureBytes password, RequestContext context,
                                                   std::string previous_token) {
@@ -243,52 +361,12 @@ Task<Result<SessionGrant>> AccountService::SignIn(AccountKind kind, std::string 
   }
   const int64_t now = deps_.clock.NowMicros();
 
-  std::string failure;  // why the attempt fails; empty on success
-  if (!user) {
-    failure = "unknown_account";
-  } else if (user->status != "active") {
-    failure = "disabled";
-  } else if (user->locked_until && *user->locked_until > now) {
-    failure = "locked";
-  } else if (!*ok) {
-    failure = "wrong_password";
-  }
-
+  const std::string failure = SignInFailureReason(user, *ok, now);
   if (!failure.empty()) {
-    SignInFailure observed{kind, {}, {}, context};
-    auto w = co_await store::Write(deps_.store, [&](store::Tx& tx) -> Result<void> {
-      if (user && on_sign_in_failure_) {
-        auto ms = repo::UserMemberships(tx, user->id);
-        if (!ms) {
-          return ms.error();
-        }
-        observed.merchant_ids.clear();
-        for (const auto& m : *ms) {
-          observed.merchant_ids.push_back(m.merchant_id);
-        }
-      }
-      if (failure == "wrong_password") {
-        return Impl::RecordPasswordFailure(*this, tx, *user, "auth.sign_in", failure, context, now);
-      }
-      AuditEntry e = user ? ByUser(*user, "auth.sign_in") : Anonymous(kind, "auth.sign_in");
-      e.outcome = "failure";
-      if (user) {
-        e.details = internal::DetailsJson({{"reason", failure}});
-      } else {
-        // Which address was tried, without storing it (a typed password is sometimes there).
-        e.details = internal::DetailsJson(
-            {{"reason", failure},
-             {"email_sha256", crypto::Hex(crypto::Sha256(email_key)).substr(0, 16)}});
-      }
-      return internal::Audit(tx, e, context, now);
-    });
-    if (!w) {
-      co_return w.error();
-    }
-    if (on_sign_in_failure_) {
-      observed.account =
-          user ? user->id : "email:" + crypto::Hex(crypto::Sha256(email_key)).substr(0, 16);
-      on_sign_in_failure_(observed);
+    auto recorded =
+        co_await Impl::RecordSignInFailure(*this, kind, user, email_key, failure, context, now);
+    if (!recorded) {
+      co_return recorded.error();
     }
     co_return InvalidCredentials();
   }
@@ -296,48 +374,19 @@ Task<Result<SessionGrant>> AccountService::SignIn(AccountKind kind, std::string 
   const std::string token = internal::NewToken(deps_.random);
   SessionGrant grant;
   auto w = co_await store::Write(deps_.store, [&](store::Tx& tx) -> Result<void> {
-    if (auto r = repo::RecordSignIn(tx, user->id, now); !r) {
-      return r.error();
-    }
-    if (internal::WellFormedToken(previous_token)) {
-      auto old = repo::FindSessionByTokenHash(tx, internal::TokenHash(previous_token));
-      if (!old) {
-        return old.error();
-      }
-      if (*old && !(*old)->revoked_at) {
-        if (auto rv = repo::RevokeSession(tx, (*old)->id, now); !rv) {
-          return rv.error();
-        }
-      }
-    }
-    auto access = internal::LoadAccess(tx, *user, options_);
-    if (!access) {
-      return access.error();
-    }
-    auto g = Impl::OpenSession(*this, tx, *user, *access, token, false, context, now);
+    auto g = Impl::OpenSignInSession(*this, tx, *user, previous_token, token, context, now);
     if (!g) {
       return g.error();
     }
     grant = std::move(*g);
-    AuditEntry e = ByUser(*user, "auth.sign_in");
-    e.target = grant.session_id;
-    e.details = internal::DetailsJson({{"mfa", std::string(ToString(grant.mfa))}});
-    return internal::Audit(tx, e, context, now);
+    return {};
   });
   if (!w) {
     co_return w.error();
   }
   // Parameters raised since this hash was made: store a new one (best effort).
   if (crypto::PasswordNeedsRehash(user->password_hash, deps_.hasher.Params())) {
-    auto n2 = PasswordPolicy::Normalize(password.view(), "password");
-    if (n2) {
-      auto h = co_await deps_.hasher.Hash(std::move(*n2));
-      if (h) {
-        co_await store::Write(deps_.store, [&](store::Tx& tx) -> Result<void> {
-          return repo::SetPassword(tx, user->id, *h, now);
-        });
-      }
-    }
+    co_await Impl::StoreRehash(*this, *user, password, now);
   }
   co_return grant;
 }
