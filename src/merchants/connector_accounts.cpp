@@ -159,7 +159,8 @@ Task<Result<ConnectorAccount>> ConnectorAccountService::Update(const Principal& 
     return {};
   });
   if (!exists) co_return exists.error();
-  if (params.return_url && connector == connectors::kSandbox) {
+  const auto* d = connectors::FindDescriptor(connector);
+  if (params.return_url && d && !d->settings.return_url) {
     co_return Error::Invalid("parameter_invalid",
                              "options.return_url applies to PSP accounts only.",
                              "options.return_url");
