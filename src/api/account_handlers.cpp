@@ -163,12 +163,14 @@ namespace {
 Result<merchants::AccountParams> AccountParamsOf(const MerchantApiDeps& d, const json::object& body,
                                                  bool create, Mode mode) {
   merchants::AccountParams a;
+  const connectors::ConnectorDescriptor* connector = nullptr;  // create: the new account's
   if (create) {
     auto c = OptString(body, "connector", 20);
     if (!c) return c.error();
     if (!*c) return Missing("connector");
     a.connector = **c;
-    if (!connectors::IsKnownConnector(*a.connector)) {
+    connector = connectors::FindDescriptor(*a.connector);
+    if (!connector) {
       return Error::Invalid("parameter_invalid",
                             "connector must be " + connectors::KnownConnectorsText() + ".",
                             "connector");
@@ -186,7 +188,7 @@ Result<merchants::AccountParams> AccountParamsOf(const MerchantApiDeps& d, const
         return r.error();
     }
     a.credentials_json = json::serialize(*v);
-  } else if (create && *a.connector != connectors::kSandbox) {
+  } else if (create && connector->credentials_required) {
     return Missing("credentials");
   }
   auto base = OptString(body, "base_url", 2000);
@@ -256,6 +258,23 @@ Result<merchants::AccountParams> AccountParamsOf(const MerchantApiDeps& d, const
       a.simulate = std::string(*s);
     }
   }
+  // The settings the new account's connector does not take (update: simulate never, the others
+  // as stored).
+  if (create) {
+    const connectors::AccountSettings& takes = connector->settings;
+    if (a.simulate && !takes.simulate) {
+      return Error::Invalid("parameter_invalid",
+                            "options.simulate applies to sandbox accounts only.", "options");
+    }
+    if (a.return_url && !takes.return_url) {
+      return Error::Invalid("parameter_invalid", "options.return_url applies to PSP accounts only.",
+                            "options.return_url");
+    }
+    if (a.latency_ms && !takes.latency_ms) {
+      return Error::Invalid("parameter_invalid", "latency_ms applies to sandbox accounts only.",
+                            "latency_ms");
+    }
+  }
   return a;
 }
 
@@ -267,19 +286,6 @@ Task<Result<Answer>> CreateAccount(const MerchantApiDeps& d, Request& req, const
   if (!body) co_return body.error();
   auto a = AccountParamsOf(d, *body, true, p.mode);
   if (!a) co_return a.error();
-  if (a->simulate && *a->connector != connectors::kSandbox) {
-    co_return Error::Invalid("parameter_invalid",
-                             "options.simulate applies to sandbox accounts only.", "options");
-  }
-  if (a->return_url && *a->connector == connectors::kSandbox) {
-    co_return Error::Invalid("parameter_invalid",
-                             "options.return_url applies to PSP accounts only.",
-                             "options.return_url");
-  }
-  if (a->latency_ms && *a->connector != connectors::kSandbox) {
-    co_return Error::Invalid("parameter_invalid", "latency_ms applies to sandbox accounts only.",
-                             "latency_ms");
-  }
   auto idem = IdempotencyFor(req);
   if (!idem) co_return idem.error();
   co_return co_await d.pipeline.Idempotent(*idem, p, /*seal=*/false, [&]() -> Task<Result<Answer>> {

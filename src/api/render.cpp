@@ -54,15 +54,16 @@ json::object AccountObject(const merchants::ConnectorAccount& a) {
   o["connector"] = a.connector;
   o["label"] = a.label;
   o["base_url"] = OptString(a.base_url);
-  if (a.connector == connectors::kSandbox) {
+  // The settings its connector takes (an unknown connector: a PSP's).
+  const auto* d = connectors::FindDescriptor(a.connector);
+  const connectors::AccountSettings takes = d ? d->settings : connectors::AccountSettings{};
+  if (takes.latency_ms) {
     o["latency_ms"] = a.latency_ms ? json::value(*a.latency_ms) : json::value(nullptr);
-    o["options"] =
-        a.simulate ? json::value(json::object{{"simulate", *a.simulate}}) : json::value(nullptr);
   }
-  if (a.connector != connectors::kSandbox) {
-    o["options"] = a.return_url ? json::value(json::object{{"return_url", *a.return_url}})
-                                : json::value(nullptr);
-  }
+  json::object options;
+  if (takes.return_url && a.return_url) options["return_url"] = *a.return_url;
+  if (takes.simulate && a.simulate) options["simulate"] = *a.simulate;
+  o["options"] = options.empty() ? json::value(nullptr) : json::value(std::move(options));
   o["status"] = a.status;
   // The PSP refused the credentials (cleared when they are replaced).
   if (a.last_error_code) {

@@ -9,8 +9,8 @@
 namespace lp::connectors {
 
 std::span<const ConnectorDescriptor* const> BuiltinDescriptors() {
-  static const std::array<const ConnectorDescriptor*, 2> kAll = {&stripe::Descriptor(),
-                                                                 &adyen::Descriptor()};
+  static const std::array<const ConnectorDescriptor*, 3> kAll = {
+      &sandbox::Descriptor(), &stripe::Descriptor(), &adyen::Descriptor()};
   return kAll;
 }
 
@@ -21,16 +21,14 @@ const ConnectorDescriptor* FindDescriptor(std::string_view name) {
   return nullptr;
 }
 
-bool IsKnownConnector(std::string_view name) {
-  return name == kSandbox || FindDescriptor(name) != nullptr;
-}
+bool IsKnownConnector(std::string_view name) { return FindDescriptor(name) != nullptr; }
 
 const std::string& KnownConnectorsText() {
   static const std::string kText = [] {
-    std::string t(kSandbox);
+    std::string t;
     const auto all = BuiltinDescriptors();
     for (size_t i = 0; i < all.size(); ++i) {
-      t += i + 1 == all.size() ? " or " : ", ";
+      if (i > 0) t += i + 1 == all.size() ? " or " : ", ";
       t += all[i]->name;
     }
     return t;
@@ -67,6 +65,7 @@ Result<std::unique_ptr<ConnectorRegistry>> MakeBuiltinConnectors(const BuiltinOp
     }
     const ConnectorContext ctx{reg->psp_client.get(), options.clock, options.psp_timeout_ms};
     for (const auto* d : BuiltinDescriptors()) {
+      if (!d->make) continue;  // the sandbox: made above
       auto c = d->make(ctx);
       if (!c) return c.error();
       reg->Add(std::move(*c));

@@ -16,9 +16,6 @@ namespace json = boost::json;
 
 namespace {
 
-// The sandbox's credentials (PSPs' are their descriptors'): an optional api_key, shown as last4.
-constexpr std::string_view kSandboxApiKey = "api_key";
-
 Error UnknownConnector() {
   return Error::Invalid("parameter_invalid",
                         "connector must be " + connectors::KnownConnectorsText() + ".",
@@ -35,24 +32,13 @@ audit::Record AuditOf(const Actor& a, const Principal& p, std::string action, st
                        "{}"};
 }
 
-}  // namespace
-
-Result<void> ValidateCredentials(std::string_view connector, const json::object& creds, Mode mode) {
-  if (!connectors::IsKnownConnector(connector)) return UnknownConnector();
-  // A PSP's own rules (fields, formats, the key's mode) live in its descriptor.
-  if (const auto* d = connectors::FindDescriptor(connector)) {
-    connectors::Credentials c;
-    for (const auto& kv : creds) {
-      if (!kv.value().is_string()) {
-        return Error::Invalid("parameter_invalid", "Credential fields are strings.",
-                              "credentials." + std::string(kv.key()));
-      }
-      c.Set(std::string(kv.key()), std::string(kv.value().as_string()));
-    }
-    return d->validate_credentials(c, mode);
-  }
+// A connector without credential rules of its own (the sandbox): every field one of its list, a
+// non-empty string of at most 1000 characters; the required ones present.
+Result<void> CheckListedFields(std::span<const connectors::CredentialField> spec,
+                               const json::object& creds) {
   for (const auto& kv : creds) {
-    const bool known = kv.key() == kSandboxApiKey;
+    const bool known =
+        std::any_of(spec.begin(), spec.end(), [&](const auto& f) { return f.name == kv.key(); });
     const std::string param = "credentials." + std::string(kv.key());
     if (!known) return Error::Invalid("parameter_unknown", "Unknown credential field.", param);
     if (!kv.value().is_string() || kv.value().as_string().empty() ||
@@ -62,7 +48,31 @@ Result<void> ValidateCredentials(std::string_view connector, const json::object&
                             param);
     }
   }
+  for (const auto& f : spec) {
+    if (f.required && !creds.contains(f.name)) {
+      return Error::Invalid("parameter_missing", "Missing credential field.",
+                            "credentials." + std::string(f.name));
+    }
+  }
   return {};
+}
+
+}  // namespace
+
+Result<void> ValidateCredentials(std::string_view connector, const json::object& creds, Mode mode) {
+  const auto* d = connectors::FindDescriptor(connector);
+  if (!d) return UnknownConnector();
+  if (!d->validate_credentials) return CheckListedFields(d->credentials, creds);
+  // A PSP's own rules (fields, formats, the key's mode) live in its descriptor.
+  connectors::Credentials c;
+  for (const auto& kv : creds) {
+    if (!kv.value().is_string()) {
+      return Error::Invalid("parameter_invalid", "Credential fields are strings.",
+                            "credentials." + std::string(kv.key()));
+    }
+    c.Set(std::string(kv.key()), std::string(kv.value().as_string()));
+  }
+  return d->validate_credentials(c, mode);
 }
 
 ConnectorAccountService::ConnectorAccountService(store::Store& store,
@@ -90,7 +100,7 @@ Result<SealedCredentials> SealCredentials(const crypto::KeyRing& keyring,
                                                  (ec ? std::string(creds_json) : CanonicalJson(v)));
   out.fingerprint = "fp_" + crypto::Hex(mac).substr(0, 16);
   const auto* d = connectors::FindDescriptor(connector);
-  const std::string_view shown = d ? d->shown_credential : kSandboxApiKey;
+  const std::string_view shown = d ? d->shown_credential : std::string_view();
   if (!ec && v.is_object() && !shown.empty()) {
     if (auto* f = v.as_object().if_contains(shown); f && f->is_string()) {
       std::string_view s = f->as_string();
@@ -149,7 +159,8 @@ Task<Result<ConnectorAccount>> ConnectorAccountService::Update(const Principal& 
     return {};
   });
   if (!exists) co_return exists.error();
-  if (params.return_url && connector == connectors::kSandbox) {
+  const auto* d = connectors::FindDescriptor(connector);
+  if (params.return_url && d && !d->settings.return_url) {
     co_return Error::Invalid("parameter_invalid",
                              "options.return_url applies to PSP accounts only.",
                              "options.return_url");

@@ -88,7 +88,7 @@ Task<Result<PaymentService::PspWebhookAnswer>> PaymentService::ApplyPspWebhook(
   if (!read) co_return read.error();
   const connectors::ConnectorDescriptor* d =
       owned ? connectors::FindDescriptor(owned->account.connector) : nullptr;
-  if (!owned || owned->status == "deleted" || !d) {
+  if (!owned || owned->status == "deleted" || !d || !d->verify_webhook) {
     co_return Error::NotFound("No such connector account: '" + account_id + "'", "id");
   }
   connectors::Account& account = owned->account;

@@ -1,5 +1,6 @@
-// The Stripe and Adyen descriptors: credential validation naming the field, mode rules, accepted
-// payment methods, documented base URLs, factories and webhook answers.
+// The Stripe, Adyen and sandbox descriptors: credential validation naming the field, mode rules,
+// accepted payment methods, documented base URLs, factories, webhook answers, the account
+// settings each takes, and the built-in list the rest of LiasonPay looks them up in.
 #include "lp/connectors/descriptor.hpp"
 
 #include <fmt/format.h>
@@ -10,8 +11,10 @@
 #include "lp/common/clock.hpp"
 #include "lp/connectors/adyen.hpp"
 #include "lp/connectors/decline_codes.hpp"
+#include "lp/connectors/sandbox.hpp"
 #include "lp/connectors/stripe.hpp"
 #include "lp/net/psp_client.hpp"
+#include "support/temp_dir.hpp"
 
 namespace lp::connectors {
 namespace {
@@ -128,6 +131,97 @@ TEST(Descriptors, FactoriesBuildStatelessConnectorsOnTheSharedClient) {
     EXPECT_EQ((*c)->Name(), d->name);
     EXPECT_FALSE(d->make(ConnectorContext{}).has_value()) << d->name;
   }
+}
+
+TEST(SandboxDescriptor, OptionalUncheckedCredentialsTokensAndNoWebhooks) {
+  const auto& d = sandbox::Descriptor();
+  EXPECT_EQ(d.name, kSandbox);
+  EXPECT_EQ(d.name, "sandbox");
+  EXPECT_TRUE(d.accepts("tok_visa"));
+  EXPECT_TRUE(d.accepts("tok_decline_stolen"));
+  for (std::string_view pm : {"pm_card_visa", "{\"type\":\"scheme\"}", "fake_card", ""}) {
+    EXPECT_FALSE(d.accepts(pm)) << pm;
+  }
+  // An account may be made without credentials; if given, only an api_key, shown as last4 (the
+  // field list is the only rule: merchants::ValidateCredentials checks it).
+  EXPECT_FALSE(d.credentials_required);
+  EXPECT_EQ(d.validate_credentials, nullptr);
+  ASSERT_EQ(d.credentials.size(), 1u);
+  EXPECT_EQ(d.credentials[0].name, "api_key");
+  EXPECT_FALSE(d.credentials[0].required);
+  EXPECT_TRUE(d.credentials[0].secret);
+  EXPECT_EQ(d.shown_credential, "api_key");
+  // In-process: no endpoint, no webhooks, made by MakeBuiltinConnectors over its ledger.
+  EXPECT_EQ(d.default_base_url, nullptr);
+  EXPECT_EQ(d.verify_webhook, nullptr);
+  EXPECT_EQ(d.parse_webhook, nullptr);
+  EXPECT_EQ(d.make, nullptr);
+  EXPECT_FALSE(d.requires_return_url);
+  // Its accounts take a simulated failure and latency, never a return URL.
+  EXPECT_FALSE(d.settings.return_url);
+  EXPECT_TRUE(d.settings.simulate);
+  EXPECT_TRUE(d.settings.latency_ms);
+}
+
+TEST(Descriptors, PspsNeedCredentialsAndTakeAReturnUrlOnly) {
+  for (const ConnectorDescriptor* d : {&stripe::Descriptor(), &adyen::Descriptor()}) {
+    EXPECT_TRUE(d->credentials_required) << d->name;
+    EXPECT_NE(d->validate_credentials, nullptr) << d->name;
+    EXPECT_NE(d->verify_webhook, nullptr) << d->name;
+    EXPECT_NE(d->parse_webhook, nullptr) << d->name;
+    EXPECT_FALSE(d->shown_credential.empty()) << d->name;
+    EXPECT_TRUE(d->settings.return_url) << d->name;
+    EXPECT_FALSE(d->settings.simulate) << d->name;
+    EXPECT_FALSE(d->settings.latency_ms) << d->name;
+  }
+  EXPECT_FALSE(stripe::Descriptor().requires_return_url);
+  EXPECT_TRUE(adyen::Descriptor().requires_return_url);
+}
+
+TEST(Descriptors, TheBuiltinListIsTheKnownConnectors) {
+  const auto all = BuiltinDescriptors();
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0], &sandbox::Descriptor());
+  EXPECT_EQ(all[1], &stripe::Descriptor());
+  EXPECT_EQ(all[2], &adyen::Descriptor());
+  for (const ConnectorDescriptor* d : all) {
+    EXPECT_EQ(FindDescriptor(d->name), d);
+    EXPECT_TRUE(IsKnownConnector(d->name)) << d->name;
+  }
+  for (std::string_view unknown : {"paypal", "fakepsp", "", "Sandbox", "stripe "}) {
+    EXPECT_EQ(FindDescriptor(unknown), nullptr) << unknown;
+    EXPECT_FALSE(IsKnownConnector(unknown)) << unknown;
+  }
+  // Pinned by the API's error messages ("connector must be sandbox, stripe or adyen.").
+  EXPECT_EQ(KnownConnectorsText(), "sandbox, stripe or adyen");
+}
+
+TEST(Descriptors, MakeBuiltinConnectorsRegistersEveryDescriptorsConnector) {
+  testing::TempDir dir("lp_builtin");
+  boost::asio::io_context ioc;
+  SystemClock clock;
+  BuiltinOptions options;
+  options.sandbox_ledger_path = dir.File("ledger.jsonl");
+  options.executor = ioc.get_executor();
+  options.clock = &clock;
+  auto registry = MakeBuiltinConnectors(options);
+  ASSERT_TRUE(registry) << registry.error().detail;
+  for (const ConnectorDescriptor* d : BuiltinDescriptors()) {
+    const Connector* c = (*registry)->Find(d->name);
+    ASSERT_NE(c, nullptr) << d->name;
+    EXPECT_EQ(c->Name(), d->name);
+    for (std::string_view pm : {"tok_visa", "pm_card_visa", "fake_card"}) {
+      EXPECT_EQ(c->Accepts(pm), d->accepts(pm)) << d->name << " " << pm;
+    }
+  }
+  EXPECT_FALSE((*registry)->Find(kSandbox)->UsesCredentials());
+
+  // Without an executor (tools, tests) only the sandbox is registered.
+  options.executor = {};
+  auto sandbox_only = MakeBuiltinConnectors(options);
+  ASSERT_TRUE(sandbox_only) << sandbox_only.error().detail;
+  EXPECT_NE((*sandbox_only)->Find(kSandbox), nullptr);
+  EXPECT_EQ((*sandbox_only)->Find(stripe::Descriptor().name), nullptr);
 }
 
 TEST(Credentials, PrintAsMaskAndReadOnlyThroughGet) {

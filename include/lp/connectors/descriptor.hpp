@@ -1,8 +1,9 @@
-// ConnectorDescriptor: everything the rest of LiasonPay needs to know about one PSP integration,
-// in one constant that its folder provides (connectors/<psp>/) and builtin.cpp lists with one
-// line. Credential validation (connector accounts), routing (which payment methods it takes),
-// the composition root (the factory) and the inbound webhook route (verify, parse, answer) read
-// the descriptors instead of knowing PSP names.
+// ConnectorDescriptor: everything the rest of LiasonPay needs to know about one connector (a PSP
+// integration or the in-process sandbox), in one constant that its folder provides
+// (connectors/<psp>/) and builtin.cpp lists with one line. Connector accounts (which connectors
+// exist, credential validation, the settings an account takes, what responses show), routing
+// (which payment methods it takes), the composition root (the factory) and the inbound webhook
+// route (verify, parse, answer) read the descriptors instead of knowing connector names.
 //
 // Owns: the shape of a PSP integration. Must not touch: the store, HTTP servers. Everything here
 // is pure except the factory's product (the Connector, which does I/O through net::PspClient).
@@ -89,25 +90,38 @@ struct ConnectorContext {
   int64_t timeout_ms = 10000;            // per PSP call (--psp-timeout-ms)
 };
 
+// The settings of a connector account besides its credentials and base_url that a connector
+// takes. The API refuses the others ("… applies to … accounts only"); responses show these only.
+struct AccountSettings {
+  bool return_url = true;   // options.return_url: where a redirected customer comes back (PSPs)
+  bool simulate = false;    // options.simulate: a forced failure, set at creation (the sandbox)
+  bool latency_ms = false;  // latency_ms: the simulated PSP's latency (the sandbox)
+};
+
 struct ConnectorDescriptor {
   std::string_view name;          // "stripe": the `connector` value of a connector account
   std::string_view display_name;  // "Stripe": for messages ("Stripe refused the credentials…")
   std::span<const CredentialField> credentials;
   // Field presence, types and formats, plus rules that depend on the mode (a Stripe live key on a
   // test account is refused). Errors are Error::Invalid naming `credentials.<field>`; messages
-  // never contain a credential value.
+  // never contain a credential value. nullptr: no rules beyond the list (the sandbox):
+  // merchants::ValidateCredentials checks that every field is one of `credentials`, a non-empty
+  // string of at most 1000 characters, and that the required ones are present.
   Result<void> (*validate_credentials)(const Credentials& credentials, Mode mode);
   // Whether a payment method (the string form the API stores) is one this PSP takes. Routing
   // without rules keeps the accounts whose connector accepts the payment's method.
   bool (*accepts)(std::string_view payment_method);
   // The PSP's documented endpoint for the mode (Adyen live URLs carry a per-merchant prefix from
-  // the credentials); a connector account's base_url overrides it.
+  // the credentials); a connector account's base_url overrides it. nullptr: no endpoint (the
+  // in-process sandbox).
   Result<std::string> (*default_base_url)(Mode mode, const Credentials& credentials);
+  // nullptr: made by MakeBuiltinConnectors itself (the sandbox, over the ledger it owns).
   Result<ConnectorPtr> (*make)(const ConnectorContext& context);
   // Verifies an inbound webhook on its raw bytes with the account's credentials, before anything
   // is parsed for use. `now` is unix seconds (timestamp tolerance). Error codes:
   // webhook_signature_invalid (bad, missing or stale signature), webhook_secret_missing (the
-  // account has no secret: fail closed), webhook_malformed.
+  // account has no secret: fail closed), webhook_malformed. nullptr (and parse_webhook nullptr):
+  // the connector sends no webhooks (the sandbox); its accounts have no webhook route (404).
   Result<void> (*verify_webhook)(const Credentials& credentials, const WebhookRequest& request,
                                  int64_t now);
   // Parses a verified webhook body into events (Adyen batches several items in one request).
@@ -118,19 +132,22 @@ struct ConnectorDescriptor {
   // Whether a payment needs a return URL (its own or the account's options.return_url) before
   // it is sent: Adyen refuses payments without one.
   bool requires_return_url = false;
+  // Whether an account is created with `credentials` (the sandbox's are optional).
+  bool credentials_required = true;
+  AccountSettings settings;
 };
 
-// The descriptors of the built-in PSP connectors (builtin.cpp), and one by its `connector` name
-// (nullptr for unknown names and for the sandbox, which has no credentials or webhooks).
+// The descriptors of the built-in connectors (builtin.cpp: the sandbox, then the PSPs), and one
+// by its `connector` name (nullptr for unknown names).
 std::span<const ConnectorDescriptor* const> BuiltinDescriptors();
 const ConnectorDescriptor* FindDescriptor(std::string_view name);
 
-// The in-process sandbox PSP's `connector` name: it has no descriptor (no PSP credentials, no
-// webhooks); its own rules are the sandbox's (PRODUCT.md §8).
+// The in-process sandbox PSP's `connector` name (PRODUCT.md §8): the account every new merchant
+// gets. Everything else about it is its descriptor's (connectors/sandbox/descriptor.cpp).
 inline constexpr std::string_view kSandbox = "sandbox";
-// Whether `name` is a connector an account may be made for: the sandbox or a descriptor's.
+// Whether `name` is a connector an account may be made for: a built-in descriptor's.
 bool IsKnownConnector(std::string_view name);
-// "sandbox, stripe or adyen": the names IsKnownConnector takes, for error messages.
+// "sandbox, stripe or adyen": the descriptors' names, for error messages.
 const std::string& KnownConnectorsText();
 
 // The payment-method forms (PRODUCT.md §2, §6), shared by the descriptors:

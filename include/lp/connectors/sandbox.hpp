@@ -9,8 +9,16 @@
 #include <unordered_map>
 
 #include "lp/connectors/connector.hpp"
+#include "lp/connectors/descriptor.hpp"
 
 namespace lp::connectors::sandbox {
+
+// The sandbox's descriptor (connectors/sandbox/descriptor.cpp): tok_… payment methods, an
+// optional api_key (never checked), no webhooks; its accounts take options.simulate and
+// latency_ms, not options.return_url. Its connector is made by MakeBuiltinConnectors (the ledger).
+const ConnectorDescriptor& Descriptor();
+// The payment methods the sandbox takes: its test tokens (PRODUCT.md §8).
+inline bool TakesPaymentMethod(std::string_view pm) { return pm.starts_with("tok_"); }
 
 struct LedgerEntry {
   std::string idempotency_key;
@@ -52,8 +60,8 @@ class SandboxConnector final : public Connector {
  public:
   SandboxConnector(Ledger& ledger, int64_t default_latency_ms, int64_t timeout_ms)
       : ledger_(ledger), default_latency_ms_(default_latency_ms), timeout_ms_(timeout_ms) {}
-  std::string_view Name() const override { return "sandbox"; }
-  bool Accepts(std::string_view pm) const override { return pm.starts_with("tok_"); }
+  std::string_view Name() const override { return kSandbox; }
+  bool Accepts(std::string_view pm) const override { return TakesPaymentMethod(pm); }
   bool UsesCredentials() const override { return false; }
   Task<Result<OperationResult>> Execute(const Account& account, Operation op,
                                         const OperationRequest& request) override;

@@ -55,8 +55,8 @@ Result<bool> MarkCredentialsRefused(store::Tx& tx, std::string_view id, int64_t 
 Result<void> OpenAccountCredentials(const crypto::KeyRing& keyring, connectors::Account& account);
 
 // Checks the credential fields a connector needs for an account in `mode` (PRODUCT.md §2): the
-// PSP connectors' descriptors decide (formats, a live key refused on a test account); errors name
-// the parameter and never contain a value.
+// connectors' descriptors decide (formats, a live key refused on a test account; the sandbox's:
+// its field list only); errors name the parameter and never contain a value.
 Result<void> ValidateCredentials(std::string_view connector, const boost::json::object& creds,
                                  Mode mode);
 
