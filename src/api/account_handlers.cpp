@@ -160,6 +160,102 @@ Task<Result<Answer>> UpdateApiKeyCidrs(const MerchantApiDeps& d, Request& req, c
 
 // Fields shared by create and update of a connector account.
 namespace {
+// base_url: https (http too in dev mode), and settable through the merchant API in dev mode only.
+Result<void> ParseBaseUrl(const MerchantApiDeps& d, const json::object& body,
+                          merchants::AccountParams& a) {
+  auto base = OptString(body, "base_url", 2000);
+  if (!base) return base.error();
+  if (*base) {
+    const bool https = (*base)->starts_with("https://");
+    if (!https && !(d.dev_mode && (*base)->starts_with("http://"))) {
+      return Error::Invalid(
+          "parameter_invalid",
+          d.dev_mode ? "base_url must be an http(s) URL." : "base_url must be an https URL.",
+          "base_url");
+    }
+    if (!d.dev_mode) {
+      return Error{ErrorType::kPermission,
+                   "permission_denied",
+                   "base_url can be set in dev mode or by an operator only.",
+                   "base_url",
+                   {}};
+    }
+    a.base_url = **base;
+  }
+  return {};
+}
+
+// status: update only, active or disabled.
+Result<void> ParseStatus(const json::object& body, bool create, merchants::AccountParams& a) {
+  auto status = OptString(body, "status", 20);
+  if (!status) return status.error();
+  if (*status) {
+    if (create || (**status != "active" && **status != "disabled")) {
+      return Error::Invalid(
+          "parameter_invalid",
+          create ? "status is set by update only." : "status must be active or disabled.",
+          "status");
+    }
+    a.status = **status;
+  }
+  return {};
+}
+
+// options: return_url (an http(s) URL) and simulate (the sandbox's failure modes).
+Result<void> ParseOptions(const json::object& body, merchants::AccountParams& a) {
+  if (auto* v = body.if_contains("options"); v && !v->is_null()) {
+    const json::object* o = v->if_object();
+    if (!o) {
+      return Error::Invalid("parameter_invalid", "options must be an object.", "options");
+    }
+    for (const auto& kv : *o) {
+      if (kv.key() == "return_url") {
+        const json::string* s = kv.value().if_string();
+        if (!s || s->size() > 2000 || !(s->starts_with("https://") || s->starts_with("http://"))) {
+          return Error::Invalid("parameter_invalid",
+                                "options.return_url must be an http(s) URL of at most 2000 "
+                                "characters.",
+                                "options.return_url");
+        }
+        a.return_url = std::string(*s);
+        continue;
+      }
+      if (kv.key() != "simulate") {
+        return Error::Invalid("parameter_unknown", "Unknown option.",
+                              "options." + std::string(kv.key()));
+      }
+      const json::string* s = kv.value().if_string();
+      if (!s || (*s != "unavailable" && *s != "soft_decline" && *s != "timeout")) {
+        return Error::Invalid("parameter_invalid",
+                              "options.simulate must be unavailable, soft_decline or timeout.",
+                              "options.simulate");
+      }
+      a.simulate = std::string(*s);
+    }
+  }
+  return {};
+}
+
+// The settings the new account's connector does not take (update: simulate never, the others
+// as stored).
+Result<void> CheckSettings(const connectors::ConnectorDescriptor& connector,
+                           const merchants::AccountParams& a) {
+  const connectors::AccountSettings& takes = connector.settings;
+  if (a.simulate && !takes.simulate) {
+    return Error::Invalid("parameter_invalid", "options.simulate applies to sandbox accounts only.",
+                          "options");
+  }
+  if (a.return_url && !takes.return_url) {
+    return Error::Invalid("parameter_invalid", "options.return_url applies to PSP accounts only.",
+                          "options.return_url");
+  }
+  if (a.latency_ms && !takes.latency_ms) {
+    return Error::Invalid("parameter_invalid", "latency_ms applies to sandbox accounts only.",
+                          "latency_ms");
+  }
+  return {};
+}
+
 Result<merchants::AccountParams> AccountParamsOf(const MerchantApiDeps& d, const json::object& body,
                                                  bool create, Mode mode) {
   merchants::AccountParams a;
@@ -191,36 +287,8 @@ Result<merchants::AccountParams> AccountParamsOf(const MerchantApiDeps& d, const
   } else if (create && connector->credentials_required) {
     return Missing("credentials");
   }
-  auto base = OptString(body, "base_url", 2000);
-  if (!base) return base.error();
-  if (*base) {
-    const bool https = (*base)->starts_with("https://");
-    if (!https && !(d.dev_mode && (*base)->starts_with("http://"))) {
-      return Error::Invalid(
-          "parameter_invalid",
-          d.dev_mode ? "base_url must be an http(s) URL." : "base_url must be an https URL.",
-          "base_url");
-    }
-    if (!d.dev_mode) {
-      return Error{ErrorType::kPermission,
-                   "permission_denied",
-                   "base_url can be set in dev mode or by an operator only.",
-                   "base_url",
-                   {}};
-    }
-    a.base_url = **base;
-  }
-  auto status = OptString(body, "status", 20);
-  if (!status) return status.error();
-  if (*status) {
-    if (create || (**status != "active" && **status != "disabled")) {
-      return Error::Invalid(
-          "parameter_invalid",
-          create ? "status is set by update only." : "status must be active or disabled.",
-          "status");
-    }
-    a.status = **status;
-  }
+  if (auto r = ParseBaseUrl(d, body, a); !r) return r.error();
+  if (auto r = ParseStatus(body, create, a); !r) return r.error();
   if (auto* v = body.if_contains("latency_ms"); v && !v->is_null()) {
     if (!v->is_int64() || v->as_int64() < 0 || v->as_int64() > 60000) {
       return Error::Invalid("parameter_invalid", "latency_ms must be an integer 0..60000.",
@@ -228,52 +296,9 @@ Result<merchants::AccountParams> AccountParamsOf(const MerchantApiDeps& d, const
     }
     a.latency_ms = v->as_int64();
   }
-  if (auto* v = body.if_contains("options"); v && !v->is_null()) {
-    const json::object* o = v->if_object();
-    if (!o) {
-      return Error::Invalid("parameter_invalid", "options must be an object.", "options");
-    }
-    for (const auto& kv : *o) {
-      if (kv.key() == "return_url") {
-        const json::string* s = kv.value().if_string();
-        if (!s || s->size() > 2000 || !(s->starts_with("https://") || s->starts_with("http://"))) {
-          return Error::Invalid("parameter_invalid",
-                                "options.return_url must be an http(s) URL of at most 2000 "
-                                "characters.",
-                                "options.return_url");
-        }
-        a.return_url = std::string(*s);
-        continue;
-      }
-      if (kv.key() != "simulate") {
-        return Error::Invalid("parameter_unknown", "Unknown option.",
-                              "options." + std::string(kv.key()));
-      }
-      const json::string* s = kv.value().if_string();
-      if (!s || (*s != "unavailable" && *s != "soft_decline" && *s != "timeout")) {
-        return Error::Invalid("parameter_invalid",
-                              "options.simulate must be unavailable, soft_decline or timeout.",
-                              "options.simulate");
-      }
-      a.simulate = std::string(*s);
-    }
-  }
-  // The settings the new account's connector does not take (update: simulate never, the others
-  // as stored).
+  if (auto r = ParseOptions(body, a); !r) return r.error();
   if (create) {
-    const connectors::AccountSettings& takes = connector->settings;
-    if (a.simulate && !takes.simulate) {
-      return Error::Invalid("parameter_invalid",
-                            "options.simulate applies to sandbox accounts only.", "options");
-    }
-    if (a.return_url && !takes.return_url) {
-      return Error::Invalid("parameter_invalid", "options.return_url applies to PSP accounts only.",
-                            "options.return_url");
-    }
-    if (a.latency_ms && !takes.latency_ms) {
-      return Error::Invalid("parameter_invalid", "latency_ms applies to sandbox accounts only.",
-                            "latency_ms");
-    }
+    if (auto r = CheckSettings(*connector, a); !r) return r.error();
   }
   return a;
 }
