@@ -8,6 +8,7 @@
 #include "lp/common/random.hpp"
 #include "lp/crypto/hash.hpp"
 #include "merchants/api_key_repository.hpp"
+#include "merchants/audit_record.hpp"
 
 namespace lp::merchants {
 
@@ -63,11 +64,7 @@ Error NoSuchKey(std::string_view id) {
   return Error::NotFound("No such API key: '" + std::string(id) + "'", "id");
 }
 
-audit::Record AuditOf(const Actor& a, const Principal& p, std::string action, std::string target,
-                      std::string details = "{}") {
-  return audit::Record{a.type,    a.id,        std::move(action), std::move(target), p.merchant_id,
-                       "success", a.source_ip, a.request_id,      std::move(details)};
-}
+using internal::AuditOf;
 
 }  // namespace
 

@@ -8,6 +8,7 @@
 #include "lp/common/random.hpp"
 #include "lp/connectors/descriptor.hpp"
 #include "lp/crypto/hash.hpp"
+#include "merchants/audit_record.hpp"
 #include "merchants/connector_account_repository.hpp"
 
 namespace lp::merchants {
@@ -26,11 +27,7 @@ Error NoSuchAccount(std::string_view id) {
   return Error::NotFound("No such connector account: '" + std::string(id) + "'", "id");
 }
 
-audit::Record AuditOf(const Actor& a, const Principal& p, std::string action, std::string target) {
-  return audit::Record{a.type,        a.id,      std::move(action), std::move(target),
-                       p.merchant_id, "success", a.source_ip,       a.request_id,
-                       "{}"};
-}
+using internal::AuditOf;
 
 // A connector without credential rules of its own (the sandbox): every field one of its list, a
 // non-empty string of at most 1000 characters; the required ones present.

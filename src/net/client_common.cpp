@@ -25,6 +25,10 @@ bool EqualsNoCase(std::string_view a, std::string_view b) {
 
 }  // namespace
 
+Error Fail(std::string code, std::string message, std::string detail) {
+  return Error{ErrorType::kUnavailable, std::move(code), std::move(message), {}, std::move(detail)};
+}
+
 Result<bool> CheckRequestHeaders(const std::vector<std::pair<std::string, std::string>>& headers,
                                  std::span<const std::string_view> reserved) {
   bool idempotent = false;

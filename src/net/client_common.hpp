@@ -2,7 +2,10 @@
 // check of a caller's request headers and the TLS client context they verify peers with.
 #pragma once
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cstddef>
 #include <span>
 #include <string>
 #include <string_view>
@@ -12,6 +15,16 @@
 #include "lp/common/result.hpp"
 
 namespace lp::net::client_internal {
+
+// co_await op(..., kTuple): the error code comes back in the result instead of as an exception.
+inline constexpr auto kTuple = boost::asio::as_tuple(boost::asio::use_awaitable);
+// A response's status line and headers, at most.
+inline constexpr size_t kMaxResponseHeader = 16 * 1024;
+// 1xx responses skipped before the final one, at most.
+inline constexpr int kMaxInterimResponses = 8;
+
+// An unavailable-type error (transport failures, timeouts: the caller may retry or sync).
+Error Fail(std::string code, std::string message, std::string detail = {});
 
 // Checks header names (RFC 9110 tokens, <= 256 bytes) and values (no control characters but
 // tab, <= 8 KiB), and refuses the names in `reserved` (compared case-insensitively: headers the

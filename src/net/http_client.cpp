@@ -31,11 +31,12 @@ namespace ssl = boost::asio::ssl;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+using client_internal::Fail;
+using client_internal::kMaxInterimResponses;
+using client_internal::kMaxResponseHeader;
+using client_internal::kTuple;
 
-constexpr size_t kMaxResponseHeader = 16 * 1024;
 constexpr size_t kReadChunk = 16 * 1024;
-constexpr int kMaxInterimResponses = 8;
 constexpr std::string_view kUserAgent = "LiasonPay-Webhooks/1.0";
 
 struct HttpClient::Impl {
@@ -47,10 +48,6 @@ struct HttpClient::Impl {
 };
 
 namespace {
-
-Error Fail(std::string code, std::string message, std::string detail = {}) {
-  return Error{ErrorType::kUnavailable, std::move(code), std::move(message), {}, std::move(detail)};
-}
 
 Error Timeout(const OutboundPolicy& policy) {
   return Fail("timeout", "The endpoint did not answer within " +

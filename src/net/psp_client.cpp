@@ -43,10 +43,10 @@ namespace ssl = boost::asio::ssl;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = asio::ip::tcp;
-constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-
-constexpr size_t kMaxResponseHeader = 16 * 1024;
-constexpr int kMaxInterimResponses = 8;
+using client_internal::Fail;
+using client_internal::kMaxInterimResponses;
+using client_internal::kMaxResponseHeader;
+using client_internal::kTuple;
 
 std::string_view PspHttpResponse::Header(std::string_view name) const {
   for (const auto& [k, v] : headers) {
@@ -60,10 +60,6 @@ std::string_view PspHttpResponse::Header(std::string_view name) const {
 }
 
 namespace {
-
-Error Fail(std::string code, std::string message, std::string detail = {}) {
-  return Error{ErrorType::kUnavailable, std::move(code), std::move(message), {}, std::move(detail)};
-}
 
 Error NotSent(std::string detail) {
   return Fail("connect_failed", "Could not reach the payment provider; nothing was sent.",

@@ -16,6 +16,12 @@
 
 namespace lp::people::repo {
 
+// A statement's row count dropped: only its error matters.
+inline Result<void> Done(const Result<int64_t>& r) {
+  if (!r) return r.error();
+  return {};
+}
+
 // ---- users (user_repository.cpp) ----
 struct UserRow {
   std::string id;

@@ -40,11 +40,6 @@ Result<std::optional<SessionRow>> QueryOne(store::Tx& tx, std::string_view where
   return out;
 }
 
-Result<void> Done(const Result<int64_t>& r) {
-  if (!r) return r.error();
-  return {};
-}
-
 }  // namespace
 
 Result<void> InsertSession(store::Tx& tx, const SessionRow& s) {

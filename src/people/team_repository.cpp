@@ -8,11 +8,6 @@
 namespace lp::people::repo {
 namespace {
 
-Result<void> Done(const Result<int64_t>& r) {
-  if (!r) return r.error();
-  return {};
-}
-
 std::string JoinPermissions(const std::vector<std::string>& p) {
   std::string out;
   for (const auto& s : p) {

@@ -44,11 +44,6 @@ Result<std::optional<UserRow>> QueryUser(store::Tx& tx, const std::string& sql,
   return out;
 }
 
-Result<void> Done(const Result<int64_t>& r) {
-  if (!r) return r.error();
-  return {};
-}
-
 }  // namespace
 
 Result<std::optional<UserRow>> FindUser(store::Tx& tx, std::string_view id) {

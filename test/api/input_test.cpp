@@ -123,7 +123,7 @@ TEST(Text, ControlCharactersAndBidiOverridesAreRefused) {
        {std::string_view("a\0b", 3), std::string_view("\x1b[31m"), std::string_view("cr\r"),
         std::string_view("\x7f"), std::string_view("\xC2\x85"), std::string_view("\xE2\x80\xAE"),
         std::string_view("\xE2\x81\xA6"), std::string_view("\xE2\x81\xA9")}) {
-    EXPECT_TRUE(HasForbiddenControl(bad, false)) << testing::PrintToString(std::string(bad));
+    EXPECT_TRUE(HasForbiddenControl(bad, false)) << ::testing::PrintToString(std::string(bad));
     EXPECT_TRUE(HasForbiddenControl(bad, true));
   }
   EXPECT_FALSE(HasForbiddenControl("tab\tand\nnewline", false));

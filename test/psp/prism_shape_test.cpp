@@ -87,7 +87,7 @@ class PrismTest : public ::testing::Test {
 
 // ---------------------------------------------------------------- Stripe
 
-constexpr std::string_view kStripeKey = "sk_test_prism_0123456789";
+constexpr std::string_view kPrismStripeKey = "sk_test_prism_0123456789";
 
 class StripePrismTest : public PrismTest {
  protected:
@@ -116,7 +116,7 @@ TEST_F(StripePrismTest, EveryRequestPassesValidationAndEveryAnswerMaps) {
       req.psp_reference.clear();
       req.auto_capture = auto_capture;
       req.return_url = return_url;
-      auto built = stripe::BuildRequest(Operation::kAuthorize, req, kStripeKey);
+      auto built = stripe::BuildRequest(Operation::kAuthorize, req, kPrismStripeKey);
       ASSERT_TRUE(built);
       const PspReply reply = Send(base, *built);
       EXPECT_EQ(reply.status, 200);
@@ -130,7 +130,7 @@ TEST_F(StripePrismTest, EveryRequestPassesValidationAndEveryAnswerMaps) {
   OperationRequest req = Req();
   req.amount.minor_units = 500;
   for (Operation op : {Operation::kCapture, Operation::kVoid}) {
-    auto built = stripe::BuildRequest(op, req, kStripeKey);
+    auto built = stripe::BuildRequest(op, req, kPrismStripeKey);
     ASSERT_TRUE(built);
     const PspReply reply = Send(base, *built);
     EXPECT_EQ(reply.status, 200);
@@ -141,23 +141,24 @@ TEST_F(StripePrismTest, EveryRequestPassesValidationAndEveryAnswerMaps) {
         << r.error().detail;
   }
   req.refund_reason = "duplicate";
-  auto refund = stripe::BuildRequest(Operation::kRefund, req, kStripeKey);
+  auto refund = stripe::BuildRequest(Operation::kRefund, req, kPrismStripeKey);
   ASSERT_TRUE(refund);
   auto refunded = stripe::ParseResponse(Operation::kRefund, req, Send(base, *refund));
   ASSERT_TRUE(refunded) << refunded.error().detail;
   EXPECT_EQ(refunded->outcome, Outcome::kRefunded);
   EXPECT_TRUE(refunded->psp_reference.starts_with("re_"));
 
-  auto retrieved = stripe::ParseResponse(
-      Operation::kAuthorize, req, Send(base, stripe::BuildRetrieve(req.psp_reference, kStripeKey)),
-      /*sync=*/true);
+  auto retrieved =
+      stripe::ParseResponse(Operation::kAuthorize, req,
+                            Send(base, stripe::BuildRetrieve(req.psp_reference, kPrismStripeKey)),
+                            /*sync=*/true);
   ASSERT_TRUE(retrieved);
   EXPECT_EQ(retrieved->psp_reference, "pi_1NnlpVGPxmnHQRkJNuz3w9tH");
 }
 
 TEST_F(StripePrismTest, TheMockCatchesARequestThatBreaksTheSchema) {
   // The validation check above means something: a create without amount is a violation.
-  auto built = stripe::BuildRequest(Operation::kAuthorize, Req(), kStripeKey);
+  auto built = stripe::BuildRequest(Operation::kAuthorize, Req(), kPrismStripeKey);
   ASSERT_TRUE(built);
   net::PspHttpRequest http;
   http.url = prism_->base() + built->path;
@@ -170,7 +171,7 @@ TEST_F(StripePrismTest, TheMockCatchesARequestThatBreaksTheSchema) {
 }
 
 TEST_F(StripePrismTest, MissingAuthorizationIsRefusedByTheMock) {
-  auto built = stripe::BuildRequest(Operation::kAuthorize, Req(), kStripeKey);
+  auto built = stripe::BuildRequest(Operation::kAuthorize, Req(), kPrismStripeKey);
   ASSERT_TRUE(built);
   net::PspHttpRequest http;
   http.url = prism_->base() + built->path;
@@ -190,7 +191,7 @@ TEST_F(StripePrismTest, TheConnectorRunsEndToEndAgainstTheMock) {
   Account account;
   account.connector = "stripe";
   account.base_url = prism_->base();
-  account.credentials.Set("secret_key", std::string(kStripeKey));
+  account.credentials.Set("secret_key", std::string(kPrismStripeKey));
   OperationRequest req = Req();
   req.amount.minor_units = 300;
   auto refund = RunTask(ioc_, connector.Execute(account, Operation::kRefund, req));

@@ -10,16 +10,17 @@ namespace json = boost::json;
 
 namespace {
 
-Error Invalid(std::string message, std::string param = "payment_method") {
+Error InvalidMethod(std::string message, std::string param = "payment_method") {
   return Error::Invalid("parameter_invalid", std::move(message), std::move(param));
 }
 
 }  // namespace
 
 Result<EncryptedCard> ParsePaymentMethod(std::string_view text) {
-  if (text.empty() || text.front() != '{') return Invalid("An Adyen payment method is an object.");
+  if (text.empty() || text.front() != '{')
+    return InvalidMethod("An Adyen payment method is an object.");
   const auto o = jsonf::ParseObject(text);
-  if (!o) return Invalid("An Adyen payment method is a JSON object.");
+  if (!o) return InvalidMethod("An Adyen payment method is a JSON object.");
   EncryptedCard card;
   struct Field {
     std::string_view key;
@@ -39,7 +40,8 @@ Result<EncryptedCard> ParsePaymentMethod(std::string_view text) {
     const std::string param = "payment_method." + std::string(kv.key());
     if (kv.key() == "type") {
       if (!kv.value().is_string() || kv.value().as_string() != "scheme") {
-        return Invalid("Only Adyen card payment methods (type \"scheme\") are supported.", param);
+        return InvalidMethod("Only Adyen card payment methods (type \"scheme\") are supported.",
+                             param);
       }
       continue;
     }
@@ -55,7 +57,7 @@ Result<EncryptedCard> ParsePaymentMethod(std::string_view text) {
     }
     if (!kv.value().is_string() || kv.value().as_string().empty() ||
         kv.value().as_string().size() > kMaxEncryptedFieldLength) {
-      return Invalid("Adyen payment method fields are non-empty strings.", param);
+      return InvalidMethod("Adyen payment method fields are non-empty strings.", param);
     }
     *f->out = std::string(kv.value().as_string());
   }
