@@ -11,21 +11,14 @@
 #include <future>
 #include <latch>
 
+#include "support/run_task.hpp"
+
 namespace lp::crypto {
 namespace {
 
 using namespace std::chrono_literals;
 
-template <class T>
-T RunTask(Task<T> task) {
-  boost::asio::io_context ioc;
-  auto fut = boost::asio::co_spawn(ioc, std::move(task), boost::asio::use_future);
-  while (fut.wait_for(0ms) != std::future_status::ready) {
-    ioc.restart();
-    ioc.run_for(5ms);
-  }
-  return fut.get();
-}
+using lp::testing::RunTask;
 
 TEST(PasswordHash, IsAnArgon2idPhcStringWithTheChosenParameters) {
   auto h = HashPassword("correct horse battery staple");
@@ -75,9 +68,9 @@ TEST(PasswordHasher, HashesAndVerifiesOffTheCallingThread) {
   EXPECT_FALSE(RunTask(pool.Verify(*h, SecureBytes("wrong horse battery staple"))).value());
   auto other = HashPassword("another password entirely");
   ASSERT_TRUE(other);
-  EXPECT_EQ(RunTask(pool.VerifyAny({*other, *h}, SecureBytes("correct horse battery staple")))
-                .value(),
-            1);
+  EXPECT_EQ(
+      RunTask(pool.VerifyAny({*other, *h}, SecureBytes("correct horse battery staple"))).value(),
+      1);
   EXPECT_EQ(RunTask(pool.VerifyAny({*other}, SecureBytes("nope nope nope nope"))).value(), -1);
   EXPECT_EQ(pool.GetStats().completed, 5u);
 }

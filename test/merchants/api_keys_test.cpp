@@ -14,6 +14,7 @@
 #include "api/render.hpp"
 #include "lp/audit/audit.hpp"
 #include "lp/crypto/hash.hpp"
+#include "support/run_task.hpp"
 #include "support/temp_store.hpp"
 
 namespace lp::merchants {
@@ -22,18 +23,7 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-// Runs a coroutine to completion on a private io_context.
-template <class T>
-T RunTask(Task<T> task) {
-  boost::asio::io_context ioc;
-  auto fut = boost::asio::co_spawn(ioc, std::move(task), boost::asio::use_future);
-  ioc.run();
-  while (fut.wait_for(1ms) != std::future_status::ready) {
-    ioc.restart();
-    ioc.run_for(5ms);
-  }
-  return fut.get();
-}
+using lp::testing::RunTask;
 
 struct Key {
   std::string id;
