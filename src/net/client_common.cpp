@@ -1,6 +1,7 @@
 #include "net/client_common.hpp"
 
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <boost/asio/buffer.hpp>
@@ -27,6 +28,20 @@ bool EqualsNoCase(std::string_view a, std::string_view b) {
 
 Error Fail(std::string code, std::string message, std::string detail) {
   return Error{ErrorType::kUnavailable, std::move(code), std::move(message), {}, std::move(detail)};
+}
+
+Result<void> ExpectPeer(ssl_st* ssl, const std::string& host, bool host_is_ip) {
+  if (host_is_ip) {
+    if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str()) != 1) {
+      return Error::Internal("X509_VERIFY_PARAM_set1_ip_asc failed");
+    }
+    return {};
+  }
+  SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+  if (SSL_set_tlsext_host_name(ssl, host.c_str()) != 1 || SSL_set1_host(ssl, host.c_str()) != 1) {
+    return Error::Internal("SSL_set1_host failed");
+  }
+  return {};
 }
 
 Result<bool> CheckRequestHeaders(const std::vector<std::pair<std::string, std::string>>& headers,

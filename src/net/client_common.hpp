@@ -14,6 +14,8 @@
 
 #include "lp/common/result.hpp"
 
+struct ssl_st;  // OpenSSL's SSL
+
 namespace lp::net::client_internal {
 
 // co_await op(..., kTuple): the error code comes back in the result instead of as an exception.
@@ -32,6 +34,10 @@ Error Fail(std::string code, std::string message, std::string detail = {});
 // is among them. Errors are Error::Invalid "header_invalid" on the `headers` parameter.
 Result<bool> CheckRequestHeaders(const std::vector<std::pair<std::string, std::string>>& headers,
                                  std::span<const std::string_view> reserved);
+
+// Sets the name (SNI and certificate host name, no partial wildcards) or IP address the peer's
+// certificate must carry, on a client connection before its handshake.
+Result<void> ExpectPeer(ssl_st* ssl, const std::string& host, bool host_is_ip);
 
 // TLS 1.2+ without compression or renegotiation, peer verification against `trusted_ca_pem`
 // (PEM, e.g. a test CA) or the system trust store when empty. Returns an error message when the

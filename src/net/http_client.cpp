@@ -235,17 +235,7 @@ http::request<http::string_body> BuildRequest(const ParsedUrl& u, const HttpHead
 // 4. TLS: verify the chain against the trust store and the name (or IP) in the URL.
 Task<Result<void>> Handshake(Exchange& x, const OutboundPolicy& policy, const ParsedUrl& u) {
   SSL* ssl = x.stream.native_handle();
-  if (u.host_is_ip) {
-    if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), u.host.c_str()) != 1) {
-      co_return Error::Internal("X509_VERIFY_PARAM_set1_ip_asc failed");
-    }
-  } else {
-    SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    if (SSL_set_tlsext_host_name(ssl, u.host.c_str()) != 1 ||
-        SSL_set1_host(ssl, u.host.c_str()) != 1) {
-      co_return Error::Internal("SSL_set1_host failed");
-    }
-  }
+  if (auto r = client_internal::ExpectPeer(ssl, u.host, u.host_is_ip); !r) co_return r.error();
   x.stream.set_verify_mode(ssl::verify_peer);
   auto [ec] = co_await x.stream.async_handshake(ssl::stream_base::client, kTuple);
   if (x.timed_out) co_return Timeout(policy);

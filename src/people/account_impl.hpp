@@ -27,6 +27,12 @@ struct AccountService::Impl {
                                           const repo::UserRow& user, const internal::Access& access,
                                           const std::string& token, bool mfa_verified,
                                           const RequestContext& context, int64_t now);
+  // OpenSession for a session a password just opened (second factor not yet verified), with
+  // the access `user` has now: sign-in and invitation acceptance.
+  static Result<SessionGrant> OpenPasswordSession(AccountService& s, store::Tx& tx,
+                                                  const repo::UserRow& user,
+                                                  const std::string& token,
+                                                  const RequestContext& context, int64_t now);
   // A new cookie value for a live session; 401 authentication_required if it ended meanwhile.
   static Result<SessionGrant> RotateSession(AccountService& s, store::Tx& tx,
                                             const repo::UserRow& user,

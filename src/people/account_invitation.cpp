@@ -182,11 +182,7 @@ Result<SessionGrant> AccountService::Impl::JoinInvitedMerchant(
   if (auto r = repo::RecordSignIn(tx, user.id, now); !r) {
     return r.error();
   }
-  auto access = internal::LoadAccess(tx, user, s.options_);
-  if (!access) {
-    return access.error();
-  }
-  auto grant = OpenSession(s, tx, user, *access, token, false, context, now);
+  auto grant = OpenPasswordSession(s, tx, user, token, context, now);
   if (!grant) {
     return grant.error();
   }

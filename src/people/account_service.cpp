@@ -161,6 +161,18 @@ Result<SessionGrant> AccountService::Impl::OpenSession(AccountService& s, store:
   return g;
 }
 
+Result<SessionGrant> AccountService::Impl::OpenPasswordSession(AccountService& s, store::Tx& tx,
+                                                               const repo::UserRow& user,
+                                                               const std::string& token,
+                                                               const RequestContext& context,
+                                                               int64_t now) {
+  auto access = internal::LoadAccess(tx, user, s.options_);
+  if (!access) {
+    return access.error();
+  }
+  return OpenSession(s, tx, user, *access, token, false, context, now);
+}
+
 Result<SessionGrant> AccountService::Impl::RotateSession(AccountService& s, store::Tx& tx,
                                                          const repo::UserRow& user,
                                                          const repo::SessionRow& session,
@@ -309,11 +321,7 @@ Result<SessionGrant> AccountService::Impl::OpenSignInSession(
   if (auto r = RevokePreviousSession(tx, previous_token, now); !r) {
     return r.error();
   }
-  auto access = internal::LoadAccess(tx, user, s.options_);
-  if (!access) {
-    return access.error();
-  }
-  auto grant = OpenSession(s, tx, user, *access, token, false, context, now);
+  auto grant = OpenPasswordSession(s, tx, user, token, context, now);
   if (!grant) {
     return grant.error();
   }
