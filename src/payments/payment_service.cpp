@@ -451,12 +451,8 @@ Task<Result<Payment>> PaymentService::Get(const Principal& principal, std::strin
 
 Task<Result<Page<Payment>>> PaymentService::List(const Principal& principal, ListParams params) {
   Page<Payment> out;
-  auto r = co_await store::Read(store_, [&](Tx& tx) -> Result<void> {
-    auto page = repo::ListPayments(tx, principal, params);
-    if (!page) return page.error();
-    out = std::move(*page);
-    return {};
-  });
+  auto r = co_await store::ReadInto(
+      store_, out, [&](Tx& tx) { return repo::ListPayments(tx, principal, params); });
   if (!r) co_return r.error();
   co_return out;
 }

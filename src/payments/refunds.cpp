@@ -73,12 +73,8 @@ Task<Result<Page<Refund>>> PaymentService::ListRefunds(const Principal& principa
                                                        ListParams params,
                                                        std::optional<std::string> payment_id) {
   Page<Refund> out;
-  auto r = co_await store::Read(store_, [&](Tx& tx) -> Result<void> {
-    auto page = repo::ListRefunds(tx, principal, params, payment_id);
-    if (!page) return page.error();
-    out = std::move(*page);
-    return {};
-  });
+  auto r = co_await store::ReadInto(
+      store_, out, [&](Tx& tx) { return repo::ListRefunds(tx, principal, params, payment_id); });
   if (!r) co_return r.error();
   co_return out;
 }

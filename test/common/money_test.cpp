@@ -207,8 +207,8 @@ TEST(ParseAmount, RejectsAboveMaxSafeInteger) {
   // 2^53 is indistinguishable from 2^53 + 1 in a double (the first integer it cannot hold), so
   // it is refused too; uint64 and overflow-to-double likewise.
   for (const std::string text :
-       {"9007199254740992", "9007199254740993", "9223372036854775807", "9223372036854775808", "18446744073709551615",
-        "18446744073709551616", "1000000000000000000000000000000"}) {
+       {"9007199254740992", "9007199254740993", "9223372036854775807", "9223372036854775808",
+        "18446744073709551615", "18446744073709551616", "1000000000000000000000000000000"}) {
     ExpectAmountRejected(boost::json::parse(text), /*allow_zero=*/true);
   }
   const auto r = ParseAmount(boost::json::parse("9007199254740993"), "amount", false);
